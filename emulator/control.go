@@ -1,0 +1,314 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/emulator/internal/httpx"
+	"github.com/kycemu/kycemu/emulator/provider"
+)
+
+// The control API is kycemu's own: JSON in, JSON out, errors as
+// {"error":{"code":"...","message":"..."}}.
+
+func writeControlError(w http.ResponseWriter, status int, code, msg string) {
+	httpx.WriteJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func (e *Emulator) controlRoutes() http.Handler {
+	r := mux.NewRouter()
+	c := r.PathPrefix("/_emulator").Subrouter()
+	c.HandleFunc("/health", e.health).Methods(http.MethodGet, http.MethodHead)
+	c.HandleFunc("/providers", e.listProviders).Methods(http.MethodGet)
+	c.HandleFunc("/reset", e.reset).Methods(http.MethodPost)
+	c.HandleFunc("/sessions", e.listSessions).Methods(http.MethodGet)
+	c.HandleFunc("/sessions/{id}", e.getSession).Methods(http.MethodGet)
+	c.HandleFunc("/sessions/{id}/actions", e.actOnSession).Methods(http.MethodPost)
+	c.HandleFunc("/sessions/{id}/{action}", e.actOnSession).Methods(http.MethodPost)
+	c.HandleFunc("/clock", e.getClock).Methods(http.MethodGet)
+	c.HandleFunc("/clock", e.moveClock).Methods(http.MethodPost)
+	c.HandleFunc("/requests", e.listRequests).Methods(http.MethodGet)
+	c.HandleFunc("/requests", e.clearRequests).Methods(http.MethodDelete)
+	c.HandleFunc("/specs", e.listSpecs).Methods(http.MethodGet)
+	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeControlError(w, http.StatusNotFound, "not_found", "no such control endpoint")
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeControlError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this control endpoint")
+	})
+	return r
+}
+
+func (e *Emulator) health(w http.ResponseWriter, _ *http.Request) {
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{
+		"status":        "ok",
+		"version":       Version(),
+		"providers":     e.Providers(),
+		"clock":         e.clockView(),
+		"uptimeSeconds": e.clock.Now().Sub(e.started).Seconds(),
+		"seed":          e.cfg.seed,
+	})
+}
+
+func (e *Emulator) listProviders(w http.ResponseWriter, _ *http.Request) {
+	type op struct {
+		ID     string `json:"operationId"`
+		Method string `json:"method"`
+		Path   string `json:"path"`
+	}
+	type entry struct {
+		Name       string   `json:"name"`
+		Title      string   `json:"title"`
+		Version    string   `json:"specVersion"`
+		Mount      string   `json:"mount"`
+		BasePaths  []string `json:"basePaths"`
+		Hosts      []string `json:"hosts"`
+		Operations []op     `json:"operations"`
+	}
+	out := make([]entry, 0, len(e.mounts))
+	for _, m := range e.mounts {
+		en := entry{Name: m.p.Name(), Title: m.doc.Title(), Version: m.doc.Version(), Mount: "/" + m.p.Name(),
+			BasePaths: m.doc.BasePaths(), Hosts: m.p.Hosts(), Operations: []op{}}
+		for _, o := range m.doc.Operations() {
+			en.Operations = append(en.Operations, op{o.ID, o.Method, o.Path})
+		}
+		out = append(out, en)
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"providers": out})
+}
+
+// decodeControl reads an optional JSON body into v.
+func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
+	b, err := httpx.ReadBody(r, 1<<20)
+	if err != nil {
+		writeControlError(w, http.StatusBadRequest, "invalid_body", "body could not be read")
+		return false
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return true
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeControlError(w, http.StatusBadRequest, "invalid_body", "body must be a JSON object with the documented fields")
+		return false
+	}
+	return true
+}
+
+func (e *Emulator) reset(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Tenant string `json:"tenant"`
+	}
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	if t := r.URL.Query().Get("tenant"); t != "" {
+		in.Tenant = t
+	}
+	e.Reset(in.Tenant)
+	scope := "all"
+	if in.Tenant != "" {
+		scope = "tenant"
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"reset": scope, "tenant": in.Tenant})
+}
+
+func (e *Emulator) sessionStores() []provider.Sessions {
+	var out []provider.Sessions
+	for _, m := range e.mounts {
+		if s, ok := m.p.(provider.Sessions); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (e *Emulator) listSessions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	prov, tenant, status := q.Get("provider"), q.Get("tenant"), q.Get("status")
+	if prov != "" {
+		if _, ok := e.byName[prov]; !ok {
+			writeControlError(w, http.StatusNotFound, "unknown_provider", "no provider by that name")
+			return
+		}
+	}
+	out := make([]provider.Session, 0)
+	for _, st := range e.sessionStores() {
+		for _, s := range st.Sessions(tenant) {
+			if (prov == "" || s.Provider == prov) && (status == "" || strings.EqualFold(s.Status, status)) {
+				out = append(out, s)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"sessions": out, "total": len(out)})
+}
+
+func (e *Emulator) findSession(id string) (provider.Sessions, provider.Session, bool) {
+	for _, st := range e.sessionStores() {
+		if s, ok := st.Session(id); ok {
+			return st, s, true
+		}
+	}
+	return nil, provider.Session{}, false
+}
+
+func (e *Emulator) getSession(w http.ResponseWriter, r *http.Request) {
+	_, s, ok := e.findSession(mux.Vars(r)["id"])
+	if !ok {
+		writeControlError(w, http.StatusNotFound, "session_not_found", "no session with that id")
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, s)
+}
+
+func (e *Emulator) actOnSession(w http.ResponseWriter, r *http.Request) {
+	vars := mux.Vars(r)
+	st, _, ok := e.findSession(vars["id"])
+	if !ok {
+		writeControlError(w, http.StatusNotFound, "session_not_found", "no session with that id")
+		return
+	}
+	var a provider.Action
+	if !decodeControl(w, r, &a) {
+		return
+	}
+	if name := vars["action"]; name != "" {
+		a.Name = name
+	}
+	if a.Name == "" {
+		writeControlError(w, http.StatusBadRequest, "invalid_body", `name the action: {"action":"approve"}`)
+		return
+	}
+	s, err := st.Act(vars["id"], a)
+	if err != nil {
+		var pe *provider.Error
+		if errors.As(err, &pe) {
+			code := pe.Code
+			if code == "" {
+				code = string(pe.Kind)
+			}
+			writeControlError(w, pe.Status, code, pe.Message)
+			return
+		}
+		writeControlError(w, http.StatusInternalServerError, "internal", "action failed")
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, s)
+}
+
+func (e *Emulator) clockView() map[string]any {
+	mode := "real"
+	if e.clock.Manual() {
+		mode = "manual"
+	}
+	v := map[string]any{"mode": mode, "now": e.clock.Now().Format(time.RFC3339Nano)}
+	if m, ok := e.clock.(*clock.Mock); ok {
+		v["pendingTimers"] = m.Pending()
+	}
+	return v
+}
+
+func (e *Emulator) getClock(w http.ResponseWriter, _ *http.Request) {
+	httpx.WriteJSON(w, http.StatusOK, e.clockView())
+}
+
+func (e *Emulator) moveClock(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Advance string `json:"advance"`
+		Set     string `json:"set"`
+	}
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	m, ok := e.clock.(*clock.Mock)
+	if !ok {
+		writeControlError(w, http.StatusConflict, "clock_not_manual", "the clock follows real time; start kycemu with --clock manual to move it")
+		return
+	}
+	switch {
+	case in.Advance != "" && in.Set != "":
+		writeControlError(w, http.StatusBadRequest, "invalid_body", `give either "advance" or "set", not both`)
+		return
+	case in.Advance != "":
+		d, err := time.ParseDuration(in.Advance)
+		if err != nil || d < 0 {
+			writeControlError(w, http.StatusBadRequest, "invalid_duration", `"advance" must be a non-negative Go duration such as "90s" or "1h30m"`)
+			return
+		}
+		_, _ = m.Advance(d)
+	case in.Set != "":
+		t, err := time.Parse(time.RFC3339Nano, in.Set)
+		if err != nil {
+			writeControlError(w, http.StatusBadRequest, "invalid_time", `"set" must be an RFC 3339 time`)
+			return
+		}
+		if err := m.Set(t); err != nil {
+			writeControlError(w, http.StatusConflict, "clock_backwards", "the clock cannot move backwards")
+			return
+		}
+	default:
+		writeControlError(w, http.StatusBadRequest, "invalid_body", `give "advance" (a duration) or "set" (an RFC 3339 time)`)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, e.clockView())
+}
+
+func (e *Emulator) listRequests(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := httpx.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Operation: q.Get("operation")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			writeControlError(w, http.StatusBadRequest, "invalid_limit", "limit must be a positive integer")
+			return
+		}
+		f.Limit = n
+	}
+	entries := e.journal.List(f)
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"requests": entries, "total": len(entries)})
+}
+
+func (e *Emulator) clearRequests(w http.ResponseWriter, r *http.Request) {
+	e.journal.Clear(r.URL.Query().Get("tenant"))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (e *Emulator) listSpecs(w http.ResponseWriter, _ *http.Request) {
+	out := map[string]string{}
+	for _, m := range e.mounts {
+		out[m.p.Name()] = "/_emulator/specs/" + m.p.Name()
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"specs": out})
+}
+
+func (e *Emulator) getSpec(w http.ResponseWriter, r *http.Request) {
+	m, ok := e.byName[mux.Vars(r)["provider"]]
+	if !ok {
+		writeControlError(w, http.StatusNotFound, "unknown_provider", "no provider by that name")
+		return
+	}
+	raw := m.doc.Raw()
+	if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
+		j, err := m.doc.JSON()
+		if err != nil {
+			writeControlError(w, http.StatusInternalServerError, "internal", "spec could not be converted")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(j)
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(raw)
+}

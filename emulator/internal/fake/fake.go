@@ -1,0 +1,121 @@
+// Package fake is the emulator's only source of randomness: identifiers,
+// tokens and fake identities. Every Source is seeded, and Derive gives each
+// tenant its own stream, so a seeded run yields the same ids for the same
+// requests whatever other tenants do at the same time.
+package fake
+
+import (
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/brianvoe/gofakeit/v6"
+)
+
+// Source produces seeded random values. It is safe for concurrent use.
+type Source struct {
+	seed int64
+	mu   sync.Mutex
+	f    *gofakeit.Faker
+}
+
+// New returns a Source for seed.
+func New(seed int64) *Source {
+	if seed == 0 {
+		seed = 1 // gofakeit treats 0 as "random"; keep runs reproducible.
+	}
+	return &Source{seed: seed, f: gofakeit.NewUnlocked(seed)}
+}
+
+// Seed returns the seed the source was built from.
+func (s *Source) Seed() int64 { return s.seed }
+
+// Derive returns an independent Source whose stream depends only on this
+// source's seed and the given scope, e.g. Derive("notus", tenant).
+func (s *Source) Derive(scope ...string) *Source {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d", s.seed)
+	for _, p := range scope {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	return New(int64(h.Sum64() &^ (1 << 63)))
+}
+
+// UUID returns a version 4 UUID.
+func (s *Source) UUID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.f.UUID()
+}
+
+const (
+	// Base58 is Bitcoin's alphabet: no 0, O, I or l.
+	Base58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+	// Hex is lowercase hexadecimal.
+	Hex = "0123456789abcdef"
+	// Alnum is ASCII letters and digits.
+	Alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	// Digits is 0-9.
+	Digits = "0123456789"
+)
+
+// String returns n characters drawn from alphabet.
+func (s *Source) String(alphabet string, n int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	b.Grow(n)
+	for range n {
+		b.WriteByte(alphabet[s.f.Rand.Intn(len(alphabet))])
+	}
+	return b.String()
+}
+
+// Intn returns a number in [0, n).
+func (s *Source) Intn(n int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.f.Rand.Intn(n)
+}
+
+// Float64 returns a number in [0, 1).
+func (s *Source) Float64() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.f.Rand.Float64()
+}
+
+// Person is a fake identity.
+type Person struct {
+	FirstName string
+	LastName  string
+	BirthDate time.Time // a date, midnight UTC
+	Email     string
+	Phone     string
+	Street    string
+	City      string
+	Postcode  string
+}
+
+// Person returns a fake adult born between 18 and 80 years before now.
+func (s *Source) Person(now time.Time) Person {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	start := now.AddDate(-80, 0, 0)
+	end := now.AddDate(-18, 0, 0)
+	dob := s.f.DateRange(start, end).UTC()
+	first, last := s.f.FirstName(), s.f.LastName()
+	return Person{
+		FirstName: first,
+		LastName:  last,
+		BirthDate: time.Date(dob.Year(), dob.Month(), dob.Day(), 0, 0, 0, 0, time.UTC),
+		Email:     strings.ToLower(first+"."+last) + "@example.com",
+		Phone:     "+1" + s.f.Numerify("##########"),
+		Street:    s.f.Street(),
+		City:      s.f.City(),
+		Postcode:  s.f.Zip(),
+	}
+}

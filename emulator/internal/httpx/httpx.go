@@ -1,0 +1,115 @@
+// Package httpx holds the emulator's HTTP plumbing: the one JSON writer, a
+// buffering response recorder, body limits and the bounded request journal.
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// WriteJSON writes v as JSON with the given status. contentType may be empty
+// for "application/json".
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	WriteJSONType(w, status, "application/json", v)
+}
+
+// WriteJSONType writes v as JSON under an explicit content type, e.g.
+// "application/json; charset=utf-8" for Rails-style providers.
+func WriteJSONType(w http.ResponseWriter, status int, contentType string, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"message":"response encoding failed"}`, http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// ErrTooLarge is returned by ReadBody when the body exceeds the limit.
+var ErrTooLarge = errors.New("request body too large")
+
+// ReadBody reads at most limit bytes of r's body and replaces the body with a
+// reader over the bytes read, so later readers see it again.
+func ReadBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	_ = r.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, ErrTooLarge
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}
+
+// Recorder buffers a response so it can be inspected (validated, journaled)
+// before it is sent. Headers are written to the wrapped writer's map
+// directly.
+type Recorder struct {
+	w      http.ResponseWriter
+	Status int
+	Body   bytes.Buffer
+	wrote  bool
+}
+
+// NewRecorder wraps w.
+func NewRecorder(w http.ResponseWriter) *Recorder { return &Recorder{w: w} }
+
+// Header returns the wrapped writer's header map.
+func (r *Recorder) Header() http.Header { return r.w.Header() }
+
+// WriteHeader records the status; the first call wins.
+func (r *Recorder) WriteHeader(status int) {
+	if r.wrote {
+		return
+	}
+	r.wrote = true
+	r.Status = status
+}
+
+// Write buffers b.
+func (r *Recorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.WriteHeader(http.StatusOK)
+	}
+	return r.Body.Write(b)
+}
+
+// Written reports whether anything was written.
+func (r *Recorder) Written() bool { return r.wrote }
+
+// Reset drops what was recorded, headers included, so a different response
+// can replace it.
+func (r *Recorder) Reset() {
+	for k := range r.w.Header() {
+		delete(r.w.Header(), k)
+	}
+	r.Body.Reset()
+	r.wrote = false
+	r.Status = 0
+}
+
+// Flush sends the recorded response to the wrapped writer.
+func (r *Recorder) Flush() {
+	if !r.wrote {
+		r.WriteHeader(http.StatusOK)
+	}
+	if r.w.Header().Get("Content-Length") == "" && r.Status != http.StatusNoContent && r.Status != http.StatusNotModified {
+		r.w.Header().Set("Content-Length", strconv.Itoa(r.Body.Len()))
+	}
+	r.w.WriteHeader(r.Status)
+	_, _ = r.w.Write(r.Body.Bytes())
+}

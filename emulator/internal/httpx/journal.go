@@ -1,0 +1,124 @@
+package httpx
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+// Entry is one request in the journal.
+type Entry struct {
+	Seq         uint64          `json:"seq"`
+	RequestID   string          `json:"requestId"`
+	Time        time.Time       `json:"time"`
+	Provider    string          `json:"provider,omitempty"`
+	Tenant      string          `json:"tenant,omitempty"`
+	Operation   string          `json:"operation,omitempty"`
+	Method      string          `json:"method"`
+	Path        string          `json:"path"`
+	Query       string          `json:"query,omitempty"`
+	Status      int             `json:"status"`
+	DurationMS  float64         `json:"durationMs"`
+	Scenario    string          `json:"scenario,omitempty"`
+	Fault       string          `json:"fault,omitempty"`
+	Error       string          `json:"error,omitempty"`
+	RequestBody json.RawMessage `json:"requestBody,omitempty"`
+}
+
+// Filter selects journal entries; zero fields match everything.
+type Filter struct {
+	Provider  string
+	Tenant    string
+	Operation string
+	Limit     int // the most recent Limit entries; 0 = all kept
+}
+
+func (f Filter) match(e *Entry) bool {
+	return (f.Provider == "" || f.Provider == e.Provider) &&
+		(f.Tenant == "" || f.Tenant == e.Tenant) &&
+		(f.Operation == "" || f.Operation == e.Operation)
+}
+
+// Journal keeps the most recent requests in a ring of fixed size.
+type Journal struct {
+	mu   sync.Mutex
+	ring []Entry
+	next int
+	full bool
+	seq  uint64
+}
+
+// NewJournal returns a journal keeping at most size entries (min 1).
+func NewJournal(size int) *Journal {
+	if size < 1 {
+		size = 1
+	}
+	return &Journal{ring: make([]Entry, size)}
+}
+
+// Add stores e, assigning its sequence number, and evicts the oldest entry
+// when the ring is full.
+func (j *Journal) Add(e Entry) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.seq++
+	e.Seq = j.seq
+	j.ring[j.next] = e
+	j.next++
+	if j.next == len(j.ring) {
+		j.next = 0
+		j.full = true
+	}
+}
+
+// List returns matching entries, oldest first.
+func (j *Journal) List(f Filter) []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make([]Entry, 0)
+	visit := func(e *Entry) {
+		if f.match(e) {
+			out = append(out, *e)
+		}
+	}
+	if j.full {
+		for i := j.next; i < len(j.ring); i++ {
+			visit(&j.ring[i])
+		}
+	}
+	for i := 0; i < j.next; i++ {
+		visit(&j.ring[i])
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[len(out)-f.Limit:]
+	}
+	return out
+}
+
+// Clear empties the journal, or only one tenant's entries.
+func (j *Journal) Clear(tenant string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if tenant == "" {
+		clear(j.ring)
+		j.next, j.full = 0, false
+		return
+	}
+	kept := make([]Entry, 0, len(j.ring))
+	order := func(e Entry) {
+		if e.Seq != 0 && e.Tenant != tenant {
+			kept = append(kept, e)
+		}
+	}
+	if j.full {
+		for i := j.next; i < len(j.ring); i++ {
+			order(j.ring[i])
+		}
+	}
+	for i := 0; i < j.next; i++ {
+		order(j.ring[i])
+	}
+	clear(j.ring)
+	copy(j.ring, kept)
+	j.next, j.full = len(kept)%len(j.ring), len(kept) == len(j.ring)
+}

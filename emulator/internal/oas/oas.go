@@ -1,0 +1,332 @@
+// Package oas is the emulator's only importer of kin-openapi. It loads a
+// provider's OpenAPI document, lists its operations for routing, and
+// validates requests and responses against it. Validation problems come back
+// as value-free Problems: no message repeats what a client submitted.
+package oas
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// Doc is a loaded, validated OpenAPI document.
+type Doc struct {
+	t        *openapi3.T
+	raw      []byte
+	reqOpts  *openapi3filter.Options
+	respOpts *openapi3filter.Options
+}
+
+// Operation is one method on one path of the document.
+type Operation struct {
+	ID     string
+	Method string
+	// Path is the templated path relative to the server base, e.g.
+	// /kyc/sessions/{sessionId}.
+	Path string
+	// Secured reports whether the operation declares a security
+	// requirement (its own, or the document's default).
+	Secured bool
+	route   *routers.Route
+}
+
+var (
+	uuidRE  = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
+	emailRE = `^[^@\s]+@[^@\s]+\.[^@\s]+$`
+)
+
+// Load parses and validates an OpenAPI 3.0 document.
+func Load(spec []byte) (*Doc, error) {
+	loader := openapi3.NewLoader()
+	t, err := loader.LoadFromData(spec)
+	if err != nil {
+		return nil, fmt.Errorf("parse openapi document: %w", err)
+	}
+	if err := t.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("validate openapi document: %w", err)
+	}
+	formats := openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+		"uuid":  openapi3.NewRegexpFormatValidator(uuidRE),
+		"email": openapi3.NewRegexpFormatValidator(emailRE),
+	})
+	schemaOpts := []openapi3.SchemaValidationOption{formats, openapi3.EnableFormatValidation()}
+	d := &Doc{
+		t:   t,
+		raw: spec,
+		reqOpts: &openapi3filter.Options{
+			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+			MultiError:              false,
+			SchemaValidationOptions: schemaOpts,
+			SkipSettingDefaults:     true,
+		},
+		respOpts: &openapi3filter.Options{
+			IncludeResponseStatus:   true,
+			SchemaValidationOptions: schemaOpts,
+		},
+	}
+	return d, nil
+}
+
+// Raw returns the document as it was loaded.
+func (d *Doc) Raw() []byte { return d.raw }
+
+// JSON returns the document as JSON.
+func (d *Doc) JSON() ([]byte, error) { return d.t.MarshalJSON() }
+
+// Title returns info.title.
+func (d *Doc) Title() string { return d.t.Info.Title }
+
+// Version returns info.version.
+func (d *Doc) Version() string { return d.t.Info.Version }
+
+// BasePaths returns the path part of every server URL ("" for a server at
+// the root), deduplicated, in document order.
+func (d *Doc) BasePaths() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range d.t.Servers {
+		p := ""
+		if u, err := url.Parse(s.URL); err == nil {
+			p = strings.TrimSuffix(u.Path, "/")
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{""}
+	}
+	return out
+}
+
+// Operations lists every operation, sorted by path then method.
+func (d *Doc) Operations() []*Operation {
+	var out []*Operation
+	for _, path := range d.t.Paths.InMatchingOrder() {
+		item := d.t.Paths.Value(path)
+		for method, op := range item.Operations() {
+			sec := op.Security
+			if sec == nil {
+				sec = &d.t.Security
+			}
+			out = append(out, &Operation{
+				ID:      op.OperationID,
+				Method:  method,
+				Path:    path,
+				Secured: len(*sec) > 0,
+				route:   &routers.Route{Spec: d.t, Path: path, PathItem: item, Method: method, Operation: op},
+			})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}
+
+// Problem is one reason a request breaks the document.
+type Problem struct {
+	// In is where the problem is: body, query, path, header or cookie.
+	In string
+	// Field is the offending field as a dot path, or "" for the whole part.
+	Field string
+	// Reason says what is wrong without repeating the submitted value.
+	Reason string
+}
+
+func (p Problem) String() string {
+	if p.Field == "" {
+		return p.In + ": " + p.Reason
+	}
+	return p.Field + ": " + p.Reason
+}
+
+// Checked is a request that passed (or failed) validation; keep it to
+// validate the response.
+type Checked struct {
+	input *openapi3filter.RequestValidationInput
+}
+
+// ValidateRequest checks r against op. r's body must be re-readable (the
+// caller buffers it); it is restored afterwards.
+func (d *Doc) ValidateRequest(ctx context.Context, op *Operation, r *http.Request, params map[string]string, body []byte) (*Checked, *Problem) {
+	in := &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: params,
+		Route:      op.route,
+		Options:    d.reqOpts,
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	err := openapi3filter.ValidateRequest(ctx, in)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		p := describe(err)
+		return nil, &p
+	}
+	return &Checked{input: in}, nil
+}
+
+// ValidateResponse checks a recorded response against the operation the
+// request was checked for.
+func (d *Doc) ValidateResponse(ctx context.Context, c *Checked, status int, header http.Header, body []byte) error {
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: c.input,
+		Status:                 status,
+		Header:                 header,
+		Options:                d.respOpts,
+	}
+	in.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
+		return fmt.Errorf("response %d to %s %s breaks the spec: %w", status, c.input.Route.Method, c.input.Route.Path, err)
+	}
+	return nil
+}
+
+// ValidateValue checks a JSON-decoded value against a named component
+// schema (used for webhook bodies).
+func (d *Doc) ValidateValue(schema string, value any) error {
+	ref, ok := d.t.Components.Schemas[schema]
+	if !ok || ref.Value == nil {
+		return fmt.Errorf("no component schema %q", schema)
+	}
+	return ref.Value.VisitJSON(value, d.respOpts.SchemaValidationOptions...)
+}
+
+func describe(err error) Problem {
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) {
+		p := Problem{In: "body"}
+		if re.Parameter != nil {
+			p.In = re.Parameter.In
+			p.Field = re.Parameter.Name
+		}
+		var se *openapi3.SchemaError
+		if errors.As(re.Err, &se) {
+			field, reason := schemaReason(se)
+			if field != "" {
+				if p.Field != "" {
+					p.Field += "." + field
+				} else {
+					p.Field = field
+				}
+			}
+			p.Reason = reason
+			return p
+		}
+		var pe *openapi3filter.ParseError
+		if errors.As(re.Err, &pe) {
+			if re.Parameter != nil {
+				p.Reason = "has the wrong type or format"
+			} else {
+				p.Reason = "could not be parsed for the declared content type"
+			}
+			return p
+		}
+		switch {
+		case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+			p.Reason = "is required"
+		case errors.Is(re.Err, openapi3filter.ErrInvalidEmptyValue):
+			p.Reason = "must not be empty"
+		case strings.Contains(re.Error(), "Content-Type"), strings.Contains(re.Error(), "unsupported content type"):
+			p.Reason = "content type is not supported for this operation"
+		default:
+			p.Reason = "is invalid"
+		}
+		return p
+	}
+	return Problem{In: "request", Reason: "is invalid"}
+}
+
+var quoted = regexp.MustCompile(`"([^"]+)"`)
+
+// schemaReason turns a schema error into a field path and a reason that
+// never contains the offending value.
+func schemaReason(se *openapi3.SchemaError) (string, string) {
+	path := se.JSONPointer()
+	s := se.Schema
+	reason := "is invalid"
+	switch se.SchemaField {
+	case "required":
+		// kin-openapi reports the missing property in Reason, quoted.
+		if m := quoted.FindStringSubmatch(se.Reason); m != nil {
+			if len(path) == 0 || path[len(path)-1] != m[1] {
+				path = append(path, m[1])
+			}
+		}
+		reason = "is required"
+	case "enum":
+		reason = "must be one of the allowed values"
+		if s != nil && len(s.Enum) > 0 && len(s.Enum) <= 12 {
+			vals := make([]string, len(s.Enum))
+			for i, v := range s.Enum {
+				vals[i] = fmt.Sprint(v)
+			}
+			reason += ": " + strings.Join(vals, ", ")
+		}
+	case "pattern":
+		reason = "has an invalid format"
+		if s != nil && s.Pattern != "" {
+			reason = "must match the pattern " + s.Pattern
+		}
+	case "type":
+		reason = "has the wrong type"
+		if s != nil && s.Type != nil && len(s.Type.Slice()) > 0 {
+			reason = "must be of type " + strings.Join(s.Type.Slice(), " or ")
+		}
+	case "format":
+		reason = "has an invalid format"
+		if s != nil && s.Format != "" {
+			reason = "must be a valid " + s.Format
+		}
+	case "minLength":
+		if s != nil {
+			reason = fmt.Sprintf("must be at least %d characters long", s.MinLength)
+		}
+	case "maxLength":
+		if s != nil && s.MaxLength != nil {
+			reason = fmt.Sprintf("must be at most %d characters long", *s.MaxLength)
+		}
+	case "minimum":
+		if s != nil && s.Min != nil {
+			reason = fmt.Sprintf("must be at least %v", *s.Min)
+		}
+	case "maximum":
+		if s != nil && s.Max != nil {
+			reason = fmt.Sprintf("must be at most %v", *s.Max)
+		}
+	case "minItems":
+		if s != nil {
+			reason = fmt.Sprintf("must have at least %d items", s.MinItems)
+		}
+	case "maxItems":
+		if s != nil && s.MaxItems != nil {
+			reason = fmt.Sprintf("must have at most %d items", *s.MaxItems)
+		}
+	case "additionalProperties":
+		if m := quoted.FindStringSubmatch(se.Reason); m != nil {
+			path = append(path, m[1])
+		}
+		reason = "is not an accepted field"
+	case "nullable":
+		reason = "must not be null"
+	case "maxProperties", "minProperties":
+		reason = "has the wrong number of fields"
+	}
+	return strings.Join(path, "."), reason
+}

@@ -1,0 +1,230 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/kycemu/kycemu/emulator/internal/httpx"
+	"github.com/kycemu/kycemu/emulator/internal/oas"
+	"github.com/kycemu/kycemu/emulator/provider"
+)
+
+// mount is one provider wired into the emulator: its spec, its router and
+// the request pipeline around its handlers.
+type mount struct {
+	e        *Emulator
+	p        provider.Provider
+	doc      *oas.Doc
+	router   *mux.Router
+	handlers map[string]provider.Handler
+}
+
+func newMount(e *Emulator, p provider.Provider) (*mount, error) {
+	doc, err := oas.Load(p.Spec())
+	if err != nil {
+		return nil, fmt.Errorf("load %s spec: %w", p.Name(), err)
+	}
+	m := &mount{e: e, p: p, doc: doc, router: mux.NewRouter(), handlers: p.Handlers()}
+	ops := doc.Operations()
+	for _, op := range ops {
+		if _, ok := m.handlers[op.ID]; !ok {
+			return nil, fmt.Errorf("operation %q (%s %s) has no handler", op.ID, op.Method, op.Path)
+		}
+	}
+	if x, ok := p.(provider.Extras); ok {
+		for _, rt := range x.Extras() {
+			m.router.Handle(rt.Path, m.extra(rt.Handler)).Methods(rt.Method)
+		}
+	}
+	for _, base := range doc.BasePaths() {
+		for _, op := range ops {
+			m.router.Handle(base+op.Path, m.operation(op)).Methods(op.Method)
+		}
+	}
+	m.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.fail(w, r, "", provider.NotFound("no such route"))
+	})
+	m.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.fail(w, r, "", provider.Errorf(provider.KindMethod, "method not allowed on this route"))
+	})
+	return m, nil
+}
+
+// serve strips the mount prefix (empty for host routing) and dispatches.
+func (m *mount) serve(w http.ResponseWriter, r *http.Request, prefix string) {
+	base := m.e.cfg.publicURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+			scheme = p
+		}
+		base = scheme + "://" + r.Host
+	}
+	base = strings.TrimSuffix(base, "/") + prefix
+	r2 := r.Clone(provider.WithBaseURL(r.Context(), base))
+	if prefix != "" {
+		r2.URL.Path = strings.TrimPrefix(r.URL.Path, prefix)
+		if r.URL.RawPath != "" {
+			r2.URL.RawPath = strings.TrimPrefix(r.URL.RawPath, prefix)
+		}
+		if r2.URL.Path == "" {
+			r2.URL.Path = "/"
+		}
+	}
+	w.Header().Set("X-Request-Id", m.e.requestID())
+	m.router.ServeHTTP(w, r2)
+}
+
+// extra wraps an extra route: panics are contained and the request is
+// journaled, but nothing is validated.
+func (m *mount) extra(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := httpx.NewRecorder(w)
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					m.e.cfg.log.Error("panic in extra route", "provider", m.p.Name(), "path", r.URL.Path, "panic", v)
+					rec.Reset()
+					m.p.WriteError(rec, r, provider.Errorf(provider.KindInternal, "internal error"))
+				}
+			}()
+			h.ServeHTTP(rec, r)
+		}()
+		rec.Flush()
+		m.record(r, rec, "", "", start, nil, nil)
+	})
+}
+
+// operation is the pipeline of one spec operation: read the body,
+// authenticate, validate, run the handler, check the response, journal.
+func (m *mount) operation(op *oas.Operation) http.Handler {
+	h := m.handlers[op.ID]
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := httpx.NewRecorder(w)
+		c := &provider.Call{W: rec, R: r, Op: op.ID, Params: mux.Vars(r), BaseURL: provider.BaseURL(r),
+			Scenario: r.Header.Get(provider.ScenarioHeader)}
+		var body []byte
+		perr := func() *provider.Error {
+			var err error
+			body, err = httpx.ReadBody(r, m.e.cfg.maxBody)
+			if errors.Is(err, httpx.ErrTooLarge) {
+				return provider.Errorf(provider.KindTooLarge, "request body is larger than %d bytes", m.e.cfg.maxBody)
+			} else if err != nil {
+				return provider.Invalid("", "request body could not be read")
+			}
+			c.Body = body
+			if op.Secured {
+				tenant, aerr := m.p.Authenticate(r)
+				if aerr != nil {
+					return aerr
+				}
+				c.Tenant = tenant
+			}
+			return nil
+		}()
+		var checked *oas.Checked
+		if perr == nil {
+			var prob *oas.Problem
+			checked, prob = m.doc.ValidateRequest(r.Context(), op, r, c.Params, body)
+			if prob != nil {
+				perr = provider.Invalid(prob.Field, "%s", prob.Reason)
+				if prob.Field == "" {
+					perr.Message = prob.In + " " + prob.Reason
+				}
+				if prob.In != "body" && prob.Field != "" {
+					perr.Field = prob.In + "." + prob.Field
+				}
+			}
+		}
+		if perr != nil {
+			m.fail(rec, r, op.ID, perr)
+			rec.Flush()
+			m.record(r, rec, op.ID, c.Tenant, start, perr, body)
+			return
+		}
+		m.run(rec, r, c, h)
+		if m.e.cfg.strictResponses && checked != nil {
+			if err := m.doc.ValidateResponse(r.Context(), checked, rec.Status, rec.Header(), rec.Body.Bytes()); err != nil {
+				m.e.cfg.log.Error("response breaks the spec", "provider", m.p.Name(), "operation", op.ID, "error", err)
+				rec.Reset()
+				httpx.WriteJSON(rec, http.StatusInternalServerError, map[string]any{
+					"kycemu": "strict response validation failed", "provider": m.p.Name(),
+					"operation": op.ID, "error": err.Error(),
+				})
+			}
+		}
+		rec.Flush()
+		m.record(r, rec, op.ID, c.Tenant, start, nil, body)
+	})
+}
+
+// run calls the handler, turning returned errors and panics into the
+// provider's error envelope.
+func (m *mount) run(rec *httpx.Recorder, r *http.Request, c *provider.Call, h provider.Handler) {
+	defer func() {
+		if v := recover(); v != nil {
+			m.e.cfg.log.Error("panic in handler", "provider", m.p.Name(), "operation", c.Op, "panic", v)
+			rec.Reset()
+			m.fail(rec, r, c.Op, provider.Errorf(provider.KindInternal, "internal error"))
+		}
+	}()
+	err := h(c)
+	if err == nil {
+		return
+	}
+	var pe *provider.Error
+	if !errors.As(err, &pe) {
+		m.e.cfg.log.Error("handler failed", "provider", m.p.Name(), "operation", c.Op, "error", err)
+		pe = provider.Errorf(provider.KindInternal, "internal error")
+	}
+	if rec.Written() {
+		rec.Reset()
+	}
+	m.fail(rec, r, c.Op, pe)
+}
+
+func (m *mount) fail(w http.ResponseWriter, r *http.Request, op string, e *provider.Error) {
+	if e.Status == 0 {
+		e.Status = provider.StatusOf(e.Kind)
+	}
+	e.CopyHeader(w)
+	m.p.WriteError(w, r, e)
+}
+
+func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, start time.Time, perr *provider.Error, body []byte) {
+	e := httpx.Entry{
+		RequestID:  rec.Header().Get("X-Request-Id"),
+		Time:       m.e.clock.Now(),
+		Provider:   m.p.Name(),
+		Tenant:     tenant,
+		Operation:  op,
+		Method:     r.Method,
+		Path:       r.URL.Path,
+		Query:      r.URL.RawQuery,
+		Status:     rec.Status,
+		DurationMS: float64(time.Since(start).Microseconds()) / 1000,
+	}
+	if perr != nil {
+		e.Error = perr.Error()
+	}
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") && len(body) <= 16<<10 && json.Valid(body) {
+		e.RequestBody = body
+	}
+	m.e.journal.Add(e)
+	m.e.cfg.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),
+		slog.String("request_id", e.RequestID))
+}

@@ -1,0 +1,67 @@
+package emulator
+
+import (
+	"io"
+	"log/slog"
+
+	"github.com/kycemu/kycemu/emulator/clock"
+)
+
+// Option configures an Emulator.
+type Option func(*config)
+
+type config struct {
+	clock           clock.Clock
+	seed            int64
+	seedSet         bool
+	log             *slog.Logger
+	publicURL       string
+	strictResponses bool
+	journalSize     int
+	maxBody         int64
+	scenarioDir     string
+}
+
+func defaults() config {
+	return config{
+		clock:       clock.Real{},
+		log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		journalSize: 1000,
+		maxBody:     1 << 20,
+	}
+}
+
+// WithClock sets the clock. Default: the wall clock (clock.Real). Pass
+// clock.NewManual(start) for a clock that moves only through the control API
+// or Emulator.Advance.
+func WithClock(c clock.Clock) Option { return func(o *config) { o.clock = c } }
+
+// WithSeed makes identifiers, tokens and fake identities reproducible.
+// Default: a random seed, readable through Emulator.Seed.
+func WithSeed(seed int64) Option {
+	return func(o *config) { o.seed, o.seedSet = seed, true }
+}
+
+// WithLogger sets the structured logger. Default: discard.
+func WithLogger(l *slog.Logger) Option { return func(o *config) { o.log = l } }
+
+// WithPublicURL sets the base URL used in links the emulator hands out
+// (upload URLs, hosted pages), e.g. "http://kycemu:8080". Default: built from
+// each request's scheme and Host header.
+func WithPublicURL(u string) Option { return func(o *config) { o.publicURL = u } }
+
+// WithStrictResponses validates every API response against the provider's
+// spec and replaces a response that breaks it with a 500 naming the break.
+// Default: off (testkit turns it on).
+func WithStrictResponses(on bool) Option { return func(o *config) { o.strictResponses = on } }
+
+// WithJournalSize sets how many requests the journal keeps. Default: 1000.
+func WithJournalSize(n int) Option { return func(o *config) { o.journalSize = n } }
+
+// WithMaxBodyBytes caps API request bodies (not uploads, which follow their
+// own policies). Default: 1 MiB.
+func WithMaxBodyBytes(n int64) Option { return func(o *config) { o.maxBody = n } }
+
+// WithScenarioDir loads scenario files from dir and reloads them when they
+// change. Default: only the built-in scenarios.
+func WithScenarioDir(dir string) Option { return func(o *config) { o.scenarioDir = dir } }

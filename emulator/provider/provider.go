@@ -1,0 +1,284 @@
+// Package provider is the contract between the emulator core and each
+// emulated KYC vendor. A provider is one package that embeds an OpenAPI
+// document and supplies a handler per operationId, an authenticator and an
+// error writer; the core does routing, validation, tenancy, faults and the
+// journal. Providers import this package and never the emulator itself.
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/emulator/internal/fake"
+)
+
+// Provider is one emulated vendor.
+type Provider interface {
+	// Name is the mount name: "notus" is served under /notus.
+	Name() string
+	// Spec returns the OpenAPI 3.0 document that defines every route.
+	Spec() []byte
+	// Hosts lists the vendor's real API hosts; requests arriving with one of
+	// them as Host are routed here without the mount prefix.
+	Hosts() []string
+	// Handlers maps every operationId in the spec to its handler.
+	Handlers() map[string]Handler
+	// Authenticate returns the tenant of a request to an operation that
+	// declares a security requirement. A nil *Error means authenticated.
+	Authenticate(r *http.Request) (tenant string, err *Error)
+	// WriteError writes e in the vendor's own error envelope.
+	WriteError(w http.ResponseWriter, r *http.Request, e *Error)
+}
+
+// Extras is implemented by providers that serve routes outside their API
+// surface, such as a fake storage bucket or a hosted verification page.
+// Extra routes are mounted beside the spec's routes and are not validated.
+type Extras interface {
+	Extras() []Route
+}
+
+// Route is an extra route. Path is relative to the provider's mount and may
+// hold {name} segments (gorilla/mux syntax), read with PathValue-like
+// helpers from the request (see Vars).
+type Route struct {
+	Method  string
+	Path    string
+	Handler http.Handler
+}
+
+// Sessions is implemented by providers that keep verification sessions; it
+// feeds the control API.
+type Sessions interface {
+	// Sessions lists a tenant's sessions, or every tenant's when tenant is "".
+	Sessions(tenant string) []Session
+	// Session returns one session by its id.
+	Session(id string) (Session, bool)
+	// Act forces an outcome ("approve", "reject", "expire", ...) on a
+	// session. It returns an *Error when the action is unknown or not
+	// allowed from the session's status.
+	Act(id string, a Action) (Session, error)
+}
+
+// Resetter is implemented by providers that keep state.
+type Resetter interface {
+	// Reset forgets one tenant's state, or everything when tenant is "".
+	// Pending timers of the forgotten sessions are stopped.
+	Reset(tenant string)
+}
+
+// Action is an outcome forced through the control API.
+type Action struct {
+	Name   string `json:"action"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Session is the provider-neutral view of a verification session.
+type Session struct {
+	Provider  string       `json:"provider"`
+	Tenant    string       `json:"tenant"`
+	ID        string       `json:"id"`
+	Kind      string       `json:"kind"`
+	Status    string       `json:"status"`
+	Scenario  string       `json:"scenario,omitempty"`
+	Actions   []string     `json:"actions"`
+	CreatedAt time.Time    `json:"createdAt"`
+	UpdatedAt time.Time    `json:"updatedAt"`
+	History   []Transition `json:"history"`
+}
+
+// Transition is one status change in a session's life.
+type Transition struct {
+	From   string    `json:"from,omitempty"`
+	To     string    `json:"to"`
+	At     time.Time `json:"at"`
+	By     string    `json:"by"` // client, timeline, control, clock
+	Reason string    `json:"reason,omitempty"`
+}
+
+// Env is what the emulator hands a provider when it builds one.
+type Env struct {
+	Clock clock.Clock
+	// Rand is the root random source; derive one per tenant with
+	// Rand.Derive(name, tenant) so seeded runs are reproducible.
+	Rand *fake.Source
+	Log  *slog.Logger
+	// Webhooks delivers outbound events; never nil.
+	Webhooks Webhooks
+	// Scenarios picks the outcome plan for a new session; never nil.
+	Scenarios Scenarios
+}
+
+// Handler serves one operation. Returning an *Error writes it in the
+// provider's envelope; any other error becomes a 500 in that envelope and is
+// logged.
+type Handler func(c *Call) error
+
+// Call is one request to an operation, after routing, authentication and
+// validation.
+type Call struct {
+	W  http.ResponseWriter
+	R  *http.Request
+	Op string
+	// Tenant is set by Authenticate; handlers of unauthenticated operations
+	// may set it once they know whose object was touched, for the journal.
+	Tenant string
+	// Params holds the path parameters.
+	Params map[string]string
+	// Body is the raw request body (already validated against the spec).
+	Body []byte
+	// BaseURL is the public URL of this provider's mount, without a
+	// trailing slash, e.g. http://localhost:8080/notus.
+	BaseURL string
+	// Scenario is the value of the X-Kycemu-Scenario header, if any.
+	Scenario string
+}
+
+// ScenarioHeader names a scenario on the request that creates a session.
+const ScenarioHeader = "X-Kycemu-Scenario"
+
+// Bind decodes the JSON body into v.
+func (c *Call) Bind(v any) error {
+	if len(c.Body) == 0 {
+		return Invalid("", "request body is required")
+	}
+	if err := json.Unmarshal(c.Body, v); err != nil {
+		return Invalid("", "request body is not valid JSON for this operation")
+	}
+	return nil
+}
+
+// Query returns a query parameter.
+func (c *Call) Query(name string) string { return c.R.URL.Query().Get(name) }
+
+// JSON writes v as a JSON response.
+func (c *Call) JSON(status int, v any) error {
+	writeJSON(c.W, status, v)
+	return nil
+}
+
+// Kind classifies an error independently of any vendor's vocabulary; each
+// provider maps kinds to its own codes and envelope.
+type Kind string
+
+// The kinds the core produces, plus the common ones handlers use.
+const (
+	KindInvalid       Kind = "invalid"       // 400: body, query or path breaks the spec
+	KindUnauthorized  Kind = "unauthorized"  // 401: missing or bad credential
+	KindForbidden     Kind = "forbidden"     // 403
+	KindNotFound      Kind = "not_found"     // 404: unknown route or object
+	KindMethod        Kind = "method"        // 405: route exists, method does not
+	KindConflict      Kind = "conflict"      // 409: state forbids the operation
+	KindTooLarge      Kind = "too_large"     // 413: body over the limit
+	KindUnprocessable Kind = "unprocessable" // 422
+	KindRateLimited   Kind = "rate_limited"  // 429
+	KindInternal      Kind = "internal"      // 500
+	KindUnavailable   Kind = "unavailable"   // 503
+)
+
+// Error is an error with an HTTP status, written by the provider's
+// WriteError in its own envelope. Messages never repeat submitted values.
+type Error struct {
+	Status int
+	Kind   Kind
+	// Code is the vendor's machine-readable code (e.g. "ENTITY_NOT_FOUND");
+	// empty means the provider derives it from Kind.
+	Code    string
+	Message string
+	// Field is the offending input location as a dot path ("documentId",
+	// "query.limit"), when known.
+	Field string
+	// Header holds extra response headers, e.g. Retry-After.
+	Header http.Header
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%d %s: %s: %s", e.Status, e.Kind, e.Field, e.Message)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Kind, e.Message)
+}
+
+var kindStatus = map[Kind]int{
+	KindInvalid:       http.StatusBadRequest,
+	KindUnauthorized:  http.StatusUnauthorized,
+	KindForbidden:     http.StatusForbidden,
+	KindNotFound:      http.StatusNotFound,
+	KindMethod:        http.StatusMethodNotAllowed,
+	KindConflict:      http.StatusConflict,
+	KindTooLarge:      http.StatusRequestEntityTooLarge,
+	KindUnprocessable: http.StatusUnprocessableEntity,
+	KindRateLimited:   http.StatusTooManyRequests,
+	KindInternal:      http.StatusInternalServerError,
+	KindUnavailable:   http.StatusServiceUnavailable,
+}
+
+// Errorf returns an error of the given kind with its usual status.
+func Errorf(kind Kind, format string, args ...any) *Error {
+	return &Error{Status: StatusOf(kind), Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// StatusOf returns the usual HTTP status of a kind (500 for unknown kinds).
+func StatusOf(kind Kind) int {
+	if s, ok := kindStatus[kind]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Invalid returns a 400 about one field.
+func Invalid(field, format string, args ...any) *Error {
+	e := Errorf(KindInvalid, format, args...)
+	e.Field = field
+	return e
+}
+
+// NotFound returns a 404.
+func NotFound(format string, args ...any) *Error { return Errorf(KindNotFound, format, args...) }
+
+// WithCode sets the vendor code and returns e.
+func (e *Error) WithCode(code string) *Error { e.Code = code; return e }
+
+// WithStatus overrides the status and returns e.
+func (e *Error) WithStatus(status int) *Error { e.Status = status; return e }
+
+// CodeOr returns e.Code, or def when it is empty.
+func (e *Error) CodeOr(def string) string {
+	if e.Code != "" {
+		return e.Code
+	}
+	return def
+}
+
+// CopyHeader adds e's extra headers to w.
+func (e *Error) CopyHeader(w http.ResponseWriter) {
+	for k, vs := range e.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+}
+
+type baseURLKey struct{}
+
+// WithBaseURL records the public URL of the provider mount a request arrived
+// through; the core sets it before routing.
+func WithBaseURL(ctx context.Context, base string) context.Context {
+	return context.WithValue(ctx, baseURLKey{}, base)
+}
+
+// BaseURL returns the public URL of the provider mount r arrived through,
+// without a trailing slash, e.g. http://localhost:8080/notus.
+func BaseURL(r *http.Request) string {
+	s, _ := r.Context().Value(baseURLKey{}).(string)
+	return s
+}
+
+// Vars returns the path variables of an extra route.
+func Vars(r *http.Request) map[string]string { return mux.Vars(r) }

@@ -1,0 +1,239 @@
+package provider
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/kycemu/kycemu/emulator/clock"
+)
+
+// Tenants holds one value of per-tenant state for each tenant, created on
+// first use. It is safe for concurrent use; the values guard themselves.
+type Tenants[T any] struct {
+	mu   sync.Mutex
+	m    map[string]*T
+	init func(tenant string) *T
+}
+
+// NewTenants returns a store that builds new tenants' state with init.
+func NewTenants[T any](init func(tenant string) *T) *Tenants[T] {
+	return &Tenants[T]{m: map[string]*T{}, init: init}
+}
+
+// Get returns the tenant's state, creating it when needed.
+func (t *Tenants[T]) Get(tenant string) *T {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v, ok := t.m[tenant]
+	if !ok {
+		v = t.init(tenant)
+		t.m[tenant] = v
+	}
+	return v
+}
+
+// Lookup returns the tenant's state if it exists.
+func (t *Tenants[T]) Lookup(tenant string) (*T, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v, ok := t.m[tenant]
+	return v, ok
+}
+
+// Remove forgets one tenant (or all when tenant is "") and returns the
+// removed values so the caller can stop their timers.
+func (t *Tenants[T]) Remove(tenant string) []*T {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []*T
+	for k, v := range t.m {
+		if tenant == "" || k == tenant {
+			out = append(out, v)
+			delete(t.m, k)
+		}
+	}
+	return out
+}
+
+// Each calls f for every tenant in name order.
+func (t *Tenants[T]) Each(f func(tenant string, v *T)) {
+	t.mu.Lock()
+	keys := make([]string, 0, len(t.m))
+	for k := range t.m {
+		keys = append(keys, k)
+	}
+	vals := make(map[string]*T, len(t.m))
+	for k, v := range t.m {
+		vals[k] = v
+	}
+	t.mu.Unlock()
+	sort.Strings(keys)
+	for _, k := range keys {
+		f(k, vals[k])
+	}
+}
+
+// Machine is a status machine: the statuses a session may move between.
+type Machine struct {
+	Initial string
+	edges   map[string][]string
+}
+
+// NewMachine builds a machine from its initial status and its edges.
+func NewMachine(initial string, edges map[string][]string) *Machine {
+	return &Machine{Initial: initial, edges: edges}
+}
+
+// Can reports whether a session may move from one status to another.
+func (m *Machine) Can(from, to string) bool { return slices.Contains(m.edges[from], to) }
+
+// Next returns the statuses reachable in one move from a status.
+func (m *Machine) Next(from string) []string { return slices.Clone(m.edges[from]) }
+
+// Terminal reports whether no move leaves a status.
+func (m *Machine) Terminal(status string) bool { return len(m.edges[status]) == 0 }
+
+// Statuses returns every status the machine knows, sorted.
+func (m *Machine) Statuses() []string {
+	seen := map[string]bool{m.Initial: true}
+	for from, tos := range m.edges {
+		seen[from] = true
+		for _, to := range tos {
+			seen[to] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Step is one scheduled status change of a session's plan.
+type Step struct {
+	// After is the delay from the anchor.
+	After time.Duration
+	// From anchors the delay: "" counts from the session's creation, a
+	// status name counts from the moment the session enters that status.
+	From string
+	// Status is the status to move to. The move happens only if the
+	// session's machine allows it at that moment; otherwise it is skipped.
+	Status string
+	// Reason is recorded with the move (a rejection reason, say).
+	Reason string
+}
+
+// Plan is what a session will live through unless a client or the control
+// API changes its course.
+type Plan struct {
+	// Scenario names the scenario the plan came from ("" for the
+	// provider's built-in default).
+	Scenario string
+	Steps    []Step
+	// Options carries provider-specific settings of the scenario (for
+	// example the wizard steps of B2Core), decoded by the provider.
+	Options map[string]any
+}
+
+// Timeline runs a plan's steps on a clock for one session.
+type Timeline struct {
+	clock  clock.Clock
+	steps  []Step
+	fire   func(Step)
+	mu     sync.Mutex
+	timers []clock.Timer
+	done   bool
+}
+
+// NewTimeline returns a timeline that calls fire for each step when it falls
+// due. fire runs outside any lock the caller holds while scheduling, and must
+// re-check that the session still exists and may move.
+func NewTimeline(c clock.Clock, steps []Step, fire func(Step)) *Timeline {
+	return &Timeline{clock: c, steps: steps, fire: fire}
+}
+
+// Created schedules the steps anchored at creation.
+func (t *Timeline) Created() { t.Entered("") }
+
+// Entered schedules the steps anchored at status; call it each time the
+// session enters a status.
+func (t *Timeline) Entered(status string) {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return
+	}
+	for _, s := range t.steps {
+		if s.From != status {
+			continue
+		}
+		s := s
+		t.timers = append(t.timers, t.clock.AfterFunc(s.After, func() { t.fire(s) }))
+	}
+}
+
+// Stop cancels every pending step.
+func (t *Timeline) Stop() {
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.done = true
+	for _, tm := range t.timers {
+		tm.Stop()
+	}
+	t.timers = nil
+}
+
+// Scenarios chooses the plan of a new session.
+type Scenarios interface {
+	// Plan returns the plan for a session of the given kind that tenant is
+	// creating, chosen by the X-Kycemu-Scenario header (name), the creating
+	// request's body, the tenant's default, or nil for the provider's own
+	// default. An unknown name is an *Error.
+	Plan(provider, kind, tenant, name string, body []byte) (*Plan, *Error)
+}
+
+// NoScenarios always answers nil: providers use their defaults.
+type NoScenarios struct{}
+
+// Plan returns nil.
+func (NoScenarios) Plan(_, _, _, name string, _ []byte) (*Plan, *Error) {
+	if name != "" {
+		return nil, Invalid("header."+ScenarioHeader, "unknown scenario")
+	}
+	return nil, nil
+}
+
+// Webhooks delivers outbound events.
+type Webhooks interface {
+	Send(e Event)
+}
+
+// Event is an outbound webhook.
+type Event struct {
+	Provider string
+	Tenant   string
+	// URL is the explicit target; "" means the tenant's configured one.
+	URL       string
+	Name      string
+	SessionID string
+	Body      []byte
+	// Sign returns the headers that authenticate body sent at the given
+	// time, using the tenant's webhook secret (nil for unsigned vendors).
+	Sign func(secret string, body []byte, at time.Time) http.Header
+}
+
+// NoWebhooks drops every event.
+type NoWebhooks struct{}
+
+// Send does nothing.
+func (NoWebhooks) Send(Event) {}

@@ -1,0 +1,13 @@
+package emulator
+
+import (
+	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/providers/notus"
+)
+
+// builtins returns every provider kycemu emulates, in mount order.
+func builtins(env provider.Env) []provider.Provider {
+	return []provider.Provider{
+		notus.New(env),
+	}
+}

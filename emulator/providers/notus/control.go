@@ -1,0 +1,112 @@
+package notus
+
+import (
+	"slices"
+
+	"github.com/kycemu/kycemu/emulator/provider"
+)
+
+// actions maps control-API actions to the status they lead to.
+var actions = map[string]string{
+	"process": Verifying,
+	"approve": Completed,
+	"reject":  Failed,
+	"fail":    Failed,
+	"expire":  Expired,
+}
+
+// summary is the control-API view of a session; the caller holds the lock.
+func (s *session) summary() provider.Session {
+	out := provider.Session{Provider: Name, Tenant: s.tenant.name, ID: s.id, Kind: string(s.kind), Status: s.status,
+		Scenario: s.plan.Scenario, CreatedAt: s.created, UpdatedAt: s.created, History: slices.Clone(s.history),
+		Actions: []string{}}
+	if s.updated != nil {
+		out.UpdatedAt = *s.updated
+	}
+	for _, name := range []string{"process", "approve", "reject", "expire", "liveness"} {
+		if s.allows(name) {
+			out.Actions = append(out.Actions, name)
+		}
+	}
+	return out
+}
+
+// allows reports whether an action can be forced now. approve and reject
+// from PENDING pass through VERIFYING.
+func (s *session) allows(action string) bool {
+	switch action {
+	case "liveness":
+		return s.status == Pending && s.livenessRequired && s.face == nil
+	case "approve", "reject", "fail":
+		return s.status == Pending || s.status == Verifying
+	}
+	to, ok := actions[action]
+	return ok && machine.Can(s.status, to)
+}
+
+// Sessions lists sessions in creation order.
+func (p *Provider) Sessions(only string) []provider.Session {
+	var out []provider.Session
+	p.tenants.Each(func(name string, t *tenant) {
+		if only != "" && name != only {
+			return
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for _, s := range t.order {
+			out = append(out, s.summary())
+		}
+	})
+	return out
+}
+
+// Session returns one session.
+func (p *Provider) Session(id string) (provider.Session, bool) {
+	s, unlock, ok := p.anyones(id)
+	if !ok {
+		return provider.Session{}, false
+	}
+	defer unlock()
+	return s.summary(), true
+}
+
+// Act forces an outcome: process, approve, reject (or fail), expire,
+// liveness.
+func (p *Provider) Act(id string, a provider.Action) (provider.Session, error) {
+	s, unlock, ok := p.anyones(id)
+	if !ok {
+		return provider.Session{}, sessionNotFound()
+	}
+	defer unlock()
+	if _, known := actions[a.Name]; !known && a.Name != "liveness" {
+		return provider.Session{}, provider.Invalid("action", "unknown action; use process, approve, reject, expire or liveness").WithCode("unknown_action")
+	}
+	if !s.allows(a.Name) {
+		return provider.Session{}, provider.Errorf(provider.KindConflict, "cannot %s a session that is %s", a.Name, s.status).WithCode("action_not_allowed")
+	}
+	if a.Name == "liveness" {
+		s.face = faceObject(s, placeholderFace(), p.env.Clock.Now())
+		return s.summary(), nil
+	}
+	to := actions[a.Name]
+	if s.status == Pending && to != Verifying && to != Expired {
+		p.move(s, Verifying, "control", "")
+	}
+	p.move(s, to, "control", a.Reason)
+	return s.summary(), nil
+}
+
+// Reset forgets a tenant (or everyone) and stops their timers.
+func (p *Provider) Reset(tenant string) {
+	for _, t := range p.tenants.Remove(tenant) {
+		t.mu.Lock()
+		p.mu.Lock()
+		for id, s := range t.sessions {
+			s.gone = true
+			s.timeline.Stop()
+			delete(p.index, id)
+		}
+		p.mu.Unlock()
+		t.mu.Unlock()
+	}
+}

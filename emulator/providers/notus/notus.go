@@ -1,0 +1,123 @@
+// Package notus emulates the KYC API of Notus Labs: individual (standard and
+// enhanced) and business verification sessions whose document images are
+// uploaded straight to a storage bucket through S3 browser-POST forms, a
+// process call that starts verification, and the session's life from
+// PENDING to COMPLETED, FAILED or EXPIRED.
+package notus
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/kycemu/kycemu/emulator/internal/s3post"
+	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/specs"
+)
+
+// Name is the mount name.
+const Name = "notus"
+
+// Bucket is the name of the emulated document bucket.
+const Bucket = "notus-kyc-documents"
+
+// Provider is the Notus Labs emulation.
+type Provider struct {
+	env     provider.Env
+	spec    []byte
+	signer  *s3post.Signer
+	tenants *provider.Tenants[tenant]
+
+	mu    sync.RWMutex
+	index map[string]*tenant // session id -> owner, for unauthenticated calls
+}
+
+// New builds the provider.
+func New(env provider.Env) *Provider {
+	r := env.Rand.Derive(Name, "bucket-credentials")
+	p := &Provider{
+		env:  env,
+		spec: specs.MustRead(Name),
+		signer: &s3post.Signer{
+			AccessKeyID: "AKIA" + r.String("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
+			Secret:      r.String("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40),
+			Region:      "sa-east-1",
+		},
+		index: map[string]*tenant{},
+	}
+	p.tenants = provider.NewTenants(p.newTenant)
+	return p
+}
+
+// Name returns "notus".
+func (p *Provider) Name() string { return Name }
+
+// Spec returns the OpenAPI document.
+func (p *Provider) Spec() []byte { return p.spec }
+
+// Hosts returns the real API hosts.
+func (p *Provider) Hosts() []string { return []string{"api.notus.team", "api.notuslabs.xyz"} }
+
+// Handlers maps operations to handlers.
+func (p *Provider) Handlers() map[string]provider.Handler {
+	return map[string]provider.Handler{
+		"createStandardIndividualSession":  p.create(kindStandard),
+		"getStandardIndividualSession":     p.get(kindStandard),
+		"processStandardIndividualSession": p.process(kindStandard),
+		"createEnhancedIndividualSession":  p.create(kindEnhanced),
+		"getEnhancedIndividualSession":     p.get(kindEnhanced),
+		"processEnhancedIndividualSession": p.process(kindEnhanced),
+		"createStandardBusinessSession":    p.create(kindBusiness),
+		"getStandardBusinessSession":       p.get(kindBusiness),
+		"processStandardBusinessSession":   p.process(kindBusiness),
+		"createDocumentUrls":               p.documentURLs,
+		"getFinancialLimits":               p.financialLimits,
+	}
+}
+
+// Extras serves the document bucket and the liveness stand-in.
+func (p *Provider) Extras() []provider.Route {
+	return []provider.Route{
+		{Method: http.MethodPost, Path: "/_s3/{bucket}", Handler: http.HandlerFunc(p.upload)},
+		{Method: http.MethodGet, Path: "/_s3/{bucket}/{key:.+}", Handler: http.HandlerFunc(p.download)},
+		{Method: http.MethodPost, Path: "/_liveness/{sessionId}", Handler: http.HandlerFunc(p.liveness)},
+	}
+}
+
+// Authenticate takes the x-api-key header as the tenant.
+func (p *Provider) Authenticate(r *http.Request) (string, *provider.Error) {
+	key := strings.TrimSpace(r.Header.Get("x-api-key"))
+	if key == "" {
+		return "", provider.Errorf(provider.KindUnauthorized, "missing API key: send it in the x-api-key header").WithCode("UNAUTHORIZED")
+	}
+	return key, nil
+}
+
+var kindCodes = map[provider.Kind]string{
+	provider.KindInvalid:       "INVALID_REQUEST",
+	provider.KindUnauthorized:  "UNAUTHORIZED",
+	provider.KindForbidden:     "FORBIDDEN",
+	provider.KindNotFound:      "NOT_FOUND",
+	provider.KindMethod:        "METHOD_NOT_ALLOWED",
+	provider.KindConflict:      "CONFLICT",
+	provider.KindTooLarge:      "PAYLOAD_TOO_LARGE",
+	provider.KindUnprocessable: "UNPROCESSABLE_ENTITY",
+	provider.KindRateLimited:   "TOO_MANY_REQUESTS",
+	provider.KindUnavailable:   "SERVICE_UNAVAILABLE",
+	provider.KindInternal:      "INTERNAL_SERVER_ERROR",
+}
+
+type errorBody struct {
+	Message string `json:"message"`
+	ID      string `json:"id"`
+	Field   string `json:"field,omitempty"`
+}
+
+// WriteError writes {"message", "id", "field"?}.
+func (p *Provider) WriteError(w http.ResponseWriter, _ *http.Request, e *provider.Error) {
+	msg := e.Message
+	if e.Field != "" {
+		msg = e.Field + ": " + msg
+	}
+	provider.WriteJSON(w, e.Status, errorBody{Message: msg, ID: e.CodeOr(kindCodes[e.Kind]), Field: e.Field})
+}

@@ -1,0 +1,30 @@
+// Package specs embeds the OpenAPI document of every emulated provider. Each
+// document is written by the kycemu authors from the vendor's public facts
+// and is the single source of that provider's HTTP surface.
+package specs
+
+import (
+	"embed"
+	"fmt"
+)
+
+//go:embed */openapi.yaml
+var files embed.FS
+
+// Read returns the document of the named provider.
+func Read(provider string) ([]byte, error) {
+	b, err := files.ReadFile(provider + "/openapi.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("read %s spec: %w", provider, err)
+	}
+	return b, nil
+}
+
+// MustRead is Read for providers whose document is known to be embedded.
+func MustRead(provider string) []byte {
+	b, err := Read(provider)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
