@@ -137,6 +137,9 @@ type Plan struct {
 	// Options carries provider-specific settings of the scenario (for
 	// example the wizard steps of B2Core), decoded by the provider.
 	Options map[string]any
+	// Webhooks alters the delivery of the session's events; providers copy
+	// it into every Event they send for the session.
+	Webhooks []WebhookFault
 }
 
 // Timeline runs a plan's steps on a clock for one session.
@@ -230,6 +233,8 @@ type Event struct {
 	// Sign returns the headers that authenticate body sent at the given
 	// time, using the tenant's webhook secret (nil for unsigned vendors).
 	Sign func(secret string, body []byte, at time.Time) http.Header
+	// Faults come from the session's plan.
+	Faults []WebhookFault
 }
 
 // NoWebhooks drops every event.
@@ -237,3 +242,31 @@ type NoWebhooks struct{}
 
 // Send does nothing.
 func (NoWebhooks) Send(Event) {}
+
+// Machines is implemented by providers whose sessions follow status
+// machines; the scenario loader checks timelines against them.
+type Machines interface {
+	// Machines maps each session kind (the kind passed to Scenarios.Plan)
+	// to its status machine.
+	Machines() map[string]*Machine
+}
+
+// CallScenario is implemented by providers so that a scenario's faults
+// follow its session: for a call that touches an existing session, it
+// returns the name of the scenario attached to that session ("" when the
+// call touches none or the session has no scenario).
+type CallScenario interface {
+	ScenarioOf(c *Call) string
+}
+
+// WebhookFault alters the delivery of a session's outbound events.
+type WebhookFault struct {
+	// Event is a glob on the event name; "" matches every event.
+	Event string
+	// Kind is delay, duplicate, reorder, bad_signature or drop.
+	Kind string
+	// Delay is how long a delayed event waits (on the emulator clock).
+	Delay time.Duration
+	// Times limits the fault to the first N matching events (0 = all).
+	Times int
+}

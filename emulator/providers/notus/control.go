@@ -110,3 +110,17 @@ func (p *Provider) Reset(tenant string) {
 		t.mu.Unlock()
 	}
 }
+
+// ScenarioOf returns the scenario of the session a call names.
+func (p *Provider) ScenarioOf(c *provider.Call) string {
+	id := c.Params["sessionId"]
+	if id == "" {
+		return ""
+	}
+	s, unlock, ok := p.anyones(id)
+	if !ok {
+		return ""
+	}
+	defer unlock()
+	return s.plan.Scenario
+}

@@ -39,8 +39,13 @@ var machine = provider.NewMachine(Pending, map[string][]string{
 	Verifying: {Completed, Failed},
 })
 
-// Machine returns the status machine (for scenario validation).
-func (p *Provider) Machine() *provider.Machine { return machine }
+// Machines returns the status machine of every session kind (for
+// scenario validation).
+func (p *Provider) Machines() map[string]*provider.Machine {
+	return map[string]*provider.Machine{
+		string(kindStandard): machine, string(kindEnhanced): machine, string(kindBusiness): machine,
+	}
+}
 
 // Timing defaults, all on the emulator clock.
 const (
@@ -287,7 +292,7 @@ func (p *Provider) notify(s *session, at time.Time) {
 	body, _ := json.Marshal(webhookBody{Event: ev, SessionID: s.id, SessionType: s.kind, Status: s.status,
 		IndividualID: s.identityID(), Timestamp: stamp(at)})
 	p.env.Webhooks.Send(provider.Event{Provider: Name, Tenant: s.tenant.name, Name: ev, SessionID: s.id, Body: body,
-		Sign: signHMAC})
+		Sign: signHMAC, Faults: s.plan.Webhooks})
 }
 
 func (s *session) identityID() *string {
