@@ -39,6 +39,14 @@ func (e *Emulator) controlRoutes() http.Handler {
 	c.HandleFunc("/requests", e.clearRequests).Methods(http.MethodDelete)
 	c.HandleFunc("/specs", e.listSpecs).Methods(http.MethodGet)
 	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
+	for _, m := range e.mounts {
+		if pc, ok := m.p.(provider.Controls); ok {
+			sub := c.PathPrefix("/providers/" + m.p.Name()).Subrouter()
+			for _, rt := range pc.Controls() {
+				sub.Handle(rt.Path, rt.Handler).Methods(rt.Method)
+			}
+		}
+	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeControlError(w, http.StatusNotFound, "not_found", "no such control endpoint")
 	})

@@ -282,3 +282,10 @@ func BaseURL(r *http.Request) string {
 
 // Vars returns the path variables of an extra route.
 func Vars(r *http.Request) map[string]string { return mux.Vars(r) }
+
+// Controls is implemented by providers with settings of their own (B2Core's
+// verification levels, say). Its routes are mounted under
+// /_emulator/providers/{name}; paths are relative to that prefix.
+type Controls interface {
+	Controls() []Route
+}
