@@ -1,0 +1,199 @@
+package control
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TB is the part of testing.TB a Harness uses; *testing.T, *testing.B and
+// *testing.F satisfy it.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Context() context.Context
+}
+
+var _ TB = testing.TB(nil)
+
+// Panicker is a TB for code that runs outside a test (TestMain, examples,
+// programs): Fatalf panics with the message.
+type Panicker struct{}
+
+// Helper does nothing.
+func (Panicker) Helper() {}
+
+// Fatalf panics.
+func (Panicker) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+// Context returns context.Background().
+func (Panicker) Context() context.Context { return context.Background() }
+
+// Harness is a Client bound to a test: every method fails the test (with
+// t.Fatalf) instead of returning an error, and uses the test's context. It
+// is what testkit.Server embeds and what container.Container.Harness
+// returns, so a test reads the same against either. Like t.Fatalf, its
+// methods must be called from the test's goroutine.
+type Harness struct {
+	t TB
+	c *Client
+}
+
+// NewHarness binds c to t.
+func NewHarness(t TB, c *Client) *Harness { return &Harness{t: t, c: c} }
+
+// callTimeout bounds each control call made through a Harness.
+const callTimeout = 30 * time.Second
+
+func (h *Harness) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(h.t.Context(), callTimeout)
+}
+
+// Control returns the underlying Client, for calls that should return an
+// error rather than fail the test.
+func (h *Harness) Control() *Client { return h.c }
+
+// BaseURL returns the URL that replaces the named provider's real base URL,
+// e.g. <URL>/notus/api/v1 for "notus".
+func (h *Harness) BaseURL(provider string) string {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	u, err := h.c.BaseURL(ctx, provider)
+	if err != nil {
+		h.t.Fatalf("kycemu: base URL of %s: %v", provider, err)
+	}
+	return u
+}
+
+// Session returns one session by id.
+func (h *Harness) Session(id string) Session {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	s, err := h.c.Session(ctx, id)
+	if err != nil {
+		h.t.Fatalf("kycemu: get session %s: %v", id, err)
+	}
+	return s
+}
+
+// Sessions lists sessions, oldest first.
+func (h *Harness) Sessions(f SessionFilter) []Session {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	s, err := h.c.Sessions(ctx, f)
+	if err != nil {
+		h.t.Fatalf("kycemu: list sessions: %v", err)
+	}
+	return s
+}
+
+// Act forces an action on a session and returns the session after it.
+func (h *Harness) Act(id, action string) Session {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	s, err := h.c.Act(ctx, id, action, "")
+	if err != nil {
+		h.t.Fatalf("kycemu: %s session %s: %v", action, id, err)
+	}
+	return s
+}
+
+// Approve forces a session to its approved outcome.
+func (h *Harness) Approve(id string) Session {
+	h.t.Helper()
+	return h.Act(id, "approve")
+}
+
+// Reject forces a session to its rejected outcome, with a reason (may be
+// empty).
+func (h *Harness) Reject(id, reason string) Session {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	s, err := h.c.Reject(ctx, id, reason)
+	if err != nil {
+		h.t.Fatalf("kycemu: reject session %s: %v", id, err)
+	}
+	return s
+}
+
+// Expire forces a session to expire.
+func (h *Harness) Expire(id string) Session {
+	h.t.Helper()
+	return h.Act(id, "expire")
+}
+
+// WaitStatus polls a session until its status is one of statuses, failing
+// the test after timeout. Meant for a real clock.
+func (h *Harness) WaitStatus(id string, timeout time.Duration, statuses ...string) Session {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(h.t.Context(), timeout)
+	defer cancel()
+	s, err := h.c.WaitStatus(ctx, id, 20*time.Millisecond, statuses...)
+	if err != nil {
+		h.t.Fatalf("kycemu: %v", err)
+	}
+	return s
+}
+
+// Advance moves a manual clock forward by d, firing everything that falls
+// due, and returns the new time.
+func (h *Harness) Advance(d time.Duration) time.Time {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	k, err := h.c.Advance(ctx, d)
+	if err != nil {
+		h.t.Fatalf("kycemu: advance clock by %s: %v", d, err)
+	}
+	return k.Now
+}
+
+// Now reads the emulator clock.
+func (h *Harness) Now() time.Time {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	k, err := h.c.Clock(ctx)
+	if err != nil {
+		h.t.Fatalf("kycemu: read clock: %v", err)
+	}
+	return k.Now
+}
+
+// Requests reads the request journal, oldest first.
+func (h *Harness) Requests(f RequestFilter) []Request {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	r, err := h.c.Requests(ctx, f)
+	if err != nil {
+		h.t.Fatalf("kycemu: read journal: %v", err)
+	}
+	return r
+}
+
+// Reset forgets all state.
+func (h *Harness) Reset() {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	if err := h.c.Reset(ctx); err != nil {
+		h.t.Fatalf("kycemu: reset: %v", err)
+	}
+}
+
+// ResetTenant forgets one tenant's state.
+func (h *Harness) ResetTenant(tenant string) {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	if err := h.c.ResetTenant(ctx, tenant); err != nil {
+		h.t.Fatalf("kycemu: reset tenant: %v", err)
+	}
+}

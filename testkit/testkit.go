@@ -1,0 +1,195 @@
+// Package testkit runs kycemu inside a test, the way net/http/httptest runs
+// a handler: testkit.Start(t) returns a Server listening on a loopback port,
+// with its URL, a URL per provider to use in place of the vendor's real base
+// URL, an HTTP client, and helpers to force outcomes, move the clock and
+// read the request journal. Each Start builds its own emulator, so tests do
+// not share state; the server closes when the test ends.
+//
+// Responses are validated against each provider's OpenAPI document (strict
+// mode) unless WithStrictResponses(false) is given: a response that breaks
+// the provider's contract reaches the test as a 500 naming the break.
+//
+// To run the same tests against a kycemu container instead, see
+// testkit/container; both return the control.Harness helpers.
+package testkit
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kycemu/kycemu/emulator"
+	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/testkit/control"
+)
+
+// Server is a kycemu serving on a loopback port for the length of a test.
+// The control.Harness methods (Approve, Reject, Act, Advance, Requests,
+// Reset, Session, ...) are promoted; each fails the test on error.
+type Server struct {
+	// URL is the base URL of the form http://127.0.0.1:port, with no
+	// trailing slash.
+	URL string
+
+	*control.Harness
+
+	emu       *emulator.Emulator
+	srv       *httptest.Server
+	ctl       *control.Client
+	closeOnce sync.Once
+}
+
+// Option configures Start.
+type Option func(*config)
+
+type config struct {
+	strict    bool
+	seed      *int64
+	clock     clock.Clock
+	scenarios string
+	logs      bool
+	extra     []emulator.Option
+}
+
+// WithSeed makes ids, tokens and fake identities reproducible. Default: a
+// random seed (read it with Server.Emulator().Seed()).
+func WithSeed(seed int64) Option { return func(c *config) { c.seed = &seed } }
+
+// WithManualClock starts a manual clock at start: time only moves through
+// Advance. Default: the wall clock.
+func WithManualClock(start time.Time) Option {
+	return func(c *config) { c.clock = clock.NewManual(start) }
+}
+
+// WithClock sets any clock. Default: the wall clock.
+func WithClock(k clock.Clock) Option { return func(c *config) { c.clock = k } }
+
+// WithStrictResponses turns validation of every response against the
+// provider's spec on or off. Default: on.
+func WithStrictResponses(on bool) Option { return func(c *config) { c.strict = on } }
+
+// WithScenarioDir loads the scenario files of dir besides the built-in ones.
+// Default: built-in scenarios only.
+func WithScenarioDir(dir string) Option { return func(c *config) { c.scenarios = dir } }
+
+// WithLogs sends the emulator's request log to t.Log. Default: discarded.
+// Lines logged after the test ends are dropped.
+func WithLogs() Option { return func(c *config) { c.logs = true } }
+
+// WithEmulatorOptions passes options straight to emulator.New, after the
+// ones above.
+func WithEmulatorOptions(opts ...emulator.Option) Option {
+	return func(c *config) { c.extra = append(c.extra, opts...) }
+}
+
+// Start builds an emulator and serves it on a loopback port until the test
+// ends. It fails the test if the emulator cannot be built. The promoted
+// helper methods fail t on error.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	var logw *tLogWriter
+	cfg := newConfig(opts)
+	if cfg.logs {
+		logw = &tLogWriter{t: t}
+	}
+	s, err := start(cfg, logw)
+	if err != nil {
+		t.Fatalf("testkit: start kycemu: %v", err)
+	}
+	s.Harness = s.For(t)
+	t.Cleanup(func() {
+		s.Close()
+		if logw != nil {
+			logw.done.Store(true)
+		}
+	})
+	return s
+}
+
+// New starts a server that is not tied to a test, for TestMain, examples and
+// programs; Close it when done. Its promoted helper methods panic on error:
+// in tests that share it, bind them to each test with For. WithLogs has no
+// effect here.
+func New(opts ...Option) (*Server, error) {
+	s, err := start(newConfig(opts), nil)
+	if err != nil {
+		return nil, err
+	}
+	s.Harness = control.NewHarness(control.Panicker{}, s.Control())
+	return s, nil
+}
+
+func newConfig(opts []Option) config {
+	cfg := config{strict: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
+func start(cfg config, logw *tLogWriter) (*Server, error) {
+	eopts := []emulator.Option{emulator.WithStrictResponses(cfg.strict)}
+	if cfg.seed != nil {
+		eopts = append(eopts, emulator.WithSeed(*cfg.seed))
+	}
+	if cfg.clock != nil {
+		eopts = append(eopts, emulator.WithClock(cfg.clock))
+	}
+	if cfg.scenarios != "" {
+		eopts = append(eopts, emulator.WithScenarioDir(cfg.scenarios))
+	}
+	if logw != nil {
+		eopts = append(eopts, emulator.WithLogger(slog.New(slog.NewTextHandler(logw, nil))))
+	}
+	eopts = append(eopts, cfg.extra...)
+	emu, err := emulator.New(eopts...)
+	if err != nil {
+		return nil, err
+	}
+	hs := httptest.NewServer(emu)
+	return &Server{URL: hs.URL, emu: emu, srv: hs,
+		ctl: control.New(hs.URL, control.WithHTTPClient(hs.Client()))}, nil
+}
+
+// For returns the helpers bound to t: each fails t on error. Use it when
+// several tests share one server (started with New).
+func (s *Server) For(t control.TB) *control.Harness { return control.NewHarness(t, s.ctl) }
+
+// Control returns the control API client, whose methods return errors
+// instead of failing a test.
+func (s *Server) Control() *control.Client { return s.ctl }
+
+// Close shuts the server down and stops the emulator's background work. It
+// runs on its own when the test ends; calling it again does nothing.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.srv.Close()
+		_ = s.emu.Close()
+	})
+}
+
+// Client returns an HTTP client for the server (httptest's, which closes
+// its idle connections with the server).
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// Emulator returns the emulator itself, for what the control API does not
+// offer.
+func (s *Server) Emulator() *emulator.Emulator { return s.emu }
+
+// tLogWriter writes log lines to t.Log until the test ends.
+type tLogWriter struct {
+	t    testing.TB
+	done atomic.Bool
+}
+
+func (w *tLogWriter) Write(p []byte) (int, error) {
+	if !w.done.Load() {
+		w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	}
+	return len(p), nil
+}
