@@ -253,3 +253,5 @@ func TestPanickerHarness(t *testing.T) {
 	}()
 	srv.Approve("no-such-session")
 }
+
+func TestStartExample(t *testing.T) { testApprovedCustomer(t) }

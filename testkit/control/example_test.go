@@ -1,0 +1,160 @@
+package control_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/kycemu/kycemu/testkit"
+	"github.com/kycemu/kycemu/testkit/control"
+)
+
+// startKycemu stands in for a kycemu you already run: a CI service
+// container, docker compose, or `go run ./cmd/kycemu --clock manual`.
+func startKycemu() (url string, stop func()) {
+	srv, err := testkit.New(testkit.WithManualClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)))
+	if err != nil {
+		panic(err)
+	}
+	return srv.URL, srv.Close
+}
+
+func createNotusSession(baseURL, apiKey string) string {
+	body, _ := json.Marshal(map[string]any{
+		"firstName": "Ana", "lastName": "Souza", "birthDate": "1990-04-15",
+		"documentCategory": "PASSPORT", "documentCountry": "BRAZIL", "documentId": "123456",
+	})
+	req, _ := http.NewRequest(http.MethodPost, baseURL+"/kyc/individual-verification-sessions/standard", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-api-key", apiKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Session struct{ ID string } `json:"session"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return out.Session.ID
+}
+
+func ExampleNew() {
+	url, stop := startKycemu()
+	defer stop()
+	ctx := context.Background()
+
+	kyc := control.New(url)
+	h, err := kyc.Health(ctx)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(h.Status, h.Clock.Mode)
+	// Output: ok manual
+}
+
+func ExampleClient_BaseURL() {
+	url, stop := startKycemu()
+	defer stop()
+	kyc := control.New(url)
+
+	base, _ := kyc.BaseURL(context.Background(), "notus")
+	fmt.Println(base[len(url):])
+	// Output: /notus/api/v1
+}
+
+func ExampleClient_Approve() {
+	url, stop := startKycemu()
+	defer stop()
+	kyc := control.New(url)
+	ctx := context.Background()
+	base, _ := kyc.BaseURL(ctx, "notus")
+	id := createNotusSession(base, "key-1")
+
+	s, err := kyc.Approve(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	for _, tr := range s.History {
+		fmt.Println(tr.To, "by", tr.By)
+	}
+	// Output:
+	// PENDING by client
+	// VERIFYING by control
+	// COMPLETED by control
+}
+
+func ExampleClient_Advance() {
+	url, stop := startKycemu()
+	defer stop()
+	kyc := control.New(url)
+	ctx := context.Background()
+
+	k, err := kyc.Advance(ctx, 90*time.Second)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(k.Mode, k.Now.Format(time.TimeOnly))
+	// Output: manual 09:01:30
+}
+
+func ExampleClient_Requests() {
+	url, stop := startKycemu()
+	defer stop()
+	kyc := control.New(url)
+	ctx := context.Background()
+	base, _ := kyc.BaseURL(ctx, "notus")
+	createNotusSession(base, "key-1")
+	createNotusSession(base, "")
+
+	reqs, _ := kyc.Requests(ctx, control.RequestFilter{Operation: "createStandardIndividualSession"})
+	for _, r := range reqs {
+		fmt.Printf("%d tenant=%q\n", r.Status, r.Tenant)
+	}
+	// Output:
+	// 201 tenant="key-1"
+	// 401 tenant=""
+}
+
+func ExampleIsNotFound() {
+	url, stop := startKycemu()
+	defer stop()
+	kyc := control.New(url)
+
+	_, err := kyc.Session(context.Background(), "no-such-session")
+	fmt.Println(control.IsNotFound(err))
+	fmt.Println(err)
+	// Output:
+	// true
+	// kycemu control: 404 session_not_found: no session with that id
+}
+
+func ExampleNewHarness() {
+	url, stop := startKycemu()
+	defer stop()
+
+	// In a test: control.NewHarness(t, client); each call fails t on error.
+	kyc := control.NewHarness(control.Panicker{}, control.New(url))
+	id := createNotusSession(kyc.BaseURL("notus"), "key-1")
+	fmt.Println(kyc.Expire(id).Status)
+	// Output: EXPIRED
+}
+
+func ExampleClient_WaitStatus() {
+	// With a real clock, poll until the emulator's review is over.
+	srv, _ := testkit.New()
+	defer srv.Close()
+	kyc := control.New(srv.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	base, _ := kyc.BaseURL(ctx, "notus")
+	id := createNotusSession(base, "key-1")
+
+	go func() { _, _ = kyc.Approve(ctx, id) }() // stands in for the review
+	s, err := kyc.WaitStatus(ctx, id, 10*time.Millisecond, "COMPLETED", "FAILED")
+	fmt.Println(s.Status, err)
+	// Output: COMPLETED <nil>
+}
