@@ -9,12 +9,13 @@ import (
 
 	"github.com/kycemu/kycemu/testkit"
 	"github.com/kycemu/kycemu/testkit/control"
+	"github.com/kycemu/kycemu/testkit/internal/notustest"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
-func notus(t *testing.T, srv *testkit.Server, key string) *notusClient {
-	return &notusClient{t: t, hc: srv.Client(), base: srv.BaseURL("notus"), key: key}
+func notus(t *testing.T, srv *testkit.Server, key string) *notustest.Client {
+	return notustest.New(t, srv.Client(), srv.BaseURL("notus"), key)
 }
 
 func TestStartServesNotusFlowOnManualClock(t *testing.T) {
@@ -24,19 +25,19 @@ func TestStartServesNotusFlowOnManualClock(t *testing.T) {
 	}
 	c := notus(t, srv, "team-a-key")
 
-	s := c.submit("12345678900")
+	s := c.Submit("12345678900")
 	if s.Status != "VERIFYING" {
 		t.Fatalf("after process: status %s, want VERIFYING", s.Status)
 	}
 	// The default review takes two seconds of emulator time; nothing moves
 	// until the test moves the clock.
-	if _, got := c.get(s.ID); got.Status != "VERIFYING" {
+	if _, got := c.Get(s.ID); got.Status != "VERIFYING" {
 		t.Fatalf("before advancing: status %s, want VERIFYING", got.Status)
 	}
 	if now := srv.Advance(2 * time.Second); !now.Equal(t0.Add(2 * time.Second)) {
 		t.Fatalf("Advance returned %v, want %v", now, t0.Add(2*time.Second))
 	}
-	status, got := c.get(s.ID)
+	status, got := c.Get(s.ID)
 	if status != http.StatusOK || got.Status != "COMPLETED" || got.IndividualID == nil {
 		t.Fatalf("after review: %d %+v, want COMPLETED with an individualId", status, got)
 	}
@@ -70,20 +71,20 @@ func TestForcedOutcomes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			created := c.create("11122233344")
+			created := c.Create("11122233344")
 			got := tt.force(created.Session.ID)
 			if got.Status != tt.status {
 				t.Fatalf("control answered %s, want %s", got.Status, tt.status)
 			}
 			// The provider's own API agrees with the control API.
-			if _, s := c.get(created.Session.ID); s.Status != tt.status {
+			if _, s := c.Get(created.Session.ID); s.Status != tt.status {
 				t.Fatalf("GET session: %s, want %s", s.Status, tt.status)
 			}
 		})
 	}
 
 	// A rejection after processing keeps its reason in the history.
-	s := c.submit("55566677788")
+	s := c.Submit("55566677788")
 	got := srv.Reject(s.ID, "document is blurry")
 	last := got.History[len(got.History)-1]
 	if last.To != "FAILED" || last.By != "control" || last.Reason != "document is blurry" {
@@ -94,7 +95,7 @@ func TestForcedOutcomes(t *testing.T) {
 func TestForcingAnIllegalOutcomeIsAnError(t *testing.T) {
 	srv := testkit.Start(t)
 	c := notus(t, srv, "key-illegal")
-	created := c.create("123")
+	created := c.Create("123")
 	srv.Approve(created.Session.ID)
 
 	_, err := srv.Control().Expire(t.Context(), created.Session.ID)
@@ -114,14 +115,14 @@ func TestEachStartIsIsolated(t *testing.T) {
 	if a.URL == b.URL {
 		t.Fatalf("two servers share %s", a.URL)
 	}
-	created := notus(t, a, "same-key").create("42")
+	created := notus(t, a, "same-key").Create("42")
 	if got := len(a.Sessions(control.SessionFilter{})); got != 1 {
 		t.Fatalf("server a has %d sessions, want 1", got)
 	}
 	if got := len(b.Sessions(control.SessionFilter{})); got != 0 {
 		t.Fatalf("server b has %d sessions, want 0", got)
 	}
-	if status, _ := notus(t, b, "same-key").get(created.Session.ID); status != http.StatusNotFound {
+	if status, _ := notus(t, b, "same-key").Get(created.Session.ID); status != http.StatusNotFound {
 		t.Fatalf("server b GET of a's session: %d, want 404", status)
 	}
 }
@@ -130,7 +131,7 @@ func TestSeedMakesRunsRepeatable(t *testing.T) {
 	ids := make([]string, 2)
 	for i := range ids {
 		srv := testkit.Start(t, testkit.WithSeed(99), testkit.WithManualClock(t0))
-		ids[i] = notus(t, srv, "seeded").create("1").Session.ID
+		ids[i] = notus(t, srv, "seeded").Create("1").Session.ID
 		if got := srv.Emulator().Seed(); got != 99 {
 			t.Fatalf("Seed() = %d, want 99", got)
 		}
@@ -139,7 +140,7 @@ func TestSeedMakesRunsRepeatable(t *testing.T) {
 		t.Fatalf("same seed, different session ids: %s and %s", ids[0], ids[1])
 	}
 	other := testkit.Start(t, testkit.WithSeed(100), testkit.WithManualClock(t0))
-	if id := notus(t, other, "seeded").create("1").Session.ID; id == ids[0] {
+	if id := notus(t, other, "seeded").Create("1").Session.ID; id == ids[0] {
 		t.Fatalf("different seeds gave the same id %s", id)
 	}
 }
@@ -147,9 +148,9 @@ func TestSeedMakesRunsRepeatable(t *testing.T) {
 func TestJournalAndReset(t *testing.T) {
 	srv := testkit.Start(t)
 	a, b := notus(t, srv, "tenant-a"), notus(t, srv, "tenant-b")
-	ida := a.create("1").Session.ID
-	b.create("2")
-	if status, _ := a.call(http.MethodPost, sessionsPath, map[string]any{"firstName": "x"}, true); status != http.StatusBadRequest {
+	ida := a.Create("1").Session.ID
+	b.Create("2")
+	if status, _ := a.Call(http.MethodPost, notustest.SessionsPath, map[string]any{"firstName": "x"}, true); status != http.StatusBadRequest {
 		t.Fatalf("invalid create: %d, want 400", status)
 	}
 
@@ -168,7 +169,7 @@ func TestJournalAndReset(t *testing.T) {
 	}
 
 	srv.ResetTenant("tenant-a")
-	if status, _ := a.get(ida); status != http.StatusNotFound {
+	if status, _ := a.Get(ida); status != http.StatusNotFound {
 		t.Fatalf("after resetting tenant-a its session answers %d, want 404", status)
 	}
 	if got := srv.Sessions(control.SessionFilter{}); len(got) != 1 || got[0].Tenant != "tenant-b" {
@@ -194,7 +195,7 @@ func TestAdvanceNeedsAManualClock(t *testing.T) {
 
 func TestRealClockWaitStatus(t *testing.T) {
 	srv := testkit.Start(t)
-	s := notus(t, srv, "real-clock").submit("987")
+	s := notus(t, srv, "real-clock").Submit("987")
 	got := srv.WaitStatus(s.ID, 10*time.Second, "COMPLETED", "FAILED")
 	if got.Status != "COMPLETED" {
 		t.Fatalf("default outcome %s, want COMPLETED", got.Status)
@@ -228,7 +229,7 @@ func TestNewOutsideATest(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := srv.For(t)
-	created := notus(t, srv, "shared").create("1")
+	created := notus(t, srv, "shared").Create("1")
 	if got := h.Approve(created.Session.ID); got.Status != "COMPLETED" {
 		t.Fatalf("approve: %s", got.Status)
 	}

@@ -1,0 +1,178 @@
+package container_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/kycemu/kycemu/testkit/container"
+	"github.com/kycemu/kycemu/testkit/control"
+	"github.com/kycemu/kycemu/testkit/internal/notustest"
+	"github.com/kycemu/kycemu/testkit/receiver"
+)
+
+// ImageEnv names the kycemu image the container tests run. .ci/run builds
+// one from the Dockerfile (kycemu:ci) and sets it whenever a Docker engine
+// answers; without it the tests skip.
+const ImageEnv = "KYCEMU_TEST_IMAGE"
+
+func TestMain(m *testing.M) {
+	// No registry can be reached here, so testcontainers' reaper image
+	// cannot be pulled; containers are terminated by CleanupContainer.
+	if _, ok := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !ok {
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	os.Exit(m.Run())
+}
+
+// image returns the image under test, or skips the test.
+func image(t *testing.T) string {
+	t.Helper()
+	img := os.Getenv(ImageEnv)
+	if img == "" {
+		t.Skipf("container tests skipped: %s is not set (.ci/run builds the image from the Dockerfile and sets it when a Docker engine answers)", ImageEnv)
+	}
+	testcontainers.SkipIfProviderIsNotHealthy(t)
+	return img
+}
+
+func run(t *testing.T, opts ...testcontainers.ContainerCustomizer) *container.Container {
+	t.Helper()
+	kc, err := container.Run(t.Context(), image(t), opts...)
+	testcontainers.CleanupContainer(t, kc)
+	if err != nil {
+		t.Fatalf("start kycemu container: %v", err)
+	}
+	return kc
+}
+
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+func TestNotusFlowInContainer(t *testing.T) {
+	kc := run(t, container.WithManualClock(t0), container.WithSeed(11))
+	kyc := kc.Harness(t)
+
+	base := kyc.BaseURL("notus")
+	if want := kc.URL() + "/notus/api/v1"; base != want {
+		t.Fatalf("BaseURL = %q, want %q", base, want)
+	}
+	h, err := kc.Control().Health(t.Context())
+	if err != nil || h.Seed != 11 || h.Clock.Mode != "manual" || !h.Clock.Now.Equal(t0) {
+		t.Fatalf("health %+v %v", h, err)
+	}
+
+	notus := notustest.New(t, http.DefaultClient, base, "ci-key")
+	// Upload URLs point at the container through the mapped port, because
+	// kycemu builds them from the request's Host.
+	s := notus.Submit("12345678900")
+	if s.Status != "VERIFYING" {
+		t.Fatalf("after process: %s", s.Status)
+	}
+	kyc.Advance(2 * time.Second)
+	if status, got := notus.Get(s.ID); status != http.StatusOK || got.Status != "COMPLETED" || got.IndividualID == nil {
+		t.Fatalf("after review: %d %+v", status, got)
+	}
+
+	rejected := notus.Submit("98765432100")
+	if got := kyc.Reject(rejected.ID, "document expired"); got.Status != "FAILED" {
+		t.Fatalf("forced reject: %s", got.Status)
+	}
+	if creates := kyc.Requests(control.RequestFilter{Operation: "createStandardIndividualSession"}); len(creates) != 2 || creates[0].Tenant != "ci-key" {
+		t.Fatalf("journal: %+v", creates)
+	}
+	kyc.Reset()
+	if status, _ := notus.Get(s.ID); status != http.StatusNotFound {
+		t.Fatalf("after reset: %d, want 404", status)
+	}
+}
+
+func TestImageRunsAsNonRoot(t *testing.T) {
+	kc := run(t)
+	info, err := kc.Inspect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := info.Config.User; u == "" || strings.HasPrefix(u, "0") || strings.HasPrefix(u, "root") {
+		t.Fatalf("image user %q, want a non-root numeric user", u)
+	}
+	if info.Config.Healthcheck == nil || len(info.Config.Healthcheck.Test) == 0 ||
+		!strings.Contains(strings.Join(info.Config.Healthcheck.Test, " "), "/kycemu health") {
+		t.Fatalf("healthcheck %+v, want one running /kycemu health", info.Config.Healthcheck)
+	}
+	// The healthcheck command works inside the image (no shell there).
+	code, _, err := kc.Exec(t.Context(), []string{"/kycemu", "health"})
+	if err != nil || code != 0 {
+		t.Fatalf("/kycemu health in the container: exit %d, %v", code, err)
+	}
+}
+
+func TestRealClockByDefault(t *testing.T) {
+	kc := run(t)
+	_, err := kc.Control().Advance(t.Context(), time.Minute)
+	var ce *control.Error
+	if !errors.As(err, &ce) || ce.Code != "clock_not_manual" {
+		t.Fatalf("advance a real clock: %v", err)
+	}
+	kyc := kc.Harness(t)
+	s := notustest.New(t, http.DefaultClient, kyc.BaseURL("notus"), "k").Submit("1")
+	if got := kyc.WaitStatus(s.ID, 20*time.Second, "COMPLETED", "FAILED"); got.Status != "COMPLETED" {
+		t.Fatalf("default outcome %s", got.Status)
+	}
+}
+
+// TestContainerReachesTheHost proves the path webhooks take: the container
+// calls a server in the test process at host.testcontainers.internal,
+// through testcontainers' host port access.
+func TestContainerReachesTheHost(t *testing.T) {
+	rcv := receiver.New(t)
+	kc := run(t, container.WithWebhookReceiver(rcv.URL))
+	target, err := container.HostURL(rcv.URL + "/probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The image has no shell or curl; its own health command makes a GET.
+	if _, _, err := kc.Exec(t.Context(), []string{"/kycemu", "health", target}); err != nil {
+		t.Fatal(err)
+	}
+	ev := rcv.Wait(10*time.Second, func(e receiver.Event) bool { return e.Path == "/probe/_emulator/health" })
+	if ev.Method != http.MethodGet {
+		t.Fatalf("got %s %s", ev.Method, ev.Path)
+	}
+}
+
+func TestRunFailsOnAMissingImage(t *testing.T) {
+	image(t) // needs an engine
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	kc, err := container.Run(ctx, "kycemu-no-such-image:never")
+	testcontainers.CleanupContainer(t, kc)
+	if err == nil {
+		t.Fatal("Run of a missing image succeeded")
+	}
+}
+
+func TestHostURL(t *testing.T) {
+	tests := []struct {
+		in, want string
+		err      bool
+	}{
+		{"http://127.0.0.1:41234/hooks/gu1", "http://host.testcontainers.internal:41234/hooks/gu1", false},
+		{"http://localhost:8081", "http://host.testcontainers.internal:8081", false},
+		{"http://[::1]:9000/x?y=1", "http://host.testcontainers.internal:9000/x?y=1", false},
+		{"http://127.0.0.1/hooks", "", true},
+		{"http://127.0.0.1:0/", "", true},
+		{"::not a url", "", true},
+	}
+	for _, tt := range tests {
+		got, err := container.HostURL(tt.in)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("HostURL(%q) = %q, %v; want %q (error %v)", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
