@@ -104,16 +104,16 @@ type Delivery struct {
 	Status string `json:"status"`
 	// Faults lists the faults applied (delay, duplicate, reorder,
 	// bad_signature, drop).
-	Faults        []string        `json:"faults,omitempty"`
-	RedeliveryOf  string          `json:"redeliveryOf,omitempty"`
-	CreatedAt     time.Time       `json:"createdAt"`
-	NextAttemptAt *time.Time      `json:"nextAttemptAt,omitempty"`
-	FinishedAt    *time.Time      `json:"finishedAt,omitempty"`
-	MaxAttempts   int             `json:"maxAttempts"`
-	Attempts      []Attempt       `json:"attempts"`
-	Body          []byte          `json:"-"`
-	Payload       any             `json:"body"`
-	Error         string          `json:"error,omitempty"`
+	Faults        []string   `json:"faults,omitempty"`
+	RedeliveryOf  string     `json:"redeliveryOf,omitempty"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	FinishedAt    *time.Time `json:"finishedAt,omitempty"`
+	MaxAttempts   int        `json:"maxAttempts"`
+	Attempts      []Attempt  `json:"attempts"`
+	Body          []byte     `json:"-"`
+	Payload       any        `json:"body"`
+	Error         string     `json:"error,omitempty"`
 }
 
 // Filter selects deliveries; zero fields match everything.
