@@ -95,29 +95,29 @@ var mockTable = []struct {
 	MockTaxID
 	steps func() []provider.Step
 }{
-	{MockTaxID{"0001", Approved, "pending → in_progress → in_review → approved, 1 s apart", "20-30000001-7"}, func() []provider.Step {
+	{MockTaxID{"0001", Approved, "pending → in_progress → in_review → approved, 1 s apart", "20-30000001"}, func() []provider.Step {
 		return mainLine(Approved, "")
 	}},
-	{MockTaxID{"0002", Rejected, "pending → in_progress → in_review → rejected, 1 s apart", "20-30000002-7"}, func() []provider.Step {
+	{MockTaxID{"0002", Rejected, "pending → in_progress → in_review → rejected, 1 s apart", "20-30000002"}, func() []provider.Step {
 		return mainLine(Rejected, "the identity document could not be verified")
 	}},
-	{MockTaxID{"0003", InReview, "pending → in_progress → in_review, then waits for a manual decision", "20-30000003-7"}, func() []provider.Step {
+	{MockTaxID{"0003", InReview, "pending → in_progress → in_review, then waits for a manual decision", "20-30000003"}, func() []provider.Step {
 		return mainLine("", "")
 	}},
-	{MockTaxID{"0004", Cancelled, "pending → cancelled after 1 s", "20-30000004-7"}, func() []provider.Step {
+	{MockTaxID{"0004", Cancelled, "pending → cancelled after 1 s", "20-30000004"}, func() []provider.Step {
 		return []provider.Step{{After: mockDelay, Status: Cancelled, Reason: "cancelled by the provider"}}
 	}},
-	{MockTaxID{"0005", Expired, "pending → expired after 1 s", "20-30000005-7"}, func() []provider.Step {
+	{MockTaxID{"0005", Expired, "pending → expired after 1 s", "20-30000005"}, func() []provider.Step {
 		return []provider.Step{{After: mockDelay, Status: Expired, Reason: "the verification session expired"}}
 	}},
-	{MockTaxID{"0006", Abandoned, "pending → in_progress → abandoned, 1 s apart", "20-30000006-7"}, func() []provider.Step {
+	{MockTaxID{"0006", Abandoned, "pending → in_progress → abandoned, 1 s apart", "20-30000006"}, func() []provider.Step {
 		return []provider.Step{{After: mockDelay, Status: InProgress},
 			{From: InProgress, After: mockDelay, Status: Abandoned, Reason: "the user left the verification flow"}}
 	}},
-	{MockTaxID{"0007", Pending, "stays pending (expires after 7 days)", "20-30000007-7"}, func() []provider.Step {
+	{MockTaxID{"0007", Pending, "stays pending (expires after 7 days)", "20-30000007"}, func() []provider.Step {
 		return []provider.Step{expiry()}
 	}},
-	{MockTaxID{"0008", InProgress, "pending → in_progress after 1 s, then stays (expires after 7 days)", "20-30000008-7"}, func() []provider.Step {
+	{MockTaxID{"0008", InProgress, "pending → in_progress after 1 s, then stays (expires after 7 days)", "20-30000008"}, func() []provider.Step {
 		return []provider.Step{expiry(), {After: mockDelay, Status: InProgress}}
 	}},
 }
