@@ -80,8 +80,8 @@ func (e *Engine) worker() {
 }
 
 // attempt makes one HTTP call; no lock is held.
-func (e *Engine) attempt(j job, at time.Time) Attempt {
-	a := Attempt{N: j.n, At: at}
+func (e *Engine) attempt(j job, at time.Time) (a Attempt) {
+	a = Attempt{N: j.n, At: at}
 	start := time.Now()
 	defer func() { a.DurationMS = float64(time.Since(start).Microseconds()) / 1000 }()
 	req, err := http.NewRequestWithContext(e.ctx, http.MethodPost, j.url, bytes.NewReader(j.body))

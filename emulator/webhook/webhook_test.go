@@ -143,7 +143,7 @@ func TestDeliversSignedEventsInOrder(t *testing.T) {
 		}
 	}
 	d := e.Deliveries(webhook.Filter{Event: "e0"})[0]
-	if len(d.Attempts) != 1 || d.Attempts[0].StatusCode != 200 || !d.Attempts[0].At.Equal(t0) {
+	if len(d.Attempts) != 1 || d.Attempts[0].StatusCode != 200 || !d.Attempts[0].At.Equal(t0) || d.Attempts[0].DurationMS <= 0 {
 		t.Errorf("attempts = %+v", d.Attempts)
 	}
 }
