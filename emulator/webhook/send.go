@@ -127,7 +127,7 @@ func (e *Engine) newDelivery(prov, tenant, name, session, explicit string, body 
 	sign func(string, []byte, time.Time) http.Header, retry []time.Duration) *delivery {
 	t := e.tenant(prov, tenant)
 	if retry == nil {
-		retry = defaultSchedule
+		retry = DefaultSchedule()
 	}
 	e.seq++
 	d := &delivery{

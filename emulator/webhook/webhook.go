@@ -44,13 +44,12 @@ const (
 	StatusDiscarded     = "discarded"     // the queue was full, or the tenant was reset
 )
 
-// DefaultSchedule is the retry schedule of events that bring none: three
-// quick retries (so four attempts in all).
-var defaultSchedule = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}
-
 // DefaultSchedule returns the retry schedule used for events that bring
-// none: 10s, 1m, 5m after the failed attempts.
-func DefaultSchedule() []time.Duration { return append([]time.Duration(nil), defaultSchedule...) }
+// none: three quick retries, 10s, 1m and 5m after the failed attempts (four
+// attempts in all).
+func DefaultSchedule() []time.Duration {
+	return []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}
+}
 
 // Config configures an Engine. Zero fields take the documented defaults.
 type Config struct {
