@@ -22,7 +22,7 @@ import (
 //	PUT    /_emulator/webhooks/endpoints              {"provider","tenant","url"}
 //	DELETE /_emulator/webhooks/endpoints              ?provider= &tenant=
 //	GET    /_emulator/webhooks/secret                 ?provider= &tenant=
-func (e *Emulator) webhookRoutes(c *mux.Router) {
+func (e *Emulator) webhookRoutes(c prefixed) {
 	c.HandleFunc("/webhooks", e.listDeliveries).Methods(http.MethodGet)
 	c.HandleFunc("/webhooks/deliveries", e.listDeliveries).Methods(http.MethodGet)
 	c.HandleFunc("/webhooks/deliveries/{id}", e.getDelivery).Methods(http.MethodGet)
