@@ -233,8 +233,11 @@ func New(cfg Config) *Engine {
 	}
 	client := cfg.Client
 	if client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = cfg.Workers // keep one connection per worker alive
 		client = &http.Client{
-			Timeout: cfg.Timeout,
+			Transport: tr,
+			Timeout:   cfg.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse
 			},
@@ -275,6 +278,7 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	e.cancel()
 	e.wg.Wait()
+	e.client.CloseIdleConnections()
 	return nil
 }
 
