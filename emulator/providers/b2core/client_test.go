@@ -348,3 +348,6 @@ func (e *env) walkLevel1(token string) wizardAnswer {
 	w = e.mustStep(token, w.UUID, 2, e.file(token), e.file(token))
 	return e.mustStep(token, w.UUID, 4, e.file(token))
 }
+
+// withSmallBodies caps request bodies (and so uploads) at 32 KiB.
+func withSmallBodies() emulator.Option { return emulator.WithMaxBodyBytes(32 << 10) }
