@@ -3,6 +3,7 @@ package b2core_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -560,3 +561,56 @@ func TestSeedIsReproducible(t *testing.T) {
 		t.Fatalf("two seeded runs differ:\n%v\n%v", a, b)
 	}
 }
+
+// TestParallelClients runs many clients at once against one emulator (run
+// with -race): each sees only its own history.
+func TestParallelClients(t *testing.T) {
+	e := newEnv(t)
+	const n = 8
+	errs := make(chan string, n)
+	for i := range n {
+		go func() {
+			email := "parallel" + strconv.Itoa(i) + "@example.com"
+			sub := &collector{TB: t}
+			pe := *e
+			pe.t = sub
+			func() {
+				defer func() { _ = recover() }()
+				token, id := pe.client(email)
+				pe.walkLevel1(token)
+				h := pe.history(token, "")
+				for _, g := range h.Data {
+					if g.ClientID != id {
+						sub.Errorf("%s sees client %d's grant", email, g.ClientID)
+					}
+				}
+				if h.Total != 2 {
+					sub.Errorf("%s history total %d", email, h.Total)
+				}
+			}()
+			errs <- sub.msg
+		}()
+	}
+	for range n {
+		if msg := <-errs; msg != "" {
+			t.Error(msg)
+		}
+	}
+}
+
+// collector lets helpers run in goroutines: failures are recorded instead
+// of calling FailNow off the test goroutine.
+type collector struct {
+	testing.TB
+	msg string
+}
+
+func (c *collector) Helper() {}
+func (c *collector) Errorf(format string, args ...any) {
+	c.msg += fmt.Sprintf(format, args...) + "; "
+}
+func (c *collector) Fatalf(format string, args ...any) {
+	c.Errorf(format, args...)
+	panic(c)
+}
+func (c *collector) Fatal(args ...any) { c.Fatalf("%s", fmt.Sprint(args...)) }
