@@ -62,18 +62,26 @@ func New(opts ...Option) (*Emulator, error) {
 		Scenarios: provider.NoScenarios{},
 	}
 	for _, p := range builtins(env) {
-		m, err := newMount(e, p)
-		if err != nil {
-			return nil, fmt.Errorf("mount %s: %w", p.Name(), err)
-		}
-		e.mounts = append(e.mounts, m)
-		e.byName[p.Name()] = m
-		for _, h := range p.Hosts() {
-			e.byHost[strings.ToLower(h)] = m
+		if err := e.add(p); err != nil {
+			return nil, err
 		}
 	}
 	e.control = e.controlRoutes()
 	return e, nil
+}
+
+// add mounts a provider.
+func (e *Emulator) add(p provider.Provider) error {
+	m, err := newMount(e, p)
+	if err != nil {
+		return fmt.Errorf("mount %s: %w", p.Name(), err)
+	}
+	e.mounts = append(e.mounts, m)
+	e.byName[p.Name()] = m
+	for _, h := range p.Hosts() {
+		e.byHost[strings.ToLower(h)] = m
+	}
+	return nil
 }
 
 // Close stops background work (timers keep no goroutines; scenario

@@ -338,7 +338,10 @@ func schemaReason(se *openapi3.SchemaError) (string, string) {
 		if s != nil && s.MaxItems != nil {
 			reason = fmt.Sprintf("must have at most %d items", *s.MaxItems)
 		}
-	case "additionalProperties":
+	case "additionalProperties", "properties":
+		if se.SchemaField == "properties" && !strings.Contains(se.Reason, "unsupported") {
+			break
+		}
 		if m := quoted.FindStringSubmatch(se.Reason); m != nil {
 			path = append(path, m[1])
 		}
