@@ -562,38 +562,72 @@ func TestSeedIsReproducible(t *testing.T) {
 	}
 }
 
-// TestParallelClients runs many clients at once against one emulator (run
-// with -race): each sees only its own history.
+// TestParallelClients runs many clients at once against one emulator
+// while the clock moves and reviews fire (run with -race): each ends at
+// Level 1 and sees only its own history.
 func TestParallelClients(t *testing.T) {
 	e := newEnv(t)
+	e.must(e.control(http.MethodPut, "/providers/b2core/config", map[string]any{
+		"review": map[string]any{"decision": "approve", "delay": "3ms"},
+	}), http.StatusOK, "review delay")
 	const n = 8
-	errs := make(chan string, n)
+	type result struct {
+		token string
+		id    int
+		msg   string
+	}
+	results := make(chan result, n)
 	for i := range n {
 		go func() {
-			email := "parallel" + strconv.Itoa(i) + "@example.com"
 			sub := &collector{TB: t}
 			pe := *e
 			pe.t = sub
+			var res result
 			func() {
 				defer func() { _ = recover() }()
-				token, id := pe.client(email)
-				pe.walkLevel1(token)
-				h := pe.history(token, "")
-				for _, g := range h.Data {
-					if g.ClientID != id {
-						sub.Errorf("%s sees client %d's grant", email, g.ClientID)
-					}
+				res.token, res.id = pe.client("parallel" + strconv.Itoa(i) + "@example.com")
+				for range 3 {
+					pe.file(res.token)
 				}
-				if h.Total != 2 {
-					sub.Errorf("%s history total %d", email, h.Total)
+				if last := pe.walkLevel1(res.token); last.Code != 202 {
+					sub.Errorf("final step code %d", last.Code)
 				}
 			}()
-			errs <- sub.msg
+			res.msg = sub.msg
+			results <- res
 		}()
 	}
+	stop, ticked := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ticked)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Microsecond):
+				_ = e.emu.Advance(time.Millisecond)
+			}
+		}
+	}()
+	var all []result
 	for range n {
-		if msg := <-errs; msg != "" {
-			t.Error(msg)
+		all = append(all, <-results)
+	}
+	close(stop)
+	<-ticked
+	e.advance(time.Second)
+	for _, r := range all {
+		if r.msg != "" {
+			t.Fatal(r.msg)
+		}
+		h := e.history(r.token, "")
+		if h.Total != 2 || h.Data[0].CurrentLevel.Name != "Level 1" {
+			t.Errorf("client %d history: %+v", r.id, h)
+		}
+		for _, g := range h.Data {
+			if g.ClientID != r.id {
+				t.Errorf("client %d sees client %d's grant", r.id, g.ClientID)
+			}
 		}
 	}
 }
