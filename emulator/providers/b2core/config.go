@@ -210,9 +210,19 @@ type configPatch struct {
 func (c Config) apply(p configPatch) Config {
 	if p.Levels != nil {
 		c.Levels = *p.Levels
+		for i := range c.Levels {
+			if c.Levels[i].Steps == nil {
+				c.Levels[i].Steps = []Step{}
+			}
+		}
 	}
 	if p.DocumentTypes != nil {
 		c.DocumentTypes = *p.DocumentTypes
+		for i := range c.DocumentTypes {
+			if c.DocumentTypes[i].Group == nil {
+				c.DocumentTypes[i].Group = map[string]any{}
+			}
+		}
 	}
 	if p.Review != nil {
 		c.Review = *p.Review
@@ -222,16 +232,6 @@ func (c Config) apply(p configPatch) Config {
 	}
 	if p.SignIn != nil {
 		c.SignIn = *p.SignIn
-	}
-	for i := range c.Levels {
-		if c.Levels[i].Steps == nil {
-			c.Levels[i].Steps = []Step{}
-		}
-	}
-	for i := range c.DocumentTypes {
-		if c.DocumentTypes[i].Group == nil {
-			c.DocumentTypes[i].Group = map[string]any{}
-		}
 	}
 	return c
 }
