@@ -604,7 +604,7 @@ func TestParallelClients(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			case <-time.After(100 * time.Microsecond):
+			case <-time.After(time.Millisecond):
 				_ = e.emu.Advance(time.Millisecond)
 			}
 		}
