@@ -20,6 +20,7 @@ type config struct {
 	journalSize     int
 	maxBody         int64
 	scenarioDir     string
+	webhookURL      string
 }
 
 func defaults() config {
@@ -65,3 +66,9 @@ func WithMaxBodyBytes(n int64) Option { return func(o *config) { o.maxBody = n }
 // WithScenarioDir loads scenario files from dir and reloads them when they
 // change. Default: only the built-in scenarios.
 func WithScenarioDir(dir string) Option { return func(o *config) { o.scenarioDir = dir } }
+
+// WithWebhookURL sets the emulator-wide default webhook target: events of a
+// tenant that configured no endpoint (PUT /_emulator/webhooks/endpoints) and
+// carry no URL of their own go there. Default: none; such events are
+// journaled as undeliverable.
+func WithWebhookURL(url string) Option { return func(o *config) { o.webhookURL = url } }
