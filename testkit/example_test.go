@@ -3,6 +3,7 @@ package testkit_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,8 +24,8 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(h.Status, h.Providers)
-	// Output: ok [notus]
+	fmt.Println(h.Status, slices.Contains(h.Providers, "notus"))
+	// Output: ok true
 }
 
 func ExampleServer_BaseURL() {
