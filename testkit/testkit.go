@@ -26,6 +26,7 @@ import (
 	"github.com/kycemu/kycemu/emulator"
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/testkit/control"
+	"github.com/kycemu/kycemu/testkit/receiver"
 )
 
 // Server is a kycemu serving on a loopback port for the length of a test.
@@ -41,7 +42,12 @@ type Server struct {
 	emu       *emulator.Emulator
 	srv       *httptest.Server
 	ctl       *control.Client
+	t         testing.TB // nil for New
+	tb        control.TB // t, or a Panicker for New
 	closeOnce sync.Once
+
+	mu      sync.Mutex
+	closers []func()
 }
 
 // Option configures Start.
@@ -101,6 +107,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("testkit: start kycemu: %v", err)
 	}
+	s.t, s.tb = t, t
 	s.Harness = s.For(t)
 	t.Cleanup(func() {
 		s.Close()
@@ -120,7 +127,8 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Harness = control.NewHarness(control.Panicker{}, s.Control())
+	s.tb = control.Panicker{}
+	s.Harness = control.NewHarness(s.tb, s.Control())
 	return s, nil
 }
 
@@ -170,7 +178,40 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.srv.Close()
 		_ = s.emu.Close()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, f := range s.closers {
+			f()
+		}
 	})
+}
+
+// Webhooks starts a webhook receiver for one tenant of a provider (the
+// tenant is the credential: Notus's API key, gu1's "key:organization"...):
+// the tenant's webhooks are sent to it, and it checks each one's signature
+// with the tenant's secret, the way the provider's docs tell integrators
+// to, answering 401 to a bad one. Wait on it for events. It closes with the
+// server (or the test). Options may add FailFirst; a WithVerifier is
+// replaced.
+func (s *Server) Webhooks(provider, tenant string, opts ...receiver.Option) *receiver.Receiver {
+	s.tb.Helper()
+	var rcv *receiver.Receiver
+	if s.t != nil {
+		rcv = receiver.New(s.t, opts...)
+	} else {
+		rcv = receiver.Listen(opts...)
+		s.mu.Lock()
+		s.closers = append(s.closers, rcv.Close)
+		s.mu.Unlock()
+	}
+	v, err := receiver.ForProvider(provider, "")
+	if err != nil {
+		s.tb.Fatalf("testkit: webhooks: %v", err)
+	}
+	secret := s.For(s.tb).RouteWebhooks(provider, tenant, rcv.URL)
+	v, _ = receiver.ForProvider(provider, secret)
+	rcv.SetVerifier(v)
+	return rcv
 }
 
 // Client returns an HTTP client for the server (httptest's, which closes

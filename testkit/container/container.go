@@ -10,9 +10,16 @@
 // testcontainers-go and the small testkit/control client, nothing more.
 //
 // Webhooks reach the test process through testcontainers' host port
-// access: WithWebhookReceiver(url) opens the receiver's port to the
-// container, and HostURL rewrites the receiver's URL into the one the
-// container must call (http://host.testcontainers.internal:<port>/...).
+// access: start a receiver first, open its port with WithWebhookReceiver,
+// then route a tenant's webhooks to it:
+//
+//	rcv := receiver.New(t)
+//	kc, err := container.Run(ctx, img, container.WithWebhookReceiver(rcv.URL))
+//	err = kc.RouteWebhooks(ctx, rcv, "notus", apiKey)
+//	ev := rcv.WaitEvent(10*time.Second, "kyc.session.completed")
+//
+// HostURL rewrites any URL of the test process into the one the container
+// calls (http://host.testcontainers.internal:<port>/...).
 package container
 
 import (
@@ -29,6 +36,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/kycemu/kycemu/testkit/control"
+	"github.com/kycemu/kycemu/testkit/receiver"
 )
 
 // Port is the port kycemu listens on inside the container.
@@ -104,6 +112,27 @@ func (c *Container) Control() *control.Client { return c.ctl }
 // testkit.Server has (BaseURL, Approve, Reject, Act, Advance, Requests,
 // Reset, ...).
 func (c *Container) Harness(t control.TB) *control.Harness { return control.NewHarness(t, c.ctl) }
+
+// RouteWebhooks sends a tenant's webhooks of a provider to rcv, a receiver
+// in the test process whose port was opened with WithWebhookReceiver(rcv.URL)
+// when the container started, and makes rcv check their signatures with the
+// tenant's secret.
+func (c *Container) RouteWebhooks(ctx context.Context, rcv *receiver.Receiver, provider, tenant string) error {
+	target, err := HostURL(rcv.URL)
+	if err != nil {
+		return err
+	}
+	if _, err := receiver.ForProvider(provider, ""); err != nil {
+		return err
+	}
+	secret, err := c.ctl.RouteWebhooks(ctx, provider, tenant, target)
+	if err != nil {
+		return fmt.Errorf("route webhooks: %w", err)
+	}
+	v, _ := receiver.ForProvider(provider, secret)
+	rcv.SetVerifier(v)
+	return nil
+}
 
 // WithSeed makes ids, tokens and fake identities reproducible
 // (KYCEMU_SEED). Default: a random seed.

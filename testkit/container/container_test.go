@@ -176,3 +176,33 @@ func TestHostURL(t *testing.T) {
 		}
 	}
 }
+
+// TestSignedWebhookReachesTheHost is the whole loop: a Notus flow against
+// the container, and its webhooks, signed with the tenant's secret,
+// received and verified in the test process.
+func TestSignedWebhookReachesTheHost(t *testing.T) {
+	rcv := receiver.New(t)
+	kc := run(t, container.WithManualClock(t0), container.WithWebhookReceiver(rcv.URL))
+	if err := kc.RouteWebhooks(t.Context(), rcv, "notus", "hooked"); err != nil {
+		t.Fatal(err)
+	}
+	kyc := kc.Harness(t)
+	s := notustest.New(t, http.DefaultClient, kyc.BaseURL("notus"), "hooked").Submit("5550001")
+	kyc.Advance(2 * time.Second)
+
+	ev := rcv.WaitEvent(20*time.Second, "kyc.session.completed")
+	var body struct {
+		SessionID string `json:"sessionId"`
+		Status    string `json:"status"`
+	}
+	if err := ev.Decode(&body); err != nil || !ev.Verified || body.SessionID != s.ID || body.Status != "COMPLETED" {
+		t.Fatalf("event %s verified=%v (%v)", ev.Body, ev.Verified, err)
+	}
+	if got := rcv.Rejected(); len(got) != 0 {
+		t.Fatalf("%d deliveries failed verification: %v", len(got), got[0].Err)
+	}
+	ds := kyc.Deliveries(control.DeliveryFilter{SessionID: s.ID})
+	if len(ds) == 0 || ds[0].URL == "" || !strings.HasPrefix(ds[0].URL, "http://"+container.HostInternal+":") {
+		t.Fatalf("deliveries %+v", ds)
+	}
+}

@@ -197,3 +197,63 @@ func (h *Harness) ResetTenant(tenant string) {
 		h.t.Fatalf("kycemu: reset tenant: %v", err)
 	}
 }
+
+// Deliveries reads the webhook delivery journal, oldest first.
+func (h *Harness) Deliveries(f DeliveryFilter) []Delivery {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	d, err := h.c.Deliveries(ctx, f)
+	if err != nil {
+		h.t.Fatalf("kycemu: read webhook deliveries: %v", err)
+	}
+	return d
+}
+
+// Redeliver sends a finished delivery's event again.
+func (h *Harness) Redeliver(id string) Delivery {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	d, err := h.c.Redeliver(ctx, id)
+	if err != nil {
+		h.t.Fatalf("kycemu: redeliver %s: %v", id, err)
+	}
+	return d
+}
+
+// WebhookSecret returns the secret that signs a tenant's webhooks.
+func (h *Harness) WebhookSecret(provider, tenant string) string {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	w, err := h.c.WebhookConfig(ctx, provider, tenant)
+	if err != nil {
+		h.t.Fatalf("kycemu: webhook secret of %s: %v", provider, err)
+	}
+	return w.Secret
+}
+
+// SetWebhookURL sends a provider's webhooks for one tenant (every tenant
+// when tenant is "") to target.
+func (h *Harness) SetWebhookURL(provider, tenant, target string) {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	if err := h.c.SetWebhookURL(ctx, provider, tenant, target); err != nil {
+		h.t.Fatalf("kycemu: set webhook url of %s: %v", provider, err)
+	}
+}
+
+// RouteWebhooks sends a tenant's webhooks of a provider to target and
+// returns the secret that signs them.
+func (h *Harness) RouteWebhooks(provider, tenant, target string) string {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	secret, err := h.c.RouteWebhooks(ctx, provider, tenant, target)
+	if err != nil {
+		h.t.Fatalf("kycemu: route webhooks of %s: %v", provider, err)
+	}
+	return secret
+}

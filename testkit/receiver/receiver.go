@@ -87,6 +87,28 @@ func HMACSHA256(header, secret string) Verifier {
 	})
 }
 
+// Signature headers of the providers whose webhooks kycemu signs with an
+// HMAC-SHA256 of the raw body.
+const (
+	// GU1Header is gu1's documented signature header.
+	GU1Header = "X-Webhook-Signature"
+	// NotusHeader is the header of kycemu's invented Notus webhooks (Notus
+	// documents none).
+	NotusHeader = "X-Notus-Signature"
+)
+
+// ForProvider returns the verifier of a provider's webhook signatures under
+// a tenant's secret (read it from the control API: Harness.WebhookSecret).
+func ForProvider(provider, secret string) (Verifier, error) {
+	switch provider {
+	case "gu1":
+		return HMACSHA256(GU1Header, secret), nil
+	case "notus":
+		return HMACSHA256(NotusHeader, secret), nil
+	}
+	return nil, fmt.Errorf("receiver: no signature scheme known for provider %q", provider)
+}
+
 // Receiver is a running webhook receiver. The zero value is not usable;
 // call New.
 type Receiver struct {
