@@ -62,7 +62,9 @@ type NotusError struct {
 	Message string `json:"message"`
 }
 
-func (e *NotusError) Error() string { return fmt.Sprintf("notus: %d %s: %s", e.Status, e.ID, e.Message) }
+func (e *NotusError) Error() string {
+	return fmt.Sprintf("notus: %d %s: %s", e.Status, e.ID, e.Message)
+}
 
 const sessions = "/kyc/individual-verification-sessions/standard"
 
