@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/scenario"
 )
 
 // Emulator serves every provider and the control API. It is an
@@ -31,6 +33,10 @@ type Emulator struct {
 	control http.Handler
 	started time.Time
 	reqIDs  *fake.Source
+
+	scenarios *scenario.Engine
+	stopWatch func()
+	closeOnce sync.Once
 }
 
 // New builds an emulator with every built-in provider.
@@ -54,12 +60,13 @@ func New(opts ...Option) (*Emulator, error) {
 	}
 	e.reqIDs = e.rand.Derive("request-ids")
 	e.started = e.clock.Now()
+	e.scenarios = scenario.NewEngine(scenario.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, MaxLatency: cfg.maxLatency})
 	env := provider.Env{
 		Clock:     e.clock,
 		Rand:      e.rand,
 		Log:       cfg.log,
 		Webhooks:  provider.NoWebhooks{},
-		Scenarios: provider.NoScenarios{},
+		Scenarios: e.scenarios,
 	}
 	for _, p := range builtins(env) {
 		m, err := newMount(e, p)
@@ -72,13 +79,23 @@ func New(opts ...Option) (*Emulator, error) {
 			e.byHost[strings.ToLower(h)] = m
 		}
 	}
+	if err := e.startScenarios(); err != nil {
+		return nil, err
+	}
 	e.control = e.controlRoutes()
 	return e, nil
 }
 
 // Close stops background work (timers keep no goroutines; scenario
 // watching does). It is safe to call more than once.
-func (e *Emulator) Close() error { return nil }
+func (e *Emulator) Close() error {
+	e.closeOnce.Do(func() {
+		if e.stopWatch != nil {
+			e.stopWatch()
+		}
+	})
+	return nil
+}
 
 // Handler returns the emulator as an http.Handler.
 func (e *Emulator) Handler() http.Handler { return e }
@@ -116,6 +133,7 @@ func (e *Emulator) Reset(tenant string) {
 			r.Reset(tenant)
 		}
 	}
+	e.scenarios.Reset(tenant)
 	e.journal.Clear(tenant)
 }
 

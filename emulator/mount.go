@@ -102,7 +102,7 @@ func (m *mount) extra(h http.Handler) http.Handler {
 			h.ServeHTTP(rec, r)
 		}()
 		rec.Flush()
-		m.record(r, rec, "", "", start, nil, nil)
+		m.record(r, rec, "", "", start, nil, nil, annotation{fault: rec.Header().Get(faultHeader)})
 	})
 }
 
@@ -151,7 +151,20 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 		if perr != nil {
 			m.fail(rec, r, op.ID, perr)
 			rec.Flush()
-			m.record(r, rec, op.ID, c.Tenant, start, perr, body)
+			m.record(r, rec, op.ID, c.Tenant, start, perr, body, annotation{})
+			return
+		}
+		// Scripted faults answer before the handler, so a faulted call
+		// changes no stored state.
+		ann, answered := m.faults(w, rec, r, c)
+		if answered {
+			if !ann.dropped {
+				rec.Flush()
+			}
+			m.record(r, rec, op.ID, c.Tenant, start, nil, body, ann)
+			if ann.dropped {
+				drop(w)
+			}
 			return
 		}
 		m.run(rec, r, c, h)
@@ -166,7 +179,7 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 			}
 		}
 		rec.Flush()
-		m.record(r, rec, op.ID, c.Tenant, start, nil, body)
+		m.record(r, rec, op.ID, c.Tenant, start, nil, body, ann)
 	})
 }
 
@@ -203,7 +216,7 @@ func (m *mount) fail(w http.ResponseWriter, r *http.Request, op string, e *provi
 	m.p.WriteError(w, r, e)
 }
 
-func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, start time.Time, perr *provider.Error, body []byte) {
+func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, start time.Time, perr *provider.Error, body []byte, ann annotation) {
 	e := httpx.Entry{
 		RequestID:  rec.Header().Get("X-Request-Id"),
 		Time:       m.e.clock.Now(),
@@ -215,6 +228,8 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 		Query:      r.URL.RawQuery,
 		Status:     rec.Status,
 		DurationMS: float64(time.Since(start).Microseconds()) / 1000,
+		Scenario:   ann.scenario,
+		Fault:      ann.fault,
 	}
 	if perr != nil {
 		e.Error = perr.Error()
