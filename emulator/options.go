@@ -27,8 +27,8 @@ type config struct {
 
 func defaults() config {
 	return config{
-		clock:       clock.Real{},
-		log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		clock:        clock.Real{},
+		log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 		journalSize:  1000,
 		maxBody:      1 << 20,
 		scenarioPoll: time.Second,
