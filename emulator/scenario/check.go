@@ -177,13 +177,13 @@ func (s *simulation) blocked(anchor string, e simEvent, cur string, by int) stri
 	if anchor != "" {
 		when = formatDuration(e.at) + " after entering " + anchor
 	}
-	where := "still " + cur
+	where := "would still be " + cur
 	if by >= 0 {
-		where = fmt.Sprintf("%s (moved there by timeline[%d] at line %d)", cur, by, s.sc.Timeline[by].Pos.Line)
+		where = fmt.Sprintf("would be %s (moved there by timeline[%d] at line %d)", cur, by, s.sc.Timeline[by].Pos.Line)
 	}
 	if s.m.Terminal(cur) {
-		return fmt.Sprintf("%sat %s the session would already be %s, a final status, so this step could never happen", s.label, when, where)
+		return fmt.Sprintf("%sat %s the session %s, a final status, so this step could never happen", s.label, when, where)
 	}
-	return fmt.Sprintf("%sat %s the session would be %s, and %s does not allow %s -> %s (from %s it can move to %s)",
+	return fmt.Sprintf("%sat %s the session %s, and %s does not allow %s -> %s (from %s it can move to %s)",
 		s.label, when, where, s.p.Name, cur, st.Status, cur, strings.Join(s.m.Next(cur), ", "))
 }

@@ -45,6 +45,10 @@ func parseDuration(s string) (time.Duration, error) {
 	return days + d, nil
 }
 
+// FormatDuration writes a duration as scenario files do ("1d2h", "1h5m",
+// "90s" as "1m30s", "250ms").
+func FormatDuration(d time.Duration) string { return formatDuration(d) }
+
 // formatDuration writes d in the shortest form parseDuration reads back:
 // "1d2h", "1h5m", "90s" is written "1m30s", "250ms".
 func formatDuration(d time.Duration) string {

@@ -52,14 +52,18 @@ func LoadFiles(files []File, cat Catalog) ([]*Scenario, error) {
 		scs, ferrs := loadFile(f.Name, f.Data, cat)
 		errs = append(errs, ferrs...)
 		for _, sc := range scs {
-			key := sc.Provider + "/" + sc.Name
-			if p, dup := first[key]; dup {
-				errs = append(errs, Error{Pos: sc.namePos, Msg: fmt.Sprintf("name: duplicate scenario name %q for provider %s (first defined at %s:%d:%d)",
-					sc.Name, sc.Provider, p.File, p.Line, p.Col)})
-				continue
+			if sc.Name != "" && sc.Provider != "" {
+				key := sc.Provider + "/" + sc.Name
+				if p, dup := first[key]; dup {
+					errs = append(errs, Error{Pos: sc.namePos, Msg: fmt.Sprintf("name: duplicate scenario name %q for provider %s (first defined at %s:%d:%d)",
+						sc.Name, sc.Provider, p.File, p.Line, p.Col)})
+					continue
+				}
+				first[key] = sc.namePos
 			}
-			first[key] = sc.namePos
-			all = append(all, sc.Scenario)
+			if sc.valid {
+				all = append(all, sc.Scenario)
+			}
 		}
 	}
 	if err := errs.err(); err != nil {
@@ -68,10 +72,12 @@ func LoadFiles(files []File, cat Catalog) ([]*Scenario, error) {
 	return all, nil
 }
 
-// loaded is a scenario with where its name was written.
+// loaded is a decoded scenario with where its name was written; valid
+// when the document had no problem.
 type loaded struct {
 	*Scenario
 	namePos Pos
+	valid   bool
 }
 
 var lineRE = regexp.MustCompile(`line (\d+)`)
@@ -110,8 +116,8 @@ func loadFile(file string, data []byte, cat Catalog) (out []loaded, errs Errors)
 		r := &reader{file: file, budget: maxNodes}
 		sc, namePos := r.scenario(root, cat)
 		errs = append(errs, r.errs...)
-		if sc != nil && len(r.errs) == 0 {
-			out = append(out, loaded{Scenario: sc, namePos: namePos})
+		if sc != nil {
+			out = append(out, loaded{Scenario: sc, namePos: namePos, valid: len(r.errs) == 0})
 		}
 	}
 	if docs == 0 && len(errs) == 0 {
