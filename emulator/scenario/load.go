@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -275,6 +276,12 @@ func (r *reader) match(sc *Scenario, fl field) {
 	}
 }
 
+func sorted(list []string) []string {
+	out := slices.Clone(list)
+	slices.Sort(out)
+	return out
+}
+
 func slicesContainsEmpty(parts []string) bool {
 	for _, p := range parts {
 		if p == "" {
@@ -427,7 +434,7 @@ func (r *reader) faults(sc *Scenario, fl field, p *ProviderInfo) {
 						if s := suggest(op, p.Operations); s != "" {
 							msg += fmt.Sprintf("; did you mean %q?", s)
 						} else {
-							msg += "; want an operationId of its spec: " + strings.Join(p.Operations, ", ")
+							msg += "; want an operationId of its spec: " + strings.Join(sorted(p.Operations), ", ")
 						}
 						r.errf(nodes[j], path+".operation", "%s", msg)
 					}
@@ -438,8 +445,9 @@ func (r *reader) faults(sc *Scenario, fl field, p *ProviderInfo) {
 		if fv, has := f["latency"]; has {
 			ft.Latency, _, _ = r.duration(fv.val, path+".latency")
 		}
+		dropOK := false
 		if fv, has := f["drop"]; has {
-			ft.Drop, _ = r.boolean(fv.val, path+".drop")
+			ft.Drop, dropOK = r.boolean(fv.val, path+".drop")
 		}
 		if fv, has := f["respond"]; has {
 			ft.Respond = r.respond(fv.val, path+".respond")
@@ -454,7 +462,7 @@ func (r *reader) faults(sc *Scenario, fl field, p *ProviderInfo) {
 		switch {
 		case !hasLatency && !hasRespond && !hasDrop && !hasRate:
 			r.errf(it, path, "the fault does nothing: give respond, latency, drop or rate_limit")
-		case hasDrop && !ft.Drop && !hasLatency && !hasRespond && !hasRate:
+		case dropOK && !ft.Drop && !hasLatency && !hasRespond && !hasRate:
 			r.errf(f["drop"].val, path+".drop", "drop: false does nothing; remove the fault or set drop: true")
 		}
 		if hasDrop && ft.Drop && (hasRespond || hasRate) {
