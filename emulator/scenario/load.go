@@ -106,7 +106,6 @@ func loadFile(file string, data []byte, cat Catalog) (out []loaded, errs Errors)
 			errs = append(errs, syntaxError(file, err))
 			break
 		}
-		docs++
 		if len(doc.Content) == 0 {
 			continue
 		}
@@ -114,6 +113,7 @@ func loadFile(file string, data []byte, cat Catalog) (out []loaded, errs Errors)
 		if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 			continue // an empty document between two ---
 		}
+		docs++
 		r := &reader{file: file, budget: maxNodes}
 		sc, namePos := r.scenario(root, cat)
 		errs = append(errs, r.errs...)

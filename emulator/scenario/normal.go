@@ -2,6 +2,11 @@ package scenario
 
 import (
 	"bytes"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -133,7 +138,85 @@ func (s *Scenario) YAML() []byte {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	_ = enc.Encode(s.Doc())
+	_ = enc.Encode(toNode(reflect.ValueOf(s.Doc())))
 	_ = enc.Close()
 	return b.Bytes()
+}
+
+// toNode builds the YAML node of a value, honouring yaml struct tags. The
+// YAML library's own encoding is not used because it does not always read
+// back to the same strings (a block scalar loses a leading blank line);
+// here every string with a line break, a tab or edge spaces is written
+// double-quoted.
+func toNode(v reflect.Value) *yaml.Node {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+		}
+		return toNode(v.Elem())
+	case reflect.Struct:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("yaml")
+			if !f.IsExported() || tag == "-" {
+				continue
+			}
+			name, opts, _ := strings.Cut(tag, ",")
+			fv := v.Field(i)
+			if opts == "omitempty" && empty(fv) {
+				continue
+			}
+			n.Content = append(n.Content, scalar("!!str", name), toNode(fv))
+		}
+		return n
+	case reflect.Map:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		for _, k := range keys {
+			n.Content = append(n.Content, toNode(k), toNode(v.MapIndex(k)))
+		}
+		return n
+	case reflect.Slice, reflect.Array:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for i := range v.Len() {
+			n.Content = append(n.Content, toNode(v.Index(i)))
+		}
+		return n
+	case reflect.String:
+		sn := scalar("!!str", v.String())
+		if strings.ContainsAny(sn.Value, "\n\r\t") || strings.TrimSpace(sn.Value) != sn.Value {
+			sn.Style = yaml.DoubleQuotedStyle
+		}
+		return sn
+	case reflect.Bool:
+		return scalar("!!bool", strconv.FormatBool(v.Bool()))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return scalar("!!int", strconv.FormatInt(v.Int(), 10))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return scalar("!!int", strconv.FormatUint(v.Uint(), 10))
+	case reflect.Float32, reflect.Float64:
+		f := v.Float()
+		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+			return scalar("!!float", strconv.FormatFloat(f, 'f', 1, 64))
+		}
+		return scalar("!!float", strconv.FormatFloat(f, 'g', -1, 64))
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+}
+
+func scalar(tag, value string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+}
+
+// empty is yaml's omitempty: zero values, and empty slices and maps.
+func empty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Slice, reflect.Map:
+		return v.Len() == 0
+	}
+	return v.IsZero()
 }
