@@ -41,5 +41,6 @@ func (es Errors) err() error {
 		return nil
 	}
 	es.sort()
-	return es
+	// An aliased node is reported once per use; keep one of each.
+	return slices.Compact(es)
 }

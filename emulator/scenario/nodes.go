@@ -13,7 +13,7 @@ import (
 // maxNodes caps how many nodes one document may expand to (aliases
 // included), so a few lines of anchors cannot make the loader walk
 // billions of nodes.
-const maxNodes = 100_000
+const maxNodes = 20_000
 
 // field is one key of a mapping with its value.
 type field struct {
