@@ -288,7 +288,9 @@ faults:
   - rate_limit: {requests: 2, per: 10s}
 `)
 	h.do("PUT", "/_emulator/scenarios/defaults", map[string]string{"provider": "notus", "tenant": "k", "scenario": "tight"})
-	limits := func() reply { return h.do("GET", "/notus/api/v1/kyc/identities/00000000-0000-4000-8000-000000000000/financial-limits", nil, "x-api-key", "k") }
+	limits := func() reply {
+		return h.do("GET", "/notus/api/v1/kyc/identities/00000000-0000-4000-8000-000000000000/financial-limits", nil, "x-api-key", "k")
+	}
 	if r := limits(); r.status != 404 {
 		t.Fatalf("first call: %d %s", r.status, r.body)
 	}
