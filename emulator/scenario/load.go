@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -443,7 +444,7 @@ func (r *reader) faults(sc *Scenario, fl field, p *ProviderInfo) {
 			}
 		}
 		if fv, has := f["latency"]; has {
-			ft.Latency, _, _ = r.duration(fv.val, path+".latency")
+			ft.Latency = r.latency(fv.val, path+".latency")
 		}
 		dropOK := false
 		if fv, has := f["drop"]; has {
@@ -503,11 +504,20 @@ func (r *reader) uploadFault(sc *Scenario, f map[string]field, up field, path st
 		uf.Slot, _, _ = r.str(fv.val, path+".slot")
 	}
 	if fv, has := f["latency"]; has {
-		uf.Latency, _, _ = r.duration(fv.val, path+".latency")
+		uf.Latency = r.latency(fv.val, path+".latency")
 	} else if kind == UploadSlow {
 		r.errf(up.key, path, "a slow upload needs a latency")
 	}
 	sc.Uploads = append(sc.Uploads, uf)
+}
+
+// latency reads a latency, which must be longer than zero.
+func (r *reader) latency(n *yaml.Node, path string) time.Duration {
+	d, dn, ok := r.duration(n, path)
+	if ok && d <= 0 {
+		r.errf(dn, path, "must be longer than 0s (leave it out for none)")
+	}
+	return d
 }
 
 func (r *reader) respond(n *yaml.Node, path string) *Respond {
