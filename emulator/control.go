@@ -25,7 +25,7 @@ func writeControlError(w http.ResponseWriter, status int, code, msg string) {
 
 func (e *Emulator) controlRoutes() http.Handler {
 	r := mux.NewRouter()
-	c := r.PathPrefix("/_emulator").Subrouter()
+	c := prefixed{r, "/_emulator"}
 	c.HandleFunc("/health", e.health).Methods(http.MethodGet, http.MethodHead)
 	c.HandleFunc("/providers", e.listProviders).Methods(http.MethodGet)
 	c.HandleFunc("/reset", e.reset).Methods(http.MethodPost)
@@ -40,11 +40,11 @@ func (e *Emulator) controlRoutes() http.Handler {
 	c.HandleFunc("/specs", e.listSpecs).Methods(http.MethodGet)
 	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
 	e.scenarioRoutes(c)
+	e.webhookRoutes(c)
 	for _, m := range e.mounts {
 		if pc, ok := m.p.(provider.Controls); ok {
-			sub := c.PathPrefix("/providers/" + m.p.Name()).Subrouter()
 			for _, rt := range pc.Controls() {
-				sub.Handle(rt.Path, rt.Handler).Methods(rt.Method)
+				r.Handle("/_emulator/providers/"+m.p.Name()+rt.Path, rt.Handler).Methods(rt.Method)
 			}
 		}
 	}
@@ -55,6 +55,17 @@ func (e *Emulator) controlRoutes() http.Handler {
 		writeControlError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this control endpoint")
 	})
 	return r
+}
+
+// prefixed registers routes under a path prefix on one router (not a
+// subrouter, so a wrong method answers 405 rather than 404).
+type prefixed struct {
+	r      *mux.Router
+	prefix string
+}
+
+func (p prefixed) HandleFunc(path string, f http.HandlerFunc) *mux.Route {
+	return p.r.HandleFunc(p.prefix+path, f)
 }
 
 func (e *Emulator) health(w http.ResponseWriter, _ *http.Request) {

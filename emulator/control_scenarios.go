@@ -23,7 +23,7 @@ import (
 //	GET    /_emulator/scenarios/{provider}/{name}[?format=yaml]
 //	PUT    /_emulator/scenarios/{provider}/{name}  YAML body
 //	DELETE /_emulator/scenarios/{provider}/{name}
-func (e *Emulator) scenarioRoutes(c *mux.Router) {
+func (e *Emulator) scenarioRoutes(c prefixed) {
 	c.HandleFunc("/scenarios", e.listScenarios).Methods(http.MethodGet)
 	c.HandleFunc("/scenarios", e.postScenarios).Methods(http.MethodPost)
 	c.HandleFunc("/scenarios/reload", e.reloadScenarios).Methods(http.MethodPost)
@@ -45,20 +45,12 @@ func scenarioDoc(en scenario.Entry) scenario.Doc {
 	return d
 }
 
-func (e *Emulator) knownProvider(w http.ResponseWriter, name string) bool {
-	if _, ok := e.byName[name]; !ok {
-		writeControlError(w, http.StatusNotFound, "unknown_provider", "no provider by that name; see GET /_emulator/providers")
-		return false
-	}
-	return true
-}
-
 func (e *Emulator) listScenarios(w http.ResponseWriter, r *http.Request) {
 	prov := mux.Vars(r)["provider"]
 	if prov == "" {
 		prov = r.URL.Query().Get("provider")
 	}
-	if prov != "" && !e.knownProvider(w, prov) {
+	if prov != "" && !e.knownProvider(w, prov, true) {
 		return
 	}
 	docs := make([]scenario.Doc, 0)
@@ -109,7 +101,7 @@ func (e *Emulator) tenantDefaults(prov string) []scenario.Default {
 
 func (e *Emulator) getScenario(w http.ResponseWriter, r *http.Request) {
 	v := mux.Vars(r)
-	if !e.knownProvider(w, v["provider"]) {
+	if !e.knownProvider(w, v["provider"], true) {
 		return
 	}
 	for _, en := range e.scenarios.List(v["provider"]) {
@@ -166,7 +158,7 @@ func writeProblems(w http.ResponseWriter, err error) {
 
 func (e *Emulator) putScenario(w http.ResponseWriter, r *http.Request) {
 	v := mux.Vars(r)
-	if !e.knownProvider(w, v["provider"]) {
+	if !e.knownProvider(w, v["provider"], true) {
 		return
 	}
 	body, ok := readScenarioBody(w, r)
@@ -210,7 +202,7 @@ func (e *Emulator) postScenarios(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) deleteScenario(w http.ResponseWriter, r *http.Request) {
 	v := mux.Vars(r)
-	if !e.knownProvider(w, v["provider"]) {
+	if !e.knownProvider(w, v["provider"], true) {
 		return
 	}
 	err := e.scenarios.Delete(v["provider"], v["name"])
@@ -250,7 +242,7 @@ func (e *Emulator) setDefault(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusBadRequest, "invalid_body", `give "provider", "tenant" (the credential) and "scenario"`)
 		return
 	}
-	if !e.knownProvider(w, in.Provider) {
+	if !e.knownProvider(w, in.Provider, true) {
 		return
 	}
 	if err := e.scenarios.SetDefault(in.Provider, in.Tenant, in.Scenario); err != nil {
@@ -269,7 +261,7 @@ func (e *Emulator) clearDefault(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusBadRequest, "invalid_body", `give "provider" and "tenant", in the query or the body`)
 		return
 	}
-	if !e.knownProvider(w, in.Provider) {
+	if !e.knownProvider(w, in.Provider, true) {
 		return
 	}
 	if !e.scenarios.ClearDefault(in.Provider, in.Tenant) {

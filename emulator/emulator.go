@@ -18,6 +18,7 @@ import (
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/scenario"
+	"github.com/kycemu/kycemu/emulator/webhook"
 )
 
 // Emulator serves every provider and the control API. It is an
@@ -33,6 +34,7 @@ type Emulator struct {
 	control http.Handler
 	started time.Time
 	reqIDs  *fake.Source
+	hooks   *webhook.Engine
 
 	scenarios *scenario.Engine
 	stopWatch func()
@@ -60,40 +62,76 @@ func New(opts ...Option) (*Emulator, error) {
 	}
 	e.reqIDs = e.rand.Derive("request-ids")
 	e.started = e.clock.Now()
+	e.hooks = webhook.New(webhook.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, DefaultURL: cfg.webhookURL})
 	e.scenarios = scenario.NewEngine(scenario.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, MaxLatency: cfg.maxLatency})
 	env := provider.Env{
 		Clock:     e.clock,
 		Rand:      e.rand,
 		Log:       cfg.log,
-		Webhooks:  provider.NoWebhooks{},
+		Webhooks:  e.hooks,
 		Scenarios: e.scenarios,
 	}
 	for _, p := range builtins(env) {
-		m, err := newMount(e, p)
-		if err != nil {
-			return nil, fmt.Errorf("mount %s: %w", p.Name(), err)
-		}
-		e.mounts = append(e.mounts, m)
-		e.byName[p.Name()] = m
-		for _, h := range p.Hosts() {
-			e.byHost[strings.ToLower(h)] = m
+		if err := e.add(p); err != nil {
+			return nil, err
 		}
 	}
 	if err := e.startScenarios(); err != nil {
+		_ = e.Close()
 		return nil, err
 	}
 	e.control = e.controlRoutes()
 	return e, nil
 }
 
-// Close stops background work (timers keep no goroutines; scenario
-// watching does). It is safe to call more than once.
+// add mounts a provider.
+func (e *Emulator) add(p provider.Provider) error {
+	m, err := newMount(e, p)
+	if err != nil {
+		return fmt.Errorf("mount %s: %w", p.Name(), err)
+	}
+	e.mounts = append(e.mounts, m)
+	e.byName[p.Name()] = m
+	for _, h := range p.Hosts() {
+		e.byHost[strings.ToLower(h)] = m
+	}
+	return nil
+}
+
+// Close stops background work: the webhook workers (attempts in flight are
+// aborted) and the scenario directory watcher. It is safe to call more than
+// once.
 func (e *Emulator) Close() error {
 	e.closeOnce.Do(func() {
 		if e.stopWatch != nil {
 			e.stopWatch()
 		}
 	})
+	return e.hooks.Close()
+}
+
+// Webhooks returns the outbound webhook engine: its delivery journal,
+// endpoints and secrets.
+func (e *Emulator) Webhooks() *webhook.Engine { return e.hooks }
+
+// WebhookSecret returns the secret that signs a provider's webhooks to one
+// tenant (for gu1 the tenant is gu1.Tenant(apiKey, organizationID)).
+func (e *Emulator) WebhookSecret(provider, tenant string) string {
+	return e.hooks.Secret(provider, tenant)
+}
+
+// SetWebhookURL sets where a provider's webhooks to one tenant go (to every
+// tenant of the provider when tenant is ""); an empty url removes it.
+func (e *Emulator) SetWebhookURL(provider, tenant, url string) error {
+	if _, ok := e.byName[provider]; !ok {
+		return fmt.Errorf("set webhook url: no provider named %q", provider)
+	}
+	if url != "" {
+		if err := checkWebhookURL(url); err != nil {
+			return fmt.Errorf("set webhook url: %w", err)
+		}
+	}
+	e.hooks.SetEndpoint(provider, tenant, url)
 	return nil
 }
 
@@ -135,6 +173,7 @@ func (e *Emulator) Reset(tenant string) {
 	}
 	e.scenarios.Reset(tenant)
 	e.journal.Clear(tenant)
+	e.hooks.Reset(tenant)
 }
 
 // ServeHTTP routes a request to the control API, to a provider by Host, or

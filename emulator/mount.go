@@ -48,12 +48,8 @@ func newMount(e *Emulator, p provider.Provider) (*mount, error) {
 			m.router.Handle(base+op.Path, m.operation(op)).Methods(op.Method)
 		}
 	}
-	m.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.fail(w, r, "", provider.NotFound("no such route"))
-	})
-	m.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.fail(w, r, "", provider.Errorf(provider.KindMethod, "method not allowed on this route"))
-	})
+	m.router.NotFoundHandler = m.routeError(provider.NotFound("no such route"))
+	m.router.MethodNotAllowedHandler = m.routeError(provider.Errorf(provider.KindMethod, "method not allowed on this route"))
 	return m, nil
 }
 
@@ -134,11 +130,10 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 			}
 			return nil
 		}()
-		var checked *oas.Checked
+		checked := m.doc.Request(op, r, c.Params)
+		var ann annotation
 		if perr == nil {
-			var prob *oas.Problem
-			checked, prob = m.doc.ValidateRequest(r.Context(), op, r, c.Params, body)
-			if prob != nil {
+			if prob := m.doc.ValidateRequest(r.Context(), checked, body); prob != nil {
 				perr = provider.Invalid(prob.Field, "%s", prob.Reason)
 				if prob.Field == "" {
 					perr.Message = prob.In + " " + prob.Reason
@@ -150,36 +145,61 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 		}
 		if perr != nil {
 			m.fail(rec, r, op.ID, perr)
-			rec.Flush()
-			m.record(r, rec, op.ID, c.Tenant, start, perr, body, annotation{})
-			return
+		} else {
+			// Scripted faults answer before the handler, so a faulted call
+			// changes no stored state. Their answers are scripted, not
+			// checked against the spec.
+			var answered bool
+			ann, answered = m.faults(w, rec, r, c)
+			if answered {
+				if !ann.dropped {
+					rec.Flush()
+				}
+				m.record(r, rec, op.ID, c.Tenant, start, nil, body, ann)
+				if ann.dropped {
+					drop(w)
+				}
+				return
+			}
+			m.run(rec, r, c, h)
 		}
-		// Scripted faults answer before the handler, so a faulted call
-		// changes no stored state.
-		ann, answered := m.faults(w, rec, r, c)
-		if answered {
-			if !ann.dropped {
-				rec.Flush()
-			}
-			m.record(r, rec, op.ID, c.Tenant, start, nil, body, ann)
-			if ann.dropped {
-				drop(w)
-			}
-			return
+		if !rec.Written() {
+			rec.WriteHeader(http.StatusOK)
 		}
-		m.run(rec, r, c, h)
-		if m.e.cfg.strictResponses && checked != nil {
-			if err := m.doc.ValidateResponse(r.Context(), checked, rec.Status, rec.Header(), rec.Body.Bytes()); err != nil {
-				m.e.cfg.log.Error("response breaks the spec", "provider", m.p.Name(), "operation", op.ID, "error", err)
-				rec.Reset()
-				httpx.WriteJSON(rec, http.StatusInternalServerError, map[string]any{
-					"kycemu": "strict response validation failed", "provider": m.p.Name(),
-					"operation": op.ID, "error": err.Error(),
-				})
-			}
+		if m.e.cfg.strictResponses {
+			m.strict(rec, op.ID, m.doc.ValidateResponse(r.Context(), checked, rec.Status, rec.Header(), rec.Body.Bytes()))
 		}
 		rec.Flush()
-		m.record(r, rec, op.ID, c.Tenant, start, nil, body, ann)
+		m.record(r, rec, op.ID, c.Tenant, start, perr, body, ann)
+	})
+}
+
+// routeError answers requests that match no operation (unknown path, wrong
+// method) in the provider's envelope.
+func (m *mount) routeError(e *provider.Error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := httpx.NewRecorder(w)
+		m.fail(rec, r, "", e)
+		if m.e.cfg.strictResponses {
+			m.strict(rec, "", m.doc.ValidateError(rec.Body.Bytes()))
+		}
+		rec.Flush()
+		m.record(r, rec, "", "", start, e, nil, annotation{})
+	})
+}
+
+// strict replaces a response that broke the spec with a 500 naming the
+// break, so a test cannot miss it.
+func (m *mount) strict(rec *httpx.Recorder, op string, err error) {
+	if err == nil {
+		return
+	}
+	m.e.cfg.log.Error("response breaks the spec", "provider", m.p.Name(), "operation", op, "error", err)
+	rec.Reset()
+	httpx.WriteJSON(rec, http.StatusInternalServerError, map[string]any{
+		"kycemu": "strict response validation failed", "provider": m.p.Name(),
+		"operation": op, "error": err.Error(),
 	})
 }
 

@@ -23,6 +23,7 @@ type config struct {
 	scenarioDir     string
 	scenarioPoll    time.Duration
 	maxLatency      time.Duration
+	webhookURL      string
 }
 
 func defaults() config {
@@ -93,3 +94,9 @@ func WithMaxFaultLatency(d time.Duration) Option {
 		}
 	}
 }
+
+// WithWebhookURL sets the emulator-wide default webhook target: events of a
+// tenant that configured no endpoint (PUT /_emulator/webhooks/endpoints) and
+// carry no URL of their own go there. Default: none; such events are
+// journaled as undeliverable.
+func WithWebhookURL(url string) Option { return func(o *config) { o.webhookURL = url } }

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/providers/b2core"
+	"github.com/kycemu/kycemu/emulator/providers/gu1"
 	"github.com/kycemu/kycemu/emulator/providers/notus"
 )
 
@@ -9,5 +11,7 @@ import (
 func builtins(env provider.Env) []provider.Provider {
 	return []provider.Provider{
 		notus.New(env),
+		b2core.New(env),
+		gu1.New(env),
 	}
 }

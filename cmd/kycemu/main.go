@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -71,6 +72,7 @@ func usage(w io.Writer) {
 // serveConfig holds the serve flags.
 type serveConfig struct {
 	addr, scenarios, clock, clockStart, publicURL, logFormat, logLevel string
+	webhookURL                                                         string
 	seed                                                               int64
 	strict                                                             bool
 }
@@ -84,6 +86,7 @@ func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.clock, "clock", "real", "real, or manual: time moves only through POST /_emulator/clock (KYCEMU_CLOCK)")
 	fs.StringVar(&cfg.clockStart, "clock-start", "2026-01-01T00:00:00Z", "start time of a manual clock, RFC 3339 (KYCEMU_CLOCK_START)")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "base URL for links handed out (upload URLs); default: from each request's Host (KYCEMU_PUBLIC_URL)")
+	fs.StringVar(&cfg.webhookURL, "webhook-url", "", "default target of outbound webhooks for tenants that configured none (KYCEMU_WEBHOOK_URL)")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "text or json (KYCEMU_LOG_FORMAT)")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error (KYCEMU_LOG_LEVEL)")
 	fs.BoolVar(&cfg.strict, "strict-responses", false, "validate every response against the provider's spec (KYCEMU_STRICT_RESPONSES)")
@@ -147,6 +150,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.scenarios != "" {
 		opts = append(opts, emulator.WithScenarioDir(cfg.scenarios))
+	}
+	if cfg.webhookURL != "" {
+		if u, err := url.Parse(cfg.webhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fmt.Fprintln(stderr, "kycemu: --webhook-url must be an absolute http or https URL")
+			return 2
+		}
+		opts = append(opts, emulator.WithWebhookURL(cfg.webhookURL))
 	}
 	emu, err := emulator.New(opts...)
 	if err != nil {

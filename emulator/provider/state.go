@@ -291,6 +291,10 @@ type Event struct {
 	Sign func(secret string, body []byte, at time.Time) http.Header
 	// Faults come from the session's plan.
 	Faults []WebhookFault
+	// Retry is the vendor's retry schedule: the waits after the first,
+	// second, ... failed attempt (len(Retry)+1 attempts in all). nil means
+	// the webhook engine's default schedule.
+	Retry []time.Duration
 }
 
 // NoWebhooks drops every event.

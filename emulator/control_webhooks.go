@@ -1,0 +1,148 @@
+package emulator
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gorilla/mux"
+
+	"github.com/kycemu/kycemu/emulator/internal/httpx"
+	"github.com/kycemu/kycemu/emulator/webhook"
+)
+
+// The webhook part of the control API:
+//
+//	GET    /_emulator/webhooks                        deliveries (alias of /deliveries)
+//	GET    /_emulator/webhooks/deliveries             ?provider= &tenant= &session= &event= &status= &limit=
+//	GET    /_emulator/webhooks/deliveries/{id}        one delivery with its attempts
+//	POST   /_emulator/webhooks/deliveries/{id}/redeliver
+//	GET    /_emulator/webhooks/endpoints              ?provider= &tenant=
+//	PUT    /_emulator/webhooks/endpoints              {"provider","tenant","url"}
+//	DELETE /_emulator/webhooks/endpoints              ?provider= &tenant=
+//	GET    /_emulator/webhooks/secret                 ?provider= &tenant=
+func (e *Emulator) webhookRoutes(c prefixed) {
+	c.HandleFunc("/webhooks", e.listDeliveries).Methods(http.MethodGet)
+	c.HandleFunc("/webhooks/deliveries", e.listDeliveries).Methods(http.MethodGet)
+	c.HandleFunc("/webhooks/deliveries/{id}", e.getDelivery).Methods(http.MethodGet)
+	c.HandleFunc("/webhooks/deliveries/{id}/redeliver", e.redeliver).Methods(http.MethodPost)
+	c.HandleFunc("/webhooks/endpoints", e.listEndpoints).Methods(http.MethodGet)
+	c.HandleFunc("/webhooks/endpoints", e.putEndpoint).Methods(http.MethodPut)
+	c.HandleFunc("/webhooks/endpoints", e.deleteEndpoint).Methods(http.MethodDelete)
+	c.HandleFunc("/webhooks/secret", e.getWebhookSecret).Methods(http.MethodGet)
+}
+
+// checkWebhookURL accepts absolute http and https URLs.
+func checkWebhookURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("the url must be an absolute http or https URL")
+	}
+	return nil
+}
+
+// knownProvider writes a 404 and reports false when name is set but no
+// provider has it; required also rejects an empty name.
+func (e *Emulator) knownProvider(w http.ResponseWriter, name string, required bool) bool {
+	if name == "" && required {
+		writeControlError(w, http.StatusBadRequest, "invalid_query", "name the provider")
+		return false
+	}
+	if _, ok := e.byName[name]; name != "" && !ok {
+		writeControlError(w, http.StatusNotFound, "unknown_provider", "no provider by that name")
+		return false
+	}
+	return true
+}
+
+func (e *Emulator) listDeliveries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := webhook.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), SessionID: q.Get("session"),
+		Event: q.Get("event"), Status: q.Get("status")}
+	if !e.knownProvider(w, f.Provider, false) {
+		return
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			writeControlError(w, http.StatusBadRequest, "invalid_limit", "limit must be a positive integer")
+			return
+		}
+		f.Limit = n
+	}
+	out := e.hooks.Deliveries(f)
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"deliveries": out, "total": len(out), "pending": e.hooks.Pending()})
+}
+
+func (e *Emulator) getDelivery(w http.ResponseWriter, r *http.Request) {
+	d, ok := e.hooks.Delivery(mux.Vars(r)["id"])
+	if !ok {
+		writeControlError(w, http.StatusNotFound, "delivery_not_found", "no delivery with that id (the journal keeps the most recent ones)")
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, d)
+}
+
+func (e *Emulator) redeliver(w http.ResponseWriter, r *http.Request) {
+	d, err := e.hooks.Redeliver(mux.Vars(r)["id"])
+	switch {
+	case errors.Is(err, webhook.ErrNotFound):
+		writeControlError(w, http.StatusNotFound, "delivery_not_found", "no delivery with that id (the journal keeps the most recent ones)")
+	case errors.Is(err, webhook.ErrInProgress):
+		writeControlError(w, http.StatusConflict, "delivery_in_progress", "the delivery has not finished yet; redeliver it once it is delivered or failed")
+	case err != nil:
+		writeControlError(w, http.StatusServiceUnavailable, "closed", "the emulator is shutting down")
+	default:
+		httpx.WriteJSON(w, http.StatusAccepted, d)
+	}
+}
+
+func (e *Emulator) listEndpoints(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !e.knownProvider(w, q.Get("provider"), false) {
+		return
+	}
+	eps := e.hooks.Endpoints(q.Get("provider"), q.Get("tenant"))
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"endpoints": eps, "default": e.hooks.DefaultURL()})
+}
+
+func (e *Emulator) putEndpoint(w http.ResponseWriter, r *http.Request) {
+	var in webhook.Endpoint
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	if !e.knownProvider(w, in.Provider, true) {
+		return
+	}
+	if err := checkWebhookURL(in.URL); err != nil {
+		writeControlError(w, http.StatusBadRequest, "invalid_url", err.Error())
+		return
+	}
+	e.hooks.SetEndpoint(in.Provider, in.Tenant, in.URL)
+	httpx.WriteJSON(w, http.StatusOK, in)
+}
+
+func (e *Emulator) deleteEndpoint(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !e.knownProvider(w, q.Get("provider"), true) {
+		return
+	}
+	e.hooks.SetEndpoint(q.Get("provider"), q.Get("tenant"), "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (e *Emulator) getWebhookSecret(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	prov, tenant := q.Get("provider"), q.Get("tenant")
+	if !e.knownProvider(w, prov, true) {
+		return
+	}
+	if tenant == "" {
+		writeControlError(w, http.StatusBadRequest, "invalid_query", "name the tenant")
+		return
+	}
+	u, source := e.hooks.Resolve(prov, tenant)
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"provider": prov, "tenant": tenant,
+		"secret": e.hooks.Secret(prov, tenant), "url": u, "urlSource": source})
+}

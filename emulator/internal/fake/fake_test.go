@@ -1,0 +1,44 @@
+package fake
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDeriveIsStableAndIndependent(t *testing.T) {
+	a1, a2 := New(42).Derive("notus", "key-a"), New(42).Derive("notus", "key-a")
+	b := New(42).Derive("notus", "key-b")
+	for range 5 {
+		x, y, z := a1.UUID(), a2.UUID(), b.UUID()
+		if x != y {
+			t.Fatalf("same seed and scope differ: %s %s", x, y)
+		}
+		if x == z {
+			t.Fatalf("different scopes collide: %s", x)
+		}
+	}
+	if New(42).Derive("a", "bc").UUID() == New(42).Derive("ab", "c").UUID() {
+		t.Fatal("scope parts are not separated")
+	}
+}
+
+func TestValues(t *testing.T) {
+	s := New(1)
+	if tok := s.String(Base58, 128); len(tok) != 128 || strings.ContainsAny(tok, "0OIl") {
+		t.Fatalf("base58 token %q", tok)
+	}
+	u := s.UUID()
+	if len(u) != 36 || u[14] != '4' {
+		t.Fatalf("uuid v4 %q", u)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := s.Person(now)
+	age := now.Sub(p.BirthDate).Hours() / 24 / 365.25
+	if p.FirstName == "" || p.LastName == "" || age < 18 || age > 81 || !strings.HasSuffix(p.Email, "@example.com") {
+		t.Fatalf("person %+v (age %.1f)", p, age)
+	}
+	if n := s.Intn(3); n < 0 || n > 2 {
+		t.Fatalf("Intn(3) = %d", n)
+	}
+}

@@ -1,0 +1,150 @@
+package oas
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+const spec = `
+openapi: 3.0.3
+info: {title: T, version: "1"}
+servers: [{url: "https://x.test/api/v2"}, {url: "https://x.test/v2"}, {url: "https://y.test/api/v2"}]
+paths:
+  /items/{id}:
+    post:
+      operationId: postItem
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string, format: uuid}}
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [name, kind]
+              properties:
+                name: {type: string, minLength: 2, maxLength: 5}
+                kind: {type: string, enum: [a, b]}
+                code: {type: string, pattern: '^\d+$'}
+                email: {type: string, format: email}
+                when: {type: string, format: date}
+                n: {type: integer, minimum: 0, maximum: 9}
+                tags: {type: array, maxItems: 1, items: {type: string}}
+                nested: {type: object, required: [deep], properties: {deep: {type: boolean}}}
+      responses:
+        "200": {description: ok}
+`
+
+func load(t testing.TB) (*Doc, *Operation) {
+	t.Helper()
+	d, err := Load([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := d.Operations()
+	if len(ops) != 1 {
+		t.Fatalf("operations: %d", len(ops))
+	}
+	return d, ops[0]
+}
+
+func validate(t testing.TB, d *Doc, op *Operation, id, query, body string) *Problem {
+	t.Helper()
+	r := httptest.NewRequest("POST", "/items/"+id+query, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return d.ValidateRequest(context.Background(), d.Request(op, r, map[string]string{"id": id}), []byte(body))
+}
+
+func TestBasePaths(t *testing.T) {
+	d, _ := load(t)
+	if got := strings.Join(d.BasePaths(), ","); got != "/api/v2,/v2" {
+		t.Fatalf("base paths %q", got)
+	}
+}
+
+const ok = "11111111-2222-4333-8444-555555555555"
+
+func TestProblems(t *testing.T) {
+	d, op := load(t)
+	cases := []struct {
+		name, id, query, body string
+		in, field, reason     string
+	}{
+		{"valid", ok, "", `{"name":"ab","kind":"a"}`, "", "", ""},
+		{"missing", ok, "", `{"name":"ab"}`, "body", "kind", "is required"},
+		{"enum", ok, "", `{"name":"ab","kind":"SECRET"}`, "body", "kind", "must be one of the allowed values: a, b"},
+		{"pattern", ok, "", `{"name":"ab","kind":"a","code":"12SECRET"}`, "body", "code", `must match the pattern ^\d+$`},
+		{"too short", ok, "", `{"name":"S","kind":"a"}`, "body", "name", "must be at least 2 characters long"},
+		{"too long", ok, "", `{"name":"SECRET","kind":"a"}`, "body", "name", "must be at most 5 characters long"},
+		{"email", ok, "", `{"name":"ab","kind":"a","email":"SECRET"}`, "body", "email", "must be a valid email"},
+		{"date", ok, "", `{"name":"ab","kind":"a","when":"2026-02-30"}`, "body", "when", "must be a valid date"},
+		{"max", ok, "", `{"name":"ab","kind":"a","n":10}`, "body", "n", "must be at most 9"},
+		{"type", ok, "", `{"name":"ab","kind":"a","n":"SECRET"}`, "body", "n", "must be of type integer"},
+		{"items", ok, "", `{"name":"ab","kind":"a","tags":["x","SECRET"]}`, "body", "tags", "must have at most 1 items"},
+		{"nested", ok, "", `{"name":"ab","kind":"a","nested":{}}`, "body", "nested.deep", "is required"},
+		{"unknown field", ok, "", `{"name":"ab","kind":"a","SECRET":1}`, "body", "SECRET", "is not an accepted field"},
+		{"path format", "SECRET", "", `{"name":"ab","kind":"a"}`, "path", "id", "must be a valid uuid"},
+		{"query range", ok, "?limit=1000", `{"name":"ab","kind":"a"}`, "query", "limit", "must be at most 100"},
+		{"query type", ok, "?limit=SECRET", `{"name":"ab","kind":"a"}`, "query", "limit", "has the wrong type or format"},
+		{"not json", ok, "", `{"SECRET`, "body", "", "could not be parsed for the declared content type"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := validate(t, d, op, tc.id, tc.query, tc.body)
+			if tc.reason == "" {
+				if p != nil {
+					t.Fatalf("unexpected problem %v", p)
+				}
+				return
+			}
+			if p == nil {
+				t.Fatal("no problem reported")
+			}
+			if p.In != tc.in || p.Field != tc.field || p.Reason != tc.reason {
+				t.Fatalf("got %+v", *p)
+			}
+			if strings.Contains(p.Reason, "SECRET") {
+				t.Fatalf("reason repeats the value: %q", p.Reason)
+			}
+		})
+	}
+}
+
+// FuzzProblemsNeverEchoValues sends arbitrary strings into every field and
+// checks that no reason contains them.
+func FuzzProblemsNeverEchoValues(f *testing.F) {
+	d, op := load(f)
+	f.Add("SECRETVALUE", "x")
+	f.Add("12", "ab")
+	f.Fuzz(func(t *testing.T, v, w string) {
+		if len(v) < 6 || strings.ContainsAny(v, `"\`) {
+			return // short values could match words of a message by chance
+		}
+		body, _ := json.Marshal(map[string]any{"name": w, "kind": v, "code": v, "email": v, "when": v, "tags": []string{v, v}})
+		p := validate(t, d, op, ok, "", string(body))
+		if p != nil && strings.Contains(p.Reason, v) {
+			t.Fatalf("reason %q repeats %q", p.Reason, v)
+		}
+	})
+}
+
+func TestValidateError(t *testing.T) {
+	d, err := Load([]byte(strings.Replace(spec, "paths:", `components:
+  schemas:
+    Error: {type: object, required: [message], properties: {message: {type: string}}}
+paths:`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ValidateError([]byte(`{"message":"x"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ValidateError([]byte(`{"msg":"x"}`)); err == nil {
+		t.Fatal("an error body without message passed")
+	}
+}

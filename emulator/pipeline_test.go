@@ -1,0 +1,270 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/emulator/provider"
+)
+
+// stub is a minimal provider that misbehaves on purpose.
+type stub struct{}
+
+const fakeSpec = `
+openapi: 3.0.3
+info: {title: Fake, version: "1"}
+servers: [{url: "https://api.fake.test/v1"}]
+security: [{key: []}]
+paths:
+  /things:
+    post:
+      operationId: createThing
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string, minLength: 2}
+                size: {type: integer, maximum: 10}
+      responses:
+        "201":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [id], properties: {id: {type: string}}}
+        default: {$ref: '#/components/responses/Error'}
+  /panic:
+    get:
+      operationId: panics
+      responses:
+        default: {$ref: '#/components/responses/Error'}
+  /plain-error:
+    get:
+      operationId: plainError
+      security: []
+      responses:
+        default: {$ref: '#/components/responses/Error'}
+  /off-spec:
+    get:
+      operationId: offSpec
+      security: []
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [id], properties: {id: {type: string}}}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: x-key}
+  responses:
+    Error:
+      description: error
+      content:
+        application/json:
+          schema: {$ref: '#/components/schemas/Error'}
+  schemas:
+    Error:
+      type: object
+      required: [code, message]
+      properties:
+        code: {type: string}
+        message: {type: string}
+`
+
+func (stub) Name() string    { return "fake" }
+func (stub) Spec() []byte    { return []byte(fakeSpec) }
+func (stub) Hosts() []string { return []string{"api.fake.test"} }
+func (stub) Handlers() map[string]provider.Handler {
+	return map[string]provider.Handler{
+		"createThing": func(c *provider.Call) error { return c.JSON(201, map[string]string{"id": "t1"}) },
+		"panics":      func(*provider.Call) error { panic("kaboom") },
+		"plainError":  func(*provider.Call) error { return errors.New("database on fire: secret detail") },
+		"offSpec":     func(c *provider.Call) error { return c.JSON(200, map[string]int{"id": 7}) },
+	}
+}
+func (stub) Authenticate(r *http.Request) (string, *provider.Error) {
+	if k := r.Header.Get("x-key"); k != "" {
+		return k, nil
+	}
+	return "", provider.Errorf(provider.KindUnauthorized, "no key")
+}
+func (stub) WriteError(w http.ResponseWriter, _ *http.Request, e *provider.Error) {
+	provider.WriteJSON(w, e.Status, map[string]string{"code": string(e.Kind), "message": e.Message})
+}
+
+func newFakeEmulator(t *testing.T, opts ...Option) *httptest.Server {
+	t.Helper()
+	e, err := New(append([]Option{WithStrictResponses(true), WithClock(clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.add(stub{}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func call(t *testing.T, srv *httptest.Server, method, path, body string, hdr map[string]string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s %s: not JSON: %s", method, path, b)
+		}
+	}
+	return resp.StatusCode, m
+}
+
+func TestPipeline(t *testing.T) {
+	srv := newFakeEmulator(t)
+	key := map[string]string{"x-key": "k"}
+	cases := []struct {
+		name, method, path, body string
+		hdr                      map[string]string
+		status                   int
+		code                     string
+	}{
+		{"created", "POST", "/fake/v1/things", `{"name":"ab"}`, key, 201, ""},
+		{"by host", "POST", "/v1/things", `{"name":"ab"}`, map[string]string{"x-key": "k", "Host": "api.fake.test:443"}, 201, ""},
+		{"no credential", "POST", "/fake/v1/things", `{"name":"ab"}`, nil, 401, "unauthorized"},
+		{"invalid body", "POST", "/fake/v1/things", `{"name":"a"}`, key, 400, "invalid"},
+		{"over maximum", "POST", "/fake/v1/things", `{"name":"ab","size":11}`, key, 400, "invalid"},
+		{"body too large", "POST", "/fake/v1/things", `{"name":"` + strings.Repeat("a", 2048) + `"}`, key, 413, "too_large"},
+		{"unknown path", "GET", "/fake/v1/nothing", "", key, 404, "not_found"},
+		{"wrong method", "DELETE", "/fake/v1/things", "", key, 405, "method"},
+		{"panic is contained", "GET", "/fake/v1/panic", "", key, 500, "internal"},
+		{"plain error is hidden", "GET", "/fake/v1/plain-error", "", nil, 500, "internal"},
+	}
+	srvSmall := newFakeEmulator(t, WithMaxBodyBytes(1024))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := srv
+			if tc.status == 413 {
+				s = srvSmall
+			}
+			status, body := call(t, s, tc.method, tc.path, tc.body, tc.hdr)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %v", status, tc.status, body)
+			}
+			if tc.code != "" && body["code"] != tc.code {
+				t.Fatalf("code %v, want %s", body["code"], tc.code)
+			}
+			if msg, _ := body["message"].(string); strings.Contains(msg, "secret") {
+				t.Fatalf("internal detail leaked: %v", body)
+			}
+		})
+	}
+}
+
+func TestStrictModeCatchesOffSpecResponses(t *testing.T) {
+	status, body := call(t, newFakeEmulator(t), "GET", "/fake/v1/off-spec", "", nil)
+	if status != 500 || body["kycemu"] != "strict response validation failed" || !strings.Contains(body["error"].(string), "id") {
+		t.Fatalf("%d %v", status, body)
+	}
+	e, err := New(WithStrictResponses(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = e.add(stub{})
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	if status, _ := call(t, srv, "GET", "/fake/v1/off-spec", "", nil); status != 200 {
+		t.Fatalf("non-strict: %d", status)
+	}
+}
+
+func TestControlAPI(t *testing.T) {
+	srv := newFakeEmulator(t)
+	cases := []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"health", "GET", "/_emulator/health", "", 200, ""},
+		{"advance", "POST", "/_emulator/clock", `{"advance":"90s"}`, 200, ""},
+		{"set", "POST", "/_emulator/clock", `{"set":"2026-01-01T01:00:00Z"}`, 200, ""},
+		{"set backwards", "POST", "/_emulator/clock", `{"set":"2025-01-01T00:00:00Z"}`, 409, "clock_backwards"},
+		{"bad duration", "POST", "/_emulator/clock", `{"advance":"soon"}`, 400, "invalid_duration"},
+		{"negative duration", "POST", "/_emulator/clock", `{"advance":"-1s"}`, 400, "invalid_duration"},
+		{"both", "POST", "/_emulator/clock", `{"advance":"1s","set":"2027-01-01T00:00:00Z"}`, 400, "invalid_body"},
+		{"unknown field", "POST", "/_emulator/clock", `{"forward":"1s"}`, 400, "invalid_body"},
+		{"unknown session", "GET", "/_emulator/sessions/nope", "", 404, "session_not_found"},
+		{"act on unknown session", "POST", "/_emulator/sessions/nope/approve", "", 404, "session_not_found"},
+		{"unknown provider filter", "GET", "/_emulator/sessions?provider=zzz", "", 404, "unknown_provider"},
+		{"unknown spec", "GET", "/_emulator/specs/zzz", "", 404, "unknown_provider"},
+		{"bad limit", "GET", "/_emulator/requests?limit=x", "", 400, "invalid_limit"},
+		{"unknown control route", "GET", "/_emulator/nope", "", 404, "not_found"},
+		{"wrong control method", "DELETE", "/_emulator/health", "", 405, "method_not_allowed"},
+		{"nothing mounted", "GET", "/nowhere", "", 404, "not_found"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := call(t, srv, tc.method, tc.path, tc.body, nil)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %v", status, tc.status, body)
+			}
+			if tc.code != "" {
+				if got := body["error"].(map[string]any)["code"]; got != tc.code {
+					t.Fatalf("code %v, want %s", got, tc.code)
+				}
+			}
+		})
+	}
+	_, clk := call(t, srv, "GET", "/_emulator/clock", "", nil)
+	if clk["mode"] != "manual" || clk["now"] != "2026-01-01T01:00:00Z" {
+		t.Fatalf("clock: %v", clk)
+	}
+}
+
+func TestClockCannotMoveWhenReal(t *testing.T) {
+	e, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	status, body := call(t, srv, "POST", "/_emulator/clock", `{"advance":"1s"}`, nil)
+	if status != 409 || body["error"].(map[string]any)["code"] != "clock_not_manual" {
+		t.Fatalf("%d %v", status, body)
+	}
+	if err := e.Advance(time.Second); err == nil {
+		t.Fatal("Advance on a real clock should fail")
+	}
+}
+
+func TestIndexListsProviders(t *testing.T) {
+	status, body := call(t, newFakeEmulator(t), "GET", "/", "", nil)
+	if status != 200 || len(body["providers"].([]any)) < 2 {
+		t.Fatalf("%d %v", status, body)
+	}
+}

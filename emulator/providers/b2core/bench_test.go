@@ -1,0 +1,63 @@
+package b2core_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+)
+
+// BenchmarkWizardStep measures one POST /my/verifications through the
+// whole HTTP stack (routing, bearer check, request validation, handler,
+// strict response validation, journal). The ladder has one level of 500
+// identical steps whose applications are rejected at once, so a fresh
+// wizard is started (outside the timer) every 500 steps.
+func BenchmarkWizardStep(b *testing.B) {
+	e := newEnv(b)
+	steps := make([]any, 500)
+	for i := range steps {
+		steps[i] = map[string]any{"types": []int{2}}
+	}
+	e.must(e.control(http.MethodPut, "/providers/b2core/config", map[string]any{
+		"levels": []any{map[string]any{"id": 1, "name": "Level 0"}, map[string]any{"id": 2, "name": "Level 1", "steps": steps}},
+		"review": map[string]any{"decision": "reject", "delay": "0s"},
+		"tokens": map[string]any{"accessTTL": "1000h", "refreshTTL": "1000h"},
+	}), http.StatusOK, "configure")
+	token, _ := e.client("bench@example.com")
+	path := e.file(token)
+	client := e.srv.Client()
+	url := e.api + "/my/verifications"
+
+	var uuid string
+	left := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if left == 0 {
+			b.StopTimer()
+			uuid, left = e.wizard(token).UUID, len(steps)
+			b.StartTimer()
+		}
+		body, _ := json.Marshal(map[string]any{"data": map[string]any{
+			"documents": map[string]any{"type": 2, "files": []string{path}}, "uuid": uuid}})
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var w struct {
+			Code int `json:"code"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&w)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d: %v", resp.StatusCode, err)
+		}
+		left--
+		if (left == 0) != (w.Code == 202) {
+			b.Fatalf("body code %d with %d steps left", w.Code, left)
+		}
+	}
+}
