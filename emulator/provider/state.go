@@ -143,6 +143,11 @@ type Plan struct {
 	// Uploads decides scripted faults on uploads of the session's files;
 	// nil means none. Providers that store uploads ask it once per upload.
 	Uploads UploadFaults
+	// DefaultSteps reports that the scenario has no timeline of its own:
+	// Steps hold the provider's DefaultPlan steps (when it has one), and a
+	// provider whose default depends on the request (gu1's sandbox taxIds)
+	// may replace them with what it would have chosen without a scenario.
+	DefaultSteps bool
 }
 
 // UploadFaults decides, upload by upload, whether a scripted fault hits.
@@ -186,16 +191,10 @@ type DefaultPlans interface {
 }
 
 // OptionChecker is implemented by providers whose scenarios take options
-// (Plan.Options); the loader reports each problem at the offending value.
+// (Plan.Options): the loader calls it for each session kind the scenario
+// applies to and reports the error at the scenario's options block.
 type OptionChecker interface {
-	CheckOptions(options map[string]any) []OptionProblem
-}
-
-// OptionProblem is one problem in a scenario's options. Path is a dot path
-// inside options ("wizard.steps.0.types"), "" for the block itself.
-type OptionProblem struct {
-	Path    string
-	Message string
+	CheckOptions(kind string, options map[string]any) error
 }
 
 // Timeline runs a plan's steps on a clock for one session.

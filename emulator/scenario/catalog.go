@@ -24,9 +24,9 @@ type ProviderInfo struct {
 	// Default returns the provider's default plan of a kind (nil when the
 	// provider has none); scenarios without a timeline use its steps.
 	Default func(kind string) *provider.Plan
-	// CheckOptions validates a scenario's options block. Problems name
-	// the offending value by its dot path inside options ("wizard.steps.0").
-	CheckOptions func(options map[string]any) []provider.OptionProblem
+	// CheckOptions validates a scenario's options for one session kind;
+	// nil means the provider takes no options.
+	CheckOptions func(kind string, options map[string]any) error
 }
 
 // Names returns the provider names, sorted.

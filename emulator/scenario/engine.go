@@ -407,9 +407,12 @@ func (e *Engine) plan(sc *Scenario, kind, tenant string) *provider.Plan {
 		for _, st := range sc.Timeline {
 			pl.Steps = append(pl.Steps, provider.Step{After: st.After, From: st.From, Status: st.Status, Reason: st.Reason})
 		}
-	} else if p := e.cat[sc.Provider]; p != nil && p.Default != nil {
-		if def := p.Default(kind); def != nil {
-			pl.Steps = append(pl.Steps, def.Steps...)
+	} else {
+		pl.DefaultSteps = true
+		if p := e.cat[sc.Provider]; p != nil && p.Default != nil {
+			if def := p.Default(kind); def != nil {
+				pl.Steps = append(pl.Steps, def.Steps...)
+			}
 		}
 	}
 	if sc.Options != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	pathpkg "path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -609,7 +610,11 @@ func (r *reader) webhooks(sc *Scenario, fl field) {
 		}
 		wf := WebhookFault{Pos: r.at(r.resolve(it))}
 		if fv, has := f["event"]; has {
-			wf.Event, _, _ = r.str(fv.val, path+".event")
+			ev, n, good := r.str(fv.val, path+".event")
+			if _, err := pathpkg.Match(ev, ""); good && err != nil {
+				r.errf(n, path+".event", "%q is not a valid glob (* ? [a-z] \\ escapes)", ev)
+			}
+			wf.Event = ev
 		}
 		if fv, has := f["kind"]; has {
 			k, n, good := r.str(fv.val, path+".kind")
@@ -622,14 +627,12 @@ func (r *reader) webhooks(sc *Scenario, fl field) {
 		}
 		if fv, has := f["delay"]; has {
 			d, dn, good := r.duration(fv.val, path+".delay")
-			if good && wf.Kind != "" && wf.Kind != WebhookDelay {
-				r.errf(fv.key, path, "delay only applies to kind %s", WebhookDelay)
+			if good && wf.Kind != "" && wf.Kind != WebhookDelay && wf.Kind != WebhookReorder {
+				r.errf(fv.key, path, "delay only applies to the kinds %s and %s", WebhookDelay, WebhookReorder)
 			} else if good && d <= 0 {
-				r.errf(dn, path+".delay", "must be longer than 0s")
+				r.errf(dn, path+".delay", "must be longer than 0s (leave it out for the default)")
 			}
 			wf.Delay = d
-		} else if wf.Kind == WebhookDelay {
-			r.errf(it, path, "missing %q (how long the webhook is held back)", "delay")
 		}
 		if fv, has := f["times"]; has {
 			wf.Times, _ = r.integer(fv.val, path+".times", 1, 1_000_000_000)
@@ -658,43 +661,25 @@ func (r *reader) options(sc *Scenario, fl field, p *ProviderInfo) {
 		}
 		return
 	}
-	for _, prob := range p.CheckOptions(m) {
-		n := r.find(fl.val, prob.Path)
-		path := "options"
-		if prob.Path != "" {
-			path += "." + prob.Path
-		}
-		r.errf(n, path, "%s", prob.Message)
+	kinds := sc.Kinds
+	if len(kinds) == 0 {
+		kinds = p.Kinds()
 	}
-}
-
-// find returns the node at a dot path under n (list items by index), or
-// the deepest node found on the way.
-func (r *reader) find(n *yaml.Node, path string) *yaml.Node {
-	cur := r.resolve(n)
-	if path == "" || cur == nil {
-		return cur
+	if len(kinds) == 0 {
+		kinds = []string{""}
 	}
-	for _, seg := range strings.Split(path, ".") {
-		var next *yaml.Node
-		switch cur.Kind {
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(cur.Content); i += 2 {
-				if cur.Content[i].Value == seg {
-					next = cur.Content[i+1]
-					break
-				}
+	seen := map[string]bool{}
+	for _, k := range kinds {
+		if err := p.CheckOptions(k, m); err != nil && !seen[err.Error()] {
+			seen[err.Error()] = true
+			msg, path := err.Error(), "options"
+			if strings.HasPrefix(msg, "options") {
+				path = "" // the provider named the place itself
 			}
-		case yaml.SequenceNode:
-			if i, err := strconv.Atoi(seg); err == nil && i >= 0 && i < len(cur.Content) {
-				next = cur.Content[i]
+			if len(kinds) > 1 {
+				msg = "for " + k + " sessions: " + msg
 			}
+			r.errf(fl.key, path, "%s", msg)
 		}
-		next = r.resolve(next)
-		if next == nil {
-			return cur
-		}
-		cur = next
 	}
-	return cur
 }
