@@ -22,12 +22,12 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // harness is one emulator on a manual clock behind a real HTTP server.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	emu *emulator.Emulator
 	srv *httptest.Server
 }
 
-func newHarness(t *testing.T, opts ...emulator.Option) *harness {
+func newHarness(t testing.TB, opts ...emulator.Option) *harness {
 	t.Helper()
 	base := []emulator.Option{emulator.WithStrictResponses(true), emulator.WithClock(clock.NewManual(t0)), emulator.WithSeed(1)}
 	emu, err := emulator.New(append(base, opts...)...)
@@ -49,7 +49,7 @@ type reply struct {
 	body   []byte
 }
 
-func (r reply) json(t *testing.T) map[string]any {
+func (r reply) json(t testing.TB) map[string]any {
 	t.Helper()
 	var v map[string]any
 	if err := json.Unmarshal(r.body, &v); err != nil {
