@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
 )
 
 // BenchmarkGetSessionFaults measures a Notus poll through the whole stack
