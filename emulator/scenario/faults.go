@@ -108,7 +108,10 @@ func (e *Engine) CallFault(prov, op, tenant, session, header string) (string, *F
 		sc = e.lookup(prov, name)
 	}
 	e.mu.RUnlock()
-	if sc == nil || len(sc.Faults) == 0 {
+	if sc == nil {
+		return "", nil
+	}
+	if len(sc.Faults) == 0 {
 		return name, nil
 	}
 	var f *Fire
