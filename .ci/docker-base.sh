@@ -108,10 +108,12 @@ build_builder() {
   modcache=$(go env GOMODCACHE)
   echo "docker-base: warming $tag (modules and compiled dependencies of ./cmd/kycemu)" >&2
   docker rm -f "$name" >/dev/null 2>&1 || true
+  # The variables are set in the command, not with -e: docker commit keeps a
+  # container's environment, and the image must not keep this GOPROXY.
   docker run --name "$name" --network none \
     -v "$PWD:/src:ro" -v "$modcache/cache/download:/hostproxy:ro" \
-    -e GOPROXY=file:///hostproxy -e GOSUMDB=off -e CGO_ENABLED=0 -e GOFLAGS=-buildvcs=false \
-    "$raw_tag" sh -c 'go build -trimpath -ldflags "-s -w" -o /dev/null ./cmd/kycemu' >&2
+    "$raw_tag" sh -c 'GOPROXY=file:///hostproxy GOSUMDB=off CGO_ENABLED=0 GOFLAGS=-buildvcs=false \
+      go build -trimpath -ldflags "-s -w" -o /dev/null ./cmd/kycemu' >&2
   docker commit \
     --change "LABEL kycemu.gosum=$sum" \
     --change 'CMD ["/bin/sh"]' \

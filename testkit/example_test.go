@@ -139,3 +139,52 @@ func ExampleServer_Reset() {
 	// 1
 	// 0
 }
+
+func ExampleServer_UseScenario() {
+	srv, _ := testkit.New(testkit.WithManualClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)))
+	defer srv.Close()
+
+	// Every new session of this API key follows the built-in "expire"
+	// scenario: it expires 10 minutes after creation unless processed.
+	srv.UseScenario("notus", "key-1", "expire")
+	id := createNotusSession(srv.Client(), srv.BaseURL("notus"), "key-1")
+	srv.Advance(10 * time.Minute)
+	s := srv.Session(id)
+	fmt.Println(s.Scenario, s.Status)
+	// Output: expire EXPIRED
+}
+
+func ExampleServer_PutScenario() {
+	srv, _ := testkit.New(testkit.WithManualClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)))
+	defer srv.Close()
+
+	// A scenario of your own, in the same YAML QA writes.
+	srv.PutScenario("notus", "expire-fast", `
+name: expire-fast
+provider: notus
+timeline:
+  - after: 30s
+    status: EXPIRED
+    reason: the customer walked away
+`)
+	srv.UseScenario("notus", "key-1", "expire-fast")
+	id := createNotusSession(srv.Client(), srv.BaseURL("notus"), "key-1")
+	srv.Advance(30 * time.Second)
+	s := srv.Session(id)
+	fmt.Println(s.Status, "-", s.History[len(s.History)-1].Reason)
+	// Output: EXPIRED - the customer walked away
+}
+
+func ExampleServer_Webhooks() {
+	srv, _ := testkit.New(testkit.WithManualClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)))
+	defer srv.Close()
+
+	// Notus webhooks of key-1 now go to rcv, which checks their signature.
+	rcv := srv.Webhooks("notus", "key-1")
+	id := createNotusSession(srv.Client(), srv.BaseURL("notus"), "key-1")
+	srv.Expire(id)
+
+	ev := rcv.WaitEvent(10*time.Second, "kyc.session.expired")
+	fmt.Println(ev.Name, "verified:", ev.Verified)
+	// Output: kyc.session.expired verified: true
+}

@@ -206,3 +206,24 @@ func TestSignedWebhookReachesTheHost(t *testing.T) {
 		t.Fatalf("deliveries %+v", ds)
 	}
 }
+
+func TestScenarioDirIsMounted(t *testing.T) {
+	dir := t.TempDir()
+	// The image runs as UID 65532: the mounted files must be readable by it.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "name: ci-reject\nprovider: notus\ntimeline:\n  - from: VERIFYING\n    after: 1m\n    status: FAILED\n    reason: rejected by the CI scenario\n"
+	if err := os.WriteFile(dir+"/ci-reject.yaml", []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kc := run(t, container.WithManualClock(t0), container.WithScenarioDir(dir))
+	kyc := kc.Harness(t)
+	kyc.UseScenario("notus", "qa", "ci-reject")
+	s := notustest.New(t, http.DefaultClient, kyc.BaseURL("notus"), "qa").Submit("77")
+	kyc.Advance(time.Minute)
+	got := kyc.Session(s.ID)
+	if got.Status != "FAILED" || got.Scenario != "ci-reject" {
+		t.Fatalf("session %+v", got)
+	}
+}

@@ -59,9 +59,15 @@ type Error struct {
 	StatusCode int
 	Code       string
 	Message    string
+	// Problems lists every problem of a scenario that does not load, each
+	// as "file:line:col: message".
+	Problems []string
 }
 
 func (e *Error) Error() string {
+	if len(e.Problems) > 1 {
+		return fmt.Sprintf("kycemu control: %d %s: %s", e.StatusCode, e.Code, strings.Join(e.Problems, "; "))
+	}
 	return fmt.Sprintf("kycemu control: %d %s: %s", e.StatusCode, e.Code, e.Message)
 }
 
@@ -72,11 +78,20 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &e) && e.StatusCode == http.StatusNotFound
 }
 
-// do sends a control request; in is JSON-encoded when non-nil, out decoded
-// when non-nil.
+// rawBody is a request body sent as is.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
+// do sends a control request; in is JSON-encoded when non-nil (a rawBody is
+// sent as is), out decoded when non-nil.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) error {
 	var body io.Reader
-	if in != nil {
+	contentType := "application/json"
+	if rb, ok := in.(rawBody); ok {
+		body, contentType = bytes.NewReader(rb.data), rb.contentType
+	} else if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("encode %s %s: %w", method, path, err)
@@ -92,7 +107,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 		return fmt.Errorf("build %s %s: %w", method, path, err)
 	}
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.hc.Do(req)
@@ -107,15 +122,22 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 	if resp.StatusCode >= 300 {
 		var env struct {
 			Error struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
+				Code     string `json:"code"`
+				Message  string `json:"message"`
+				Problems []struct {
+					Text string `json:"text"`
+				} `json:"problems"`
 			} `json:"error"`
 		}
 		if json.Unmarshal(raw, &env) != nil || env.Error.Code == "" {
 			env.Error.Code = "http_" + strconv.Itoa(resp.StatusCode)
 			env.Error.Message = strings.TrimSpace(string(raw))
 		}
-		return &Error{StatusCode: resp.StatusCode, Code: env.Error.Code, Message: env.Error.Message}
+		e := &Error{StatusCode: resp.StatusCode, Code: env.Error.Code, Message: env.Error.Message}
+		for _, p := range env.Error.Problems {
+			e.Problems = append(e.Problems, p.Text)
+		}
+		return e
 	}
 	if out == nil {
 		return nil

@@ -257,3 +257,37 @@ func (h *Harness) RouteWebhooks(provider, tenant, target string) string {
 	}
 	return secret
 }
+
+// UseScenario makes a scenario the tenant's default for its new sessions.
+func (h *Harness) UseScenario(provider, tenant, name string) {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	if err := h.c.UseScenario(ctx, provider, tenant, name); err != nil {
+		h.t.Fatalf("kycemu: use scenario %s/%s: %v", provider, name, err)
+	}
+}
+
+// PutScenario adds (or replaces) a scenario from its YAML.
+func (h *Harness) PutScenario(provider, name string, yaml string) Scenario {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	sc, err := h.c.PutScenario(ctx, provider, name, []byte(yaml))
+	if err != nil {
+		h.t.Fatalf("kycemu: put scenario %s/%s: %v", provider, name, err)
+	}
+	return sc
+}
+
+// Scenarios lists the scenarios in force for a provider ("" for all).
+func (h *Harness) Scenarios(provider string) []Scenario {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	scs, err := h.c.Scenarios(ctx, provider)
+	if err != nil {
+		h.t.Fatalf("kycemu: list scenarios: %v", err)
+	}
+	return scs
+}

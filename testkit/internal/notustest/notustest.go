@@ -38,6 +38,8 @@ type Client struct {
 	HC   *http.Client
 	Base string // e.g. http://127.0.0.1:1234/notus/api/v1
 	Key  string // the x-api-key, which is also the tenant
+	// Header is added to every API call (e.g. X-Kycemu-Scenario).
+	Header http.Header
 }
 
 // New returns a client for the Notus API at base.
@@ -64,6 +66,9 @@ func (c *Client) Call(method, path string, in any, key bool) (int, []byte) {
 	}
 	if key {
 		req.Header.Set("x-api-key", c.Key)
+	}
+	for k, vs := range c.Header {
+		req.Header[k] = vs
 	}
 	resp, err := c.HC.Do(req)
 	if err != nil {
