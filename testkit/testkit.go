@@ -204,12 +204,11 @@ func (s *Server) Webhooks(provider, tenant string, opts ...receiver.Option) *rec
 		s.closers = append(s.closers, rcv.Close)
 		s.mu.Unlock()
 	}
-	v, err := receiver.ForProvider(provider, "")
+	secret := s.For(s.tb).RouteWebhooks(provider, tenant, rcv.URL)
+	v, err := receiver.ForProvider(provider, secret)
 	if err != nil {
 		s.tb.Fatalf("testkit: webhooks: %v", err)
 	}
-	secret := s.For(s.tb).RouteWebhooks(provider, tenant, rcv.URL)
-	v, _ = receiver.ForProvider(provider, secret)
 	rcv.SetVerifier(v)
 	return rcv
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,4 +162,18 @@ func waitDeliveries(t *testing.T, srv *testkit.Server, f control.DeliveryFilter,
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+func TestWebhooksOfAProviderWithoutSignedWebhooks(t *testing.T) {
+	srv, err := testkit.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	defer func() {
+		if v, _ := recover().(string); !strings.Contains(v, "no signature scheme") {
+			t.Fatalf("recovered %q, want a failure naming the missing signature scheme", v)
+		}
+	}()
+	srv.Webhooks("b2core", "someone")
 }

@@ -149,3 +149,26 @@ func TestListenAndClose(t *testing.T) {
 		t.Fatal("receiver still answers after Close")
 	}
 }
+
+func TestForProvider(t *testing.T) {
+	body := []byte(`{"event":"x"}`)
+	for provider, header := range map[string]string{"gu1": receiver.GU1Header, "notus": receiver.NotusHeader} {
+		v, err := receiver.ForProvider(provider, "s3cret")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{}
+		h.Set(header, sign("s3cret", body))
+		if err := v.Verify(h, body); err != nil {
+			t.Fatalf("%s: %v", provider, err)
+		}
+		other := http.Header{}
+		other.Set("X-Something-Else", sign("s3cret", body))
+		if err := v.Verify(other, body); !errors.Is(err, receiver.ErrSignature) {
+			t.Fatalf("%s accepted a signature in the wrong header: %v", provider, err)
+		}
+	}
+	if _, err := receiver.ForProvider("b2core", "x"); err == nil {
+		t.Fatal("b2core has no signed webhooks")
+	}
+}
