@@ -3,6 +3,8 @@ package testkit_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -187,4 +189,31 @@ func ExampleServer_Webhooks() {
 	ev := rcv.WaitEvent(10*time.Second, "kyc.session.expired")
 	fmt.Println(ev.Name, "verified:", ev.Verified)
 	// Output: kyc.session.expired verified: true
+}
+
+func ExampleWithScenarioDir() {
+	// QA's scenario files, as a test would keep them under testdata/.
+	dir, _ := os.MkdirTemp("", "scenarios")
+	defer os.RemoveAll(dir)
+	_ = os.WriteFile(filepath.Join(dir, "review-then-fail.yaml"), []byte(`
+name: review-then-fail
+provider: notus
+timeline:
+  - from: VERIFYING
+    after: 30m
+    status: FAILED
+    reason: manual review rejected the document
+`), 0o644)
+
+	srv, err := testkit.New(testkit.WithScenarioDir(dir))
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	for _, sc := range srv.Scenarios("notus") {
+		if sc.Source.Origin == "file" {
+			fmt.Println(sc.Name, filepath.Base(sc.Source.File))
+		}
+	}
+	// Output: review-then-fail review-then-fail.yaml
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/kycemu/kycemu/testkit"
 	"github.com/kycemu/kycemu/testkit/control"
+	"github.com/kycemu/kycemu/testkit/receiver"
 )
 
 // startKycemu stands in for a kycemu you already run: a CI service
@@ -157,4 +159,62 @@ func ExampleClient_WaitStatus() {
 	s, err := kyc.WaitStatus(ctx, id, 10*time.Millisecond, "COMPLETED", "FAILED")
 	fmt.Println(s.Status, err)
 	// Output: COMPLETED <nil>
+}
+
+func ExampleClient_RouteWebhooks() {
+	url, stop := startKycemu()
+	defer stop()
+	kyc := control.New(url)
+	ctx := context.Background()
+
+	rcv := receiver.Listen()
+	defer rcv.Close()
+	secret, err := kyc.RouteWebhooks(ctx, "notus", "key-1", rcv.URL+"/hooks")
+	if err != nil {
+		panic(err)
+	}
+	v, _ := receiver.ForProvider("notus", secret)
+	rcv.SetVerifier(v)
+
+	base, _ := kyc.BaseURL(ctx, "notus")
+	id := createNotusSession(base, "key-1")
+	_, _ = kyc.Expire(ctx, id)
+	ev := rcv.WaitEvent(10*time.Second, "kyc.session.expired")
+	fmt.Println(ev.Path, ev.Verified)
+
+	ds, _ := kyc.Deliveries(ctx, control.DeliveryFilter{SessionID: id})
+	fmt.Println(len(ds), ds[0].Event)
+	// Output:
+	// /hooks true
+	// 1 kyc.session.expired
+}
+
+func ExampleClient_UseScenario() {
+	url, stop := startKycemu()
+	defer stop()
+	kyc := control.New(url)
+	ctx := context.Background()
+
+	if err := kyc.UseScenario(ctx, "notus", "key-1", "expire"); err != nil {
+		panic(err)
+	}
+	base, _ := kyc.BaseURL(ctx, "notus")
+	id := createNotusSession(base, "key-1")
+	_, _ = kyc.Advance(ctx, 10*time.Minute)
+	s, _ := kyc.Session(ctx, id)
+	fmt.Println(s.Scenario, s.Status)
+	// Output: expire EXPIRED
+}
+
+func ExampleClient_PutScenario() {
+	url, stop := startKycemu()
+	defer stop()
+	kyc := control.New(url)
+
+	_, err := kyc.PutScenario(context.Background(), "notus", "typo", []byte("name: typo\nprovider: notus\ntimeline:\n  - after: 1s\n    status: DONE\n"))
+	var ce *control.Error
+	if errors.As(err, &ce) {
+		fmt.Println(ce.StatusCode, ce.Code, len(ce.Problems) > 0)
+	}
+	// Output: 400 invalid_scenario true
 }

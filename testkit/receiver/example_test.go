@@ -58,3 +58,13 @@ func ExampleFailFirst() {
 	// 204
 	// 1 accepted of 2
 }
+
+func ExampleForProvider() {
+	// The secret comes from kycemu's control API (Harness.WebhookSecret).
+	v, _ := receiver.ForProvider("gu1", "whsec_demo")
+	body := []byte(`{"event":"kyc.validation_approved"}`)
+	h := http.Header{}
+	h.Set(receiver.GU1Header, sign("whsec_demo", body))
+	fmt.Println(v.Verify(h, body))
+	// Output: <nil>
+}
