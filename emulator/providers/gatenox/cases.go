@@ -261,7 +261,9 @@ func (p *Provider) stateCall(event string) provider.Handler {
 			if ch.assessment == nil && k.assessment == nil {
 				return dataError("Assessment must be provided")
 			}
-			if ch.assessmentComment == nil && (k.assessmentComment == nil || ch.assessment != nil && k.assessment != nil && *ch.assessment != *k.assessment) {
+			// A new or changed assessment comes with its comment.
+			changed := ch.assessment != nil && (k.assessment == nil || *ch.assessment != *k.assessment)
+			if ch.assessmentComment == nil && (k.assessmentComment == nil || changed) {
 				return dataError("Assessment comment must be provided")
 			}
 		}

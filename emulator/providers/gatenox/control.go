@@ -30,13 +30,18 @@ type Settings struct {
 	// RiskWebhookURL receives external_risk_score_requested; "" sends it to
 	// the company's webhook endpoint.
 	RiskWebhookURL string `json:"riskWebhookURL"`
+	// AutoSubmit makes the invited person of an invitation without a
+	// scenario open the link 5 s after it is created and submit their data
+	// 10 s later. Default true; off, only the hosted page and the control
+	// API move invitations (and the clock expires them).
+	AutoSubmit bool `json:"autoSubmit"`
 	// Blocked refuses the token with 401, as a token blocked in the
 	// dashboard is.
 	Blocked bool `json:"blocked"`
 }
 
 func defaultSettings(tenant string) Settings {
-	return Settings{Tenant: tenant, InviteCost: 1, InvitationTTL: Duration(defaultInvitationTTL), ExternalRiskScore: true}
+	return Settings{Tenant: tenant, InviteCost: 1, InvitationTTL: Duration(defaultInvitationTTL), ExternalRiskScore: true, AutoSubmit: true}
 }
 
 // Duration is a time.Duration written as a Go duration string ("720h").
@@ -84,7 +89,7 @@ func (p *Provider) getSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 const settingsUsage = `send {"tenant":"<company access token>","credits":10|null,"inviteCost":1,` +
-	`"invitationTTL":"720h","externalRiskScore":true,"riskWebhookURL":"https://…","blocked":false} (all but tenant optional)`
+	`"invitationTTL":"720h","externalRiskScore":true,"riskWebhookURL":"https://…","autoSubmit":true,"blocked":false} (all but tenant optional)`
 
 func (p *Provider) putSettings(w http.ResponseWriter, r *http.Request) {
 	var in struct {
@@ -94,6 +99,7 @@ func (p *Provider) putSettings(w http.ResponseWriter, r *http.Request) {
 		InvitationTTL     *Duration       `json:"invitationTTL"`
 		ExternalRiskScore *bool           `json:"externalRiskScore"`
 		RiskWebhookURL    *string         `json:"riskWebhookURL"`
+		AutoSubmit        *bool           `json:"autoSubmit"`
 		Blocked           *bool           `json:"blocked"`
 	}
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
@@ -140,6 +146,9 @@ func (p *Provider) putSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.RiskWebhookURL != nil {
 		s.RiskWebhookURL = *in.RiskWebhookURL
+	}
+	if in.AutoSubmit != nil {
+		s.AutoSubmit = *in.AutoSubmit
 	}
 	if in.Blocked != nil {
 		s.Blocked = *in.Blocked

@@ -25,22 +25,31 @@ type createInvitesIn struct {
 // tokenLength is the length of an invitation token (base58).
 const tokenLength = 128
 
-// plans picks the invitation and case plans of a new invitation. A named
-// scenario may script either kind (or both); it is an error only when it
-// applies to neither.
+// plans picks the invitation and case plans of a new invitation (nil for
+// the defaults). A named scenario may script either kind (or both); it is
+// an error only when it applies to neither.
 func (p *Provider) plans(c *provider.Call) (inv, kase *provider.Plan, err *provider.Error) {
 	inv, ierr := p.env.Scenarios.Plan(Name, KindInvitation, c.Tenant, c.Scenario, c.Body)
 	kase, kerr := p.env.Scenarios.Plan(Name, KindCase, c.Tenant, c.Scenario, c.Body)
 	if ierr != nil && kerr != nil {
 		return nil, nil, ierr
 	}
+	return inv, kase, nil
+}
+
+// orDefault fills in the default plans; the caller holds the lock. With
+// autoSubmit off the invited person does nothing on their own.
+func (p *Provider) orDefault(t *tenant, inv, kase *provider.Plan) (*provider.Plan, *provider.Plan) {
 	if inv == nil {
 		inv = p.DefaultPlan(KindInvitation)
+		if !t.settings.AutoSubmit {
+			inv.Steps = nil
+		}
 	}
 	if kase == nil {
 		kase = p.DefaultPlan(KindCase)
 	}
-	return inv, kase, nil
+	return inv, kase
 }
 
 // faultsOf merges the webhook faults of an invitation's two plans (once
@@ -81,6 +90,7 @@ func (p *Provider) createInvites(c *provider.Call) error {
 	now := p.env.Clock.Now()
 	out := make([]createdInvitationView, len(in.Recipients))
 	for i, rc := range in.Recipients {
+		plans[i].inv, plans[i].kase = p.orDefault(t, plans[i].inv, plans[i].kase)
 		inv := &invitation{
 			id: t.rand.UUID(), token: t.rand.String(fake.Base58, tokenLength), seq: t.next(), tenant: t,
 			email: rc.Email, customerID: rc.CustomerID, successURL: rc.RedirectURLSuccess,
