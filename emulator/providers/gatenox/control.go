@@ -216,9 +216,15 @@ func (k *kase) target(name string) (string, bool) {
 	return "", false
 }
 
-func (inv *invitation) canReach(to string) bool {
-	return invitationMachine.Can(inv.state, to) ||
-		inv.state == InvInvited && invitationMachine.Can(InvInProgress, to)
+// allows reports whether an invitation action is possible now. Resending
+// moves straight back to invited; the person's actions open the link
+// first when needed.
+func (inv *invitation) allows(action string) bool {
+	to := invitationActions[action]
+	if invitationMachine.Can(inv.state, to) {
+		return true
+	}
+	return action != "resend" && inv.state == InvInvited && invitationMachine.Can(InvInProgress, to)
 }
 
 // summary is the control-API view of an invitation; the caller holds the
@@ -228,7 +234,7 @@ func (inv *invitation) summary() provider.Session {
 		Status: inv.state, Scenario: inv.invPlan.Scenario, CreatedAt: inv.created, UpdatedAt: inv.updated,
 		History: slices.Clone(inv.history), Actions: []string{}}
 	for _, a := range invitationActionOrder {
-		if inv.canReach(invitationActions[a]) {
+		if inv.allows(a) {
 			out.Actions = append(out.Actions, a)
 		}
 	}
@@ -330,7 +336,7 @@ func (p *Provider) Act(id string, a provider.Action) (provider.Session, error) {
 	ctl := actor{by: "control"}
 	if inv != nil {
 		if to, known := invitationActions[a.Name]; known {
-			if a.Name == "resend" && inv.state == InvInvited {
+			if !inv.allows(a.Name) {
 				return provider.Session{}, notAllowed(a.Name, inv.state)
 			}
 			by := ctl
