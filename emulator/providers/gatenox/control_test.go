@@ -27,7 +27,7 @@ func TestTenantIsolation(t *testing.T) {
 			t.Errorf("company b read %s: %d", p, r.status)
 		}
 	}
-	if r := b.form("/api/v1/verification_individuals/"+caseA+"/state/start"); r.status != 404 {
+	if r := b.form("/api/v1/verification_individuals/" + caseA + "/state/start"); r.status != 404 {
 		t.Errorf("company b moved company a's case: %d", r.status)
 	}
 	equal(t, "b's invitations", b.do(http.MethodGet, "/api/v1/invites/individuals", nil).get("meta", "pagination", "total"), float64(0))
