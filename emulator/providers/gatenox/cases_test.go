@@ -24,6 +24,7 @@ func newCase(c *client, email string) string {
 // TestRevisions: every change adds a revision; timestamp= answers the case
 // as it was then.
 func TestRevisions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	e.settings(c.token, map[string]any{"autoSubmit": false})
@@ -76,6 +77,7 @@ func TestRevisions(t *testing.T) {
 // and downloads every attachment URL the way Gatenox documents: the last
 // URL segment passed to GET /api/v1/attachments/{rest}.
 func TestPersonAddressesAndAttachments(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	e.settings(c.token, map[string]any{"autoSubmit": false})
@@ -176,6 +178,7 @@ func TestPersonAddressesAndAttachments(t *testing.T) {
 
 // TestAuditLog checks the documented field names and who did what.
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	e.settings(c.token, map[string]any{"autoSubmit": false})
@@ -221,6 +224,7 @@ func TestAuditLog(t *testing.T) {
 // by a webhook; the client uploads the score as multipart; a requested
 // update waits in recalculate_risk_score until the next upload.
 func TestExternalRiskScore(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	rc := e.receiver()
@@ -295,6 +299,7 @@ func TestExternalRiskScore(t *testing.T) {
 // TestStateBodies: the state endpoints take URL-encoded forms and flat JSON
 // as well as multipart.
 func TestStateBodies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	e.settings(c.token, map[string]any{"autoSubmit": false})

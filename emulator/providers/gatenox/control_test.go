@@ -14,6 +14,7 @@ import (
 // TestTenantIsolation: two company tokens never see each other's
 // invitations, cases, files or risk scores, nor each other's webhooks.
 func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a, b := e.client("company-a"), e.client("company-b")
 	ra, rb := e.receiver(), e.receiver()
@@ -54,6 +55,7 @@ var portRE = regexp.MustCompile(`127\.0\.0\.1:\d+`)
 // TestSeededDeterminism: two emulators with one seed answer the same
 // requests with the same ids, tokens, people and files.
 func TestSeededDeterminism(t *testing.T) {
+	t.Parallel()
 	run := func() []byte {
 		e := newEnv(t)
 		c := e.client("company-token-1")
@@ -91,6 +93,7 @@ func TestSeededDeterminism(t *testing.T) {
 // TestHostRouting: requests with Gatenox's real hosts reach the provider
 // without the /gatenox prefix.
 func TestHostRouting(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, host := range []string{"api.app.gatenox.com", "api.sandbox.gatenox.com"} {
 		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/invites/individuals",
@@ -110,6 +113,7 @@ func TestHostRouting(t *testing.T) {
 // TestControlAPI: invitations and cases are sessions of their own kinds;
 // actions move them, and refuse what the machines do not allow.
 func TestControlAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	rc := e.receiver()
@@ -183,6 +187,7 @@ func TestControlAPI(t *testing.T) {
 
 // TestHostedPage: the page refuses what it cannot do, in HTML.
 func TestHostedPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	e.settings(c.token, map[string]any{"autoSubmit": false})
@@ -211,6 +216,7 @@ func TestHostedPage(t *testing.T) {
 // TestConcurrentCompanies drives several companies at once while the
 // clock moves and the default plan completes invitations.
 func TestConcurrentCompanies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})

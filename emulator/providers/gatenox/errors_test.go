@@ -12,6 +12,7 @@ const unauthorizedBody = `{"errors":{"token":"missing token","unauthorized":"Aut
 // TestUnauthorized: every operation refuses a missing, malformed or
 // blocked token with the documented 401 body.
 func TestUnauthorized(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.settings("blocked-token", map[string]any{"blocked": true})
 	paths := []struct{ method, path string }{
@@ -53,6 +54,7 @@ func TestUnauthorized(t *testing.T) {
 // TestBadInputs sends what a careless client sends; each gets Gatenox's
 // own shape, never a 5xx, and nothing changes.
 func TestBadInputs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	e.settings(c.token, map[string]any{"autoSubmit": false})
@@ -153,6 +155,7 @@ func TestBadInputs(t *testing.T) {
 // TestIllegalTransitions tries every state endpoint from every status the
 // API can reach and checks the workflow's message for the refused ones.
 func TestIllegalTransitions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	e.settings(c.token, map[string]any{"autoSubmit": false})
@@ -200,6 +203,7 @@ func TestIllegalTransitions(t *testing.T) {
 // TestCredits: with a balance set, invitations cost credits; a batch the
 // balance cannot pay answers the documented 422 and creates nothing.
 func TestCredits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	s := e.settings(c.token, map[string]any{"credits": 10, "inviteCost": 3})

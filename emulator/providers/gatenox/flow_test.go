@@ -16,6 +16,7 @@ var base58Token = regexp.MustCompile(`/invitations/kyc/[1-9A-HJ-NP-Za-km-z]{128}
 // sends it to QA, QA sends it back, QA again, and completes it; every
 // status change arrives as an unsigned state_change webhook.
 func TestInviteToCompletedCase(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	rc := e.receiver()
@@ -113,6 +114,7 @@ func TestInviteToCompletedCase(t *testing.T) {
 // TestRejectAndReopen rejects from in_progress and from qa, reopens both
 // times, and finds the comments in the audit log.
 func TestRejectAndReopen(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	rc := e.receiver()
@@ -155,6 +157,7 @@ func TestRejectAndReopen(t *testing.T) {
 // five seconds after the invitation and submits ten seconds later; the
 // case then waits in new.
 func TestDefaultPlan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	rc := e.receiver()

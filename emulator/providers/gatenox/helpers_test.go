@@ -24,7 +24,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // env is one emulator behind a real HTTP server, as a test client sees it.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	emu *emulator.Emulator
 	srv *httptest.Server
 	doc *oas.Doc

@@ -94,12 +94,12 @@ func (p *Provider) createInvites(c *provider.Call) error {
 		inv := &invitation{
 			id: t.rand.UUID(), token: t.rand.String(fake.Base58, tokenLength), seq: t.next(), tenant: t,
 			email: rc.Email, customerID: rc.CustomerID, successURL: rc.RedirectURLSuccess,
-			failureURL: rc.RedirectURLFailure, baseURL: c.BaseURL, state: InvNew, created: now, updated: now,
+			failureURL: rc.RedirectURLFailure, baseURL: c.BaseURL, state: InvInvited, created: now, updated: now,
 			invPlan: plans[i].inv, casePlan: plans[i].kase,
 		}
 		inv.url = c.BaseURL + "/invitations/kyc/" + inv.token
 		inv.faults = faultsOf(inv.invPlan, inv.casePlan)
-		inv.history = []provider.Transition{{To: InvNew, At: now, By: "client"}}
+		inv.history = []provider.Transition{{To: InvInvited, At: now, By: "client"}}
 		inv.timeline = provider.NewTimeline(p.env.Clock, inv.invPlan.Steps, p.fireInvitation(inv))
 		inv.expiry = p.expiryTimeline(inv)
 		t.invites[inv.id] = inv
@@ -110,8 +110,8 @@ func (p *Provider) createInvites(c *provider.Call) error {
 		p.byToken[inv.token] = t
 		p.mu.Unlock()
 		inv.timeline.Created()
-		inv.timeline.Entered(InvNew)
-		p.moveInvitation(inv, InvInvited, actor{by: "client"}, "", submission{})
+		inv.timeline.Entered(InvInvited)
+		inv.expiry.Created()
 		out[i] = inv.createdView()
 	}
 	return ok(c, http.StatusCreated, map[string]any{"personal_verifications": out})

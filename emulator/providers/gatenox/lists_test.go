@@ -19,6 +19,7 @@ func ids(items []any, key string) []string {
 // TestInvitationList: paging with meta.pagination, order_by, the state
 // filter (comma-separated) and customer_id.
 func TestInvitationList(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	e.settings(c.token, map[string]any{"autoSubmit": false})
@@ -79,6 +80,7 @@ func TestInvitationList(t *testing.T) {
 // TestCaseList: status (comma-separated), assessment_status, the date
 // filters, order_by and the optional paging.
 func TestCaseList(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	e.settings(c.token, map[string]any{"autoSubmit": false})
@@ -123,6 +125,7 @@ func TestCaseList(t *testing.T) {
 // TestExpiry: an invitation nobody completes expires after 30 days on the
 // clock; a resent one gets a fresh 30 days; the time limit is a setting.
 func TestExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.client("company-token-1")
 	e.settings(c.token, map[string]any{"autoSubmit": false})

@@ -45,8 +45,10 @@ const (
 // invitationMachine: invited (not opened) -> in_progress (opened) ->
 // completed (data submitted); expired after the time limit, revoked by the
 // company, rejected when the person declines; resending an expired or
-// opened invitation makes it invited again.
-var invitationMachine = provider.NewMachine(InvNew, map[string][]string{
+// opened invitation makes it invited again. Invitations are created
+// invited (they are sent at once); new is documented and kept in the
+// machine, but kycemu never uses it.
+var invitationMachine = provider.NewMachine(InvInvited, map[string][]string{
 	InvNew:        {InvInvited, InvRevoked},
 	InvInvited:    {InvInProgress, InvExpired, InvRevoked, InvRejected},
 	InvInProgress: {InvCompleted, InvExpired, InvRevoked, InvRejected, InvInvited},
