@@ -106,8 +106,12 @@ func (p *Provider) getAuditLog(c *provider.Call) error {
 		return err
 	}
 	defer unlock()
-	return ok(c, http.StatusOK, map[string]any{"audit_log": map[string]any{
-		"audits": slices.Clone(k.audits), "associated_audits": slices.Clone(k.associated)}})
+	type auditLog struct {
+		Audits           []audit `json:"audits"`
+		AssociatedAudits []audit `json:"associated_audits"`
+	}
+	return ok(c, http.StatusOK, map[string]any{"audit_log": auditLog{
+		Audits: slices.Clone(k.audits), AssociatedAudits: slices.Clone(k.associated)}})
 }
 
 func (p *Provider) listCases(c *provider.Call) error {

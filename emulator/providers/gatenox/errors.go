@@ -49,6 +49,12 @@ func notEnoughCredits(before, amount int) *provider.Error {
 	return provider.Errorf(provider.KindUnprocessable, "%d %d", before, amount).WithCode(codeCredits)
 }
 
+type creditsDetail struct {
+	BalanceBefore int `json:"balance_before"`
+	Amount        int `json:"amount"`
+	BalanceAfter  int `json:"balance_after"`
+}
+
 type genericError struct {
 	Error genericBody `json:"error"`
 }
@@ -85,7 +91,7 @@ func errorBody(r *http.Request, e *provider.Error, status int) (int, any) {
 		return status, map[string]any{
 			"errors": map[string]string{"credits_balance": "not enough credits"},
 			"field_errors": map[string]any{"credits_balance": []any{"NOT_ENOUGH_CREDITS",
-				map[string]int{"balance_before": before, "amount": amount, "balance_after": before - amount}}},
+				creditsDetail{BalanceBefore: before, Amount: amount, BalanceAfter: before - amount}}},
 		}
 	case e.Code == codeNotFound:
 		return status, map[string]any{"errors": map[string]string{"not_found": e.Message}}

@@ -215,9 +215,22 @@ func (p *Provider) listInvites(c *provider.Call) error {
 		t.mu.Unlock()
 	}
 	pages := (total + perPage - 1) / perPage
-	return ok(c, http.StatusOK, map[string]any{
-		"personal_verifications": out,
-		"meta": map[string]any{"pagination": map[string]int{
-			"total": total, "per_page": perPage, "current_page": page, "total_pages": pages}},
-	})
+	return ok(c, http.StatusOK, invitationList{PersonalVerifications: out,
+		Meta: meta{Pagination: pagination{Total: total, PerPage: perPage, CurrentPage: page, TotalPages: pages}}})
+}
+
+type invitationList struct {
+	PersonalVerifications []invitationView `json:"personal_verifications"`
+	Meta                  meta             `json:"meta"`
+}
+
+type meta struct {
+	Pagination pagination `json:"pagination"`
+}
+
+type pagination struct {
+	Total       int `json:"total"`
+	PerPage     int `json:"per_page"`
+	CurrentPage int `json:"current_page"`
+	TotalPages  int `json:"total_pages"`
 }

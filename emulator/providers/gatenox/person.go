@@ -55,6 +55,16 @@ type submission struct {
 // Made-up values are drawn from these lists.
 var (
 	nationalities = []string{"GB", "DE", "FR", "ES", "IT", "NL", "PL", "PT", "IE", "SE", "LT", "EE", "CY", "MT"}
+	// cities holds a city and a postcode there for each nationality.
+	cities = map[string][][2]string{
+		"GB": {{"London", "SW1A 1AA"}, {"Manchester", "M1 1AE"}}, "DE": {{"Berlin", "10115"}, {"Munich", "80331"}},
+		"FR": {{"Paris", "75001"}, {"Lyon", "69001"}}, "ES": {{"Madrid", "28001"}, {"Valencia", "46001"}},
+		"IT": {{"Rome", "00184"}, {"Milan", "20121"}}, "NL": {{"Amsterdam", "1012 JS"}, {"Utrecht", "3511 AA"}},
+		"PL": {{"Warsaw", "00-001"}, {"Kraków", "30-001"}}, "PT": {{"Lisbon", "1100-148"}, {"Porto", "4000-322"}},
+		"IE": {{"Dublin", "D02 X285"}, {"Cork", "T12 RX2Y"}}, "SE": {{"Stockholm", "111 20"}, {"Gothenburg", "411 01"}},
+		"LT": {{"Vilnius", "01100"}, {"Kaunas", "44280"}}, "EE": {{"Tallinn", "10111"}, {"Tartu", "51003"}},
+		"CY": {{"Nicosia", "1010"}, {"Limassol", "3025"}}, "MT": {{"Valletta", "VLT 1010"}, {"Sliema", "SLM 1010"}},
+	}
 	fundsSources  = []string{"salary", "savings", "business income", "investments"}
 	titles        = []string{"Engineer", "Teacher", "Consultant", "Designer", "Accountant", "Nurse"}
 )
@@ -96,6 +106,11 @@ func (p *Provider) openCase(inv *invitation, a actor, sub submission, now time.T
 	}
 	home := &address{id: r.UUID(), name: "Home", line1: fp.Street, postcode: fp.Postcode, city: fp.City,
 		country: ps.nationality, created: now}
+	if cs := cities[ps.nationality]; len(cs) > 0 {
+		at := cs[r.Intn(len(cs))]
+		home.city, home.postcode = at[0], at[1]
+		ps.placeOfBirth = cs[r.Intn(len(cs))][0]
+	}
 	ps.documents = []*document{p.passport(inv, ps, now), p.utilityBill(inv, ps, now)}
 
 	k := &kase{id: r.UUID(), seq: t.next(), inv: inv, status: CaseNew, lastDataUpdate: now, created: now,
