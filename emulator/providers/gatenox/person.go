@@ -65,8 +65,8 @@ var (
 		"LT": {{"Vilnius", "01100"}, {"Kaunas", "44280"}}, "EE": {{"Tallinn", "10111"}, {"Tartu", "51003"}},
 		"CY": {{"Nicosia", "1010"}, {"Limassol", "3025"}}, "MT": {{"Valletta", "VLT 1010"}, {"Sliema", "SLM 1010"}},
 	}
-	fundsSources  = []string{"salary", "savings", "business income", "investments"}
-	titles        = []string{"Engineer", "Teacher", "Consultant", "Designer", "Accountant", "Nurse"}
+	fundsSources = []string{"salary", "savings", "business income", "investments"}
+	titles       = []string{"Engineer", "Teacher", "Consultant", "Designer", "Accountant", "Nurse"}
 )
 
 func pick(r *fake.Source, from []string) string { return from[r.Intn(len(from))] }
