@@ -343,7 +343,7 @@ func (p *Provider) Act(id string, a provider.Action) (provider.Session, error) {
 			if to == InvCompleted || to == InvRejected {
 				by = personActor(inv, "control", nil)
 			}
-			if !p.walkInvitation(inv, to, by, a.Reason, submission{}) {
+			if !p.walkInvitation(inv, to, by, a.Reason, inv.script.person) {
 				return provider.Session{}, notAllowed(a.Name, inv.state)
 			}
 			return inv.summary(), nil

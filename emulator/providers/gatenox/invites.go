@@ -67,14 +67,21 @@ func (p *Provider) createInvites(c *provider.Call) error {
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	type planned struct{ inv, kase *provider.Plan }
+	type planned struct {
+		inv, kase *provider.Plan
+		script    script
+	}
 	plans := make([]planned, len(in.Recipients))
 	for i := range plans {
 		inv, kase, err := p.plans(c)
 		if err != nil {
 			return err
 		}
-		plans[i] = planned{inv, kase}
+		sc, serr := scriptOf(inv, kase)
+		if serr != nil {
+			return provider.Invalid("header."+provider.ScenarioHeader, "the scenario's options cannot be used: %s", serr)
+		}
+		plans[i] = planned{inv, kase, sc}
 	}
 	t := p.tenants.Get(c.Tenant)
 	t.mu.Lock()
@@ -95,7 +102,7 @@ func (p *Provider) createInvites(c *provider.Call) error {
 			id: t.rand.UUID(), token: t.rand.String(fake.Base58, tokenLength), seq: t.next(), tenant: t,
 			email: rc.Email, customerID: rc.CustomerID, successURL: rc.RedirectURLSuccess,
 			failureURL: rc.RedirectURLFailure, baseURL: c.BaseURL, state: InvInvited, created: now, updated: now,
-			invPlan: plans[i].inv, casePlan: plans[i].kase,
+			invPlan: plans[i].inv, casePlan: plans[i].kase, script: plans[i].script,
 		}
 		inv.url = c.BaseURL + "/invitations/kyc/" + inv.token
 		inv.faults = faultsOf(inv.invPlan, inv.casePlan)

@@ -92,6 +92,16 @@ func TestScenarioPlans(t *testing.T) {
 				Webhooks: faults},
 		},
 		"never-opened": {KindInvitation: {}},
+		"scripted-person": {
+			KindInvitation: {Steps: []provider.Step{{After: time.Second, Status: InvInProgress},
+				{From: InvInProgress, After: time.Second, Status: InvCompleted}},
+				Options: map[string]any{"person": map[string]any{"given_names": "Joe", "surname": "Doe",
+					"date_of_birth": "1986-03-20", "nationality": "gb"}}},
+			KindCase: {Steps: []provider.Step{{After: time.Second, Status: CaseInProgress},
+				{From: CaseInProgress, After: time.Second, Status: CaseQA}},
+				Options: map[string]any{"assessment": "risk_high"}},
+		},
+		"bad-options": {KindCase: {Options: map[string]any{"assessment": "risk_extreme"}}},
 	}}
 	p, clk, hooks := newTestProvider(t, sc)
 
@@ -150,6 +160,23 @@ func TestScenarioPlans(t *testing.T) {
 	tn.mu.Lock()
 	if c := tn.cases[caseID]; c.assessmentComment == nil || *c.assessmentComment != "scripted approval" || *c.assessment != "risk_low" {
 		t.Errorf("scripted approval recorded %v / %v", c.assessment, c.assessmentComment)
+	}
+	tn.mu.Unlock()
+
+	// Options script the person and the assessment.
+	if status, _ := invite(t, p, "bad-options"); status != http.StatusBadRequest {
+		t.Errorf("bad options: %d", status)
+	}
+	_, out = invite(t, p, "scripted-person")
+	if _, err := clk.Advance(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	sid := out["personal_verifications"].([]any)[0].(map[string]any)["id"].(string)
+	tn.mu.Lock()
+	sk := tn.invites[sid].kase
+	if sk == nil || sk.person.fullName() != "Joe Doe" || sk.person.nationality != "GB" ||
+		sk.person.birthDate.Format(time.DateOnly) != "1986-03-20" || sk.status != CaseQA || *sk.assessment != "risk_high" {
+		t.Errorf("scripted person: %+v", sk)
 	}
 	tn.mu.Unlock()
 

@@ -180,6 +180,7 @@ type invitation struct {
 
 	invPlan  *provider.Plan
 	casePlan *provider.Plan
+	script   script
 	faults   []provider.WebhookFault
 	timeline *provider.Timeline
 	expiry   *provider.Timeline
@@ -312,10 +313,10 @@ func (p *Provider) fireInvitation(inv *invitation) func(provider.Step) {
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		a := actor{by: "timeline"}
-		if st.Status == InvCompleted {
+		if st.Status == InvCompleted || st.Status == InvRejected {
 			a = personActor(inv, "timeline", nil)
 		}
-		p.moveInvitation(inv, st.Status, a, st.Reason, submission{})
+		p.moveInvitation(inv, st.Status, a, st.Reason, inv.script.person)
 	}
 }
 
@@ -367,11 +368,16 @@ func (p *Provider) moveCase(k *kase, to string, a actor, ch change, reason strin
 }
 
 // forced is the change a timeline or the control API makes with a move:
-// an approval or a move to QA without an assessment gets a low-risk one.
+// an approval or a move to QA without an assessment gets the scenario's
+// (by default a low risk).
 func forced(k *kase, to, reason string) change {
 	var ch change
 	if (to == CaseCompleted || to == CaseQA) && k.assessment == nil {
-		ch.assessment = strPtr("risk_low")
+		a := k.inv.script.assessment
+		if a == "" {
+			a = "risk_low"
+		}
+		ch.assessment = &a
 	}
 	if (to == CaseCompleted || to == CaseQA) && k.assessmentComment == nil {
 		c := reason
