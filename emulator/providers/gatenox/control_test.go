@@ -254,3 +254,54 @@ func TestConcurrentCompanies(t *testing.T) {
 		equal(t, "invitations", c.do(http.MethodGet, "/api/v1/invites/individuals", nil).get("meta", "pagination", "total"), float64(5))
 	}
 }
+
+// TestScenarioThroughTheEngine puts scenarios through the control API: one
+// whose options script the person and the assessment, one with options the
+// provider refuses, and one without a timeline, which keeps the company's
+// default (here: the person does nothing on their own).
+func TestScenarioThroughTheEngine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client("company-token-1")
+	put := func(name, yaml string) response {
+		t.Helper()
+		return e.call(http.MethodPut, "/_emulator/scenarios/gatenox/"+name, yaml, "Content-Type", "application/yaml")
+	}
+	if r := put("scripted", `name: scripted
+provider: gatenox
+options:
+  person: {given_names: Joe, surname: Doe, date_of_birth: "1986-03-20", nationality: gb}
+  assessment: risk_high
+timeline: []
+`); r.status != 201 && r.status != 200 {
+		t.Fatalf("put: %d %s", r.status, r.raw)
+	}
+	if r := put("bad", "name: bad\nprovider: gatenox\noptions: {assessment: risk_extreme}\n"); r.status < 400 || r.status >= 500 {
+		t.Errorf("bad options: %d %s", r.status, r.raw)
+	}
+	inv := c.do(http.MethodPost, "/api/v1/invites/individuals", map[string]any{"recipients": []any{map[string]any{"email": "s@example.com"}}},
+		"X-Kycemu-Scenario", "scripted")
+	equal(t, "invite", inv.status, 201)
+	id := inv.str("personal_verifications", "0", "id")
+	e.advance(time.Hour)
+	equal(t, "nothing moves on its own", e.call(http.MethodGet, "/_emulator/sessions/"+id, nil).str("status"), "invited")
+	equal(t, "complete", e.act(id, "complete").status, 200)
+	caseID := c.caseOf(id)
+	k := c.getCase(caseID).get("verification_individual").(map[string]any)
+	equal(t, "scripted person", k["entity_name"], "Joe Doe")
+	equal(t, "scripted date of birth", k["entity_identifier"], "1986-03-20")
+	equal(t, "scripted nationality", c.do(http.MethodGet, "/api/v1/verification_individuals/"+caseID+"/people", nil).str("person", "nationality"), "GB")
+	equal(t, "approve", e.act(caseID, "approve").status, 200)
+	equal(t, "scripted assessment", c.getCase(caseID).str("verification_individual", "assessment"), "risk_high")
+	equal(t, "session scenario", e.call(http.MethodGet, "/_emulator/sessions/"+caseID, nil).str("scenario"), "scripted")
+
+	e.settings(c.token, map[string]any{"autoSubmit": false})
+	inv = c.do(http.MethodPost, "/api/v1/invites/individuals", map[string]any{"recipients": []any{map[string]any{"email": "f@example.com"}}},
+		"X-Kycemu-Scenario", "flaky-503")
+	e.advance(time.Hour)
+	equal(t, "no timeline, autoSubmit off", e.call(http.MethodGet, "/_emulator/sessions/"+inv.str("personal_verifications", "0", "id"), nil).str("status"), "invited")
+	r := c.do(http.MethodPost, "/api/v1/invites/individuals", map[string]any{"recipients": []any{map[string]any{"email": "u@example.com"}}},
+		"X-Kycemu-Scenario", "no-such-scenario")
+	equal(t, "unknown scenario", r.status, 400)
+	equal(t, "unknown scenario shape", r.get("error", "code"), float64(400))
+}

@@ -37,14 +37,20 @@ func (p *Provider) plans(c *provider.Call) (inv, kase *provider.Plan, err *provi
 	return inv, kase, nil
 }
 
-// orDefault fills in the default plans; the caller holds the lock. With
-// autoSubmit off the invited person does nothing on their own.
+// orDefault fills in the default plans (also in a scenario without a
+// timeline of its own); the caller holds the lock. With autoSubmit off the
+// invited person does nothing on their own.
 func (p *Provider) orDefault(t *tenant, inv, kase *provider.Plan) (*provider.Plan, *provider.Plan) {
 	if inv == nil {
 		inv = p.DefaultPlan(KindInvitation)
+	}
+	if inv.DefaultSteps || inv.Scenario == "" {
+		cp := *inv
+		cp.Steps = p.DefaultPlan(KindInvitation).Steps
 		if !t.settings.AutoSubmit {
-			inv.Steps = nil
+			cp.Steps = nil
 		}
+		inv = &cp
 	}
 	if kase == nil {
 		kase = p.DefaultPlan(KindCase)
