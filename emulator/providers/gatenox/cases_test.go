@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -315,13 +314,4 @@ func TestStateBodies(t *testing.T) {
 	equal(t, "json status", r.str("verification", "status"), "completed")
 	r = c.do(http.MethodPost, "/api/v1/verification_individuals/"+caseID+"/state/reopen", nil)
 	equal(t, "empty body", r.str("verification", "status"), "in_progress")
-}
-
-func readAll(t *testing.T, r io.Reader) string {
-	t.Helper()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

@@ -3,6 +3,7 @@ package gatenox
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,7 +49,7 @@ func decodeOptions(opts map[string]any) (PlanOptions, submission, error) {
 	if err := json.Unmarshal(b, &po); err != nil {
 		return po, sub, fmt.Errorf(`options must look like {"person": {"given_names", "surname", "date_of_birth", "nationality"}, "assessment": "risk_low"}`)
 	}
-	if po.Assessment != "" && !contains(assessments, po.Assessment) {
+	if po.Assessment != "" && !slices.Contains(assessments, po.Assessment) {
 		return po, sub, fmt.Errorf("options.assessment must be one of %s", strings.Join(assessments, ", "))
 	}
 	if ps := po.Person; ps != nil {
@@ -71,15 +72,6 @@ func decodeOptions(opts map[string]any) (PlanOptions, submission, error) {
 		}
 	}
 	return po, sub, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // CheckOptions reports whether a scenario's options can be used (for
