@@ -39,6 +39,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	c.HandleFunc("/requests", e.clearRequests).Methods(http.MethodDelete)
 	c.HandleFunc("/specs", e.listSpecs).Methods(http.MethodGet)
 	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
+	e.scenarioRoutes(c)
 	e.webhookRoutes(c)
 	for _, m := range e.mounts {
 		if pc, ok := m.p.(provider.Controls); ok {

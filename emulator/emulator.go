@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/scenario"
 	"github.com/kycemu/kycemu/emulator/webhook"
 )
 
@@ -33,6 +35,10 @@ type Emulator struct {
 	started time.Time
 	reqIDs  *fake.Source
 	hooks   *webhook.Engine
+
+	scenarios *scenario.Engine
+	stopWatch func()
+	closeOnce sync.Once
 }
 
 // New builds an emulator with every built-in provider.
@@ -57,17 +63,22 @@ func New(opts ...Option) (*Emulator, error) {
 	e.reqIDs = e.rand.Derive("request-ids")
 	e.started = e.clock.Now()
 	e.hooks = webhook.New(webhook.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, DefaultURL: cfg.webhookURL})
+	e.scenarios = scenario.NewEngine(scenario.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, MaxLatency: cfg.maxLatency})
 	env := provider.Env{
 		Clock:     e.clock,
 		Rand:      e.rand,
 		Log:       cfg.log,
 		Webhooks:  e.hooks,
-		Scenarios: provider.NoScenarios{},
+		Scenarios: e.scenarios,
 	}
 	for _, p := range builtins(env) {
 		if err := e.add(p); err != nil {
 			return nil, err
 		}
+	}
+	if err := e.startScenarios(); err != nil {
+		_ = e.Close()
+		return nil, err
 	}
 	e.control = e.controlRoutes()
 	return e, nil
@@ -88,8 +99,16 @@ func (e *Emulator) add(p provider.Provider) error {
 }
 
 // Close stops background work: the webhook workers (attempts in flight are
-// aborted). It is safe to call more than once.
-func (e *Emulator) Close() error { return e.hooks.Close() }
+// aborted) and the scenario directory watcher. It is safe to call more than
+// once.
+func (e *Emulator) Close() error {
+	e.closeOnce.Do(func() {
+		if e.stopWatch != nil {
+			e.stopWatch()
+		}
+	})
+	return e.hooks.Close()
+}
 
 // Webhooks returns the outbound webhook engine: its delivery journal,
 // endpoints and secrets.
@@ -152,6 +171,7 @@ func (e *Emulator) Reset(tenant string) {
 			r.Reset(tenant)
 		}
 	}
+	e.scenarios.Reset(tenant)
 	e.journal.Clear(tenant)
 	e.hooks.Reset(tenant)
 }

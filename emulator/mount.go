@@ -98,7 +98,7 @@ func (m *mount) extra(h http.Handler) http.Handler {
 			h.ServeHTTP(rec, r)
 		}()
 		rec.Flush()
-		m.record(r, rec, "", "", start, nil, nil)
+		m.record(r, rec, "", "", start, nil, nil, annotation{fault: rec.Header().Get(faultHeader)})
 	})
 }
 
@@ -131,6 +131,7 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 			return nil
 		}()
 		checked := m.doc.Request(op, r, c.Params)
+		var ann annotation
 		if perr == nil {
 			if prob := m.doc.ValidateRequest(r.Context(), checked, body); prob != nil {
 				perr = provider.Invalid(prob.Field, "%s", prob.Reason)
@@ -145,6 +146,21 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 		if perr != nil {
 			m.fail(rec, r, op.ID, perr)
 		} else {
+			// Scripted faults answer before the handler, so a faulted call
+			// changes no stored state. Their answers are scripted, not
+			// checked against the spec.
+			var answered bool
+			ann, answered = m.faults(w, rec, r, c)
+			if answered {
+				if !ann.dropped {
+					rec.Flush()
+				}
+				m.record(r, rec, op.ID, c.Tenant, start, nil, body, ann)
+				if ann.dropped {
+					drop(w)
+				}
+				return
+			}
 			m.run(rec, r, c, h)
 		}
 		if !rec.Written() {
@@ -154,7 +170,7 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 			m.strict(rec, op.ID, m.doc.ValidateResponse(r.Context(), checked, rec.Status, rec.Header(), rec.Body.Bytes()))
 		}
 		rec.Flush()
-		m.record(r, rec, op.ID, c.Tenant, start, perr, body)
+		m.record(r, rec, op.ID, c.Tenant, start, perr, body, ann)
 	})
 }
 
@@ -169,7 +185,7 @@ func (m *mount) routeError(e *provider.Error) http.Handler {
 			m.strict(rec, "", m.doc.ValidateError(rec.Body.Bytes()))
 		}
 		rec.Flush()
-		m.record(r, rec, "", "", start, e, nil)
+		m.record(r, rec, "", "", start, e, nil, annotation{})
 	})
 }
 
@@ -220,7 +236,7 @@ func (m *mount) fail(w http.ResponseWriter, r *http.Request, op string, e *provi
 	m.p.WriteError(w, r, e)
 }
 
-func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, start time.Time, perr *provider.Error, body []byte) {
+func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, start time.Time, perr *provider.Error, body []byte, ann annotation) {
 	e := httpx.Entry{
 		RequestID:  rec.Header().Get("X-Request-Id"),
 		Time:       m.e.clock.Now(),
@@ -232,6 +248,8 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 		Query:      r.URL.RawQuery,
 		Status:     rec.Status,
 		DurationMS: float64(time.Since(start).Microseconds()) / 1000,
+		Scenario:   ann.scenario,
+		Fault:      ann.fault,
 	}
 	if perr != nil {
 		e.Error = perr.Error()

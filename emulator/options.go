@@ -3,6 +3,7 @@ package emulator
 import (
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/kycemu/kycemu/emulator/clock"
 )
@@ -20,15 +21,19 @@ type config struct {
 	journalSize     int
 	maxBody         int64
 	scenarioDir     string
+	scenarioPoll    time.Duration
+	maxLatency      time.Duration
 	webhookURL      string
 }
 
 func defaults() config {
 	return config{
-		clock:       clock.Real{},
-		log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		journalSize: 1000,
-		maxBody:     1 << 20,
+		clock:        clock.Real{},
+		log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+		journalSize:  1000,
+		maxBody:      1 << 20,
+		scenarioPoll: time.Second,
+		maxLatency:   30 * time.Second,
 	}
 }
 
@@ -63,9 +68,32 @@ func WithJournalSize(n int) Option { return func(o *config) { o.journalSize = n 
 // own policies). Default: 1 MiB.
 func WithMaxBodyBytes(n int64) Option { return func(o *config) { o.maxBody = n } }
 
-// WithScenarioDir loads scenario files from dir and reloads them when they
-// change. Default: only the built-in scenarios.
+// WithScenarioDir loads scenario files from dir (every *.yaml and *.yml
+// below it) at start-up, where a bad file makes New fail with every
+// problem as "file:line:col: message", and reloads them when they change.
+// Default: only the built-in scenarios.
 func WithScenarioDir(dir string) Option { return func(o *config) { o.scenarioDir = dir } }
+
+// WithScenarioPollInterval sets how often the scenario directory is checked
+// for changes (real time). Default: one second.
+func WithScenarioPollInterval(d time.Duration) Option {
+	return func(o *config) {
+		if d > 0 {
+			o.scenarioPoll = d
+		}
+	}
+}
+
+// WithMaxFaultLatency caps the latency scenario faults add to a call or an
+// upload. Latency is real time (a manual clock does not move while a call
+// waits). Default: 30 seconds.
+func WithMaxFaultLatency(d time.Duration) Option {
+	return func(o *config) {
+		if d > 0 {
+			o.maxLatency = d
+		}
+	}
+}
 
 // WithWebhookURL sets the emulator-wide default webhook target: events of a
 // tenant that configured no endpoint (PUT /_emulator/webhooks/endpoints) and

@@ -161,6 +161,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	emu, err := emulator.New(opts...)
 	if err != nil {
 		log.Error("start failed", "error", err)
+		// Scenario problems are "file:line:col: message" lines: print them
+		// as they are, for people and editors to read.
+		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	defer emu.Close()

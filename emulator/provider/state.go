@@ -140,6 +140,61 @@ type Plan struct {
 	// Webhooks alters the delivery of the session's events; providers copy
 	// it into every Event they send for the session.
 	Webhooks []WebhookFault
+	// Uploads decides scripted faults on uploads of the session's files;
+	// nil means none. Providers that store uploads ask it once per upload.
+	Uploads UploadFaults
+	// DefaultSteps reports that the scenario has no timeline of its own:
+	// Steps hold the provider's DefaultPlan steps (when it has one), and a
+	// provider whose default depends on the request (gu1's sandbox taxIds)
+	// may replace them with what it would have chosen without a scenario.
+	DefaultSteps bool
+}
+
+// UploadFaults decides, upload by upload, whether a scripted fault hits.
+type UploadFaults interface {
+	// Upload is called once for each upload of the file a session names
+	// slot ("front", "back", "owners.0.front"); it returns the fault to
+	// apply, or nil. It is safe for concurrent use.
+	Upload(slot string) *UploadFault
+}
+
+// Upload fault kinds.
+const (
+	// UploadPolicyExpired answers as if the upload policy had expired.
+	UploadPolicyExpired = "policy_expired"
+	// UploadTooLarge answers as if the file were over the size limit.
+	UploadTooLarge = "too_large"
+	// UploadSlow holds the answer back for Latency, then stores the file.
+	UploadSlow = "slow"
+)
+
+// UploadFault is a fault on one upload. The upload is refused (policy
+// expired, too large) or delayed (slow); a refused upload stores nothing.
+type UploadFault struct {
+	Kind string
+	// Latency is how long to hold the answer back, in real time; the
+	// scenario engine has already capped it. Any kind may carry one.
+	Latency time.Duration
+}
+
+// Uploader is implemented by providers that store uploaded files and
+// honour upload faults; the scenario loader accepts only the kinds listed.
+type Uploader interface {
+	UploadFaultKinds() []string
+}
+
+// DefaultPlans is implemented by providers whose sessions follow a plan of
+// their own when no scenario applies. A scenario without a timeline keeps
+// the provider's default steps, and the catalogue shows them.
+type DefaultPlans interface {
+	DefaultPlan(kind string) *Plan
+}
+
+// OptionChecker is implemented by providers whose scenarios take options
+// (Plan.Options): the loader calls it for each session kind the scenario
+// applies to and reports the error at the scenario's options block.
+type OptionChecker interface {
+	CheckOptions(kind string, options map[string]any) error
 }
 
 // Timeline runs a plan's steps on a clock for one session.
@@ -258,7 +313,10 @@ type Machines interface {
 // CallScenario is implemented by providers so that a scenario's faults
 // follow its session: for a call that touches an existing session, it
 // returns the name of the scenario attached to that session ("" when the
-// call touches none or the session has no scenario).
+// call touches none or the session has no scenario). It runs before the
+// handler and must change nothing; for an unauthenticated call it may set
+// c.Tenant to the session's owner, so faults are counted (and the call
+// journaled) under that tenant.
 type CallScenario interface {
 	ScenarioOf(c *Call) string
 }

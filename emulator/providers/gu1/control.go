@@ -131,6 +131,9 @@ func (p *Provider) ScenarioOf(c *provider.Call) string {
 		return ""
 	}
 	defer unlock()
+	if c.Tenant != "" && c.Tenant != v.tenant.name {
+		return "" // another tenant's validation: the handler answers 404
+	}
 	return v.plan.Scenario
 }
 

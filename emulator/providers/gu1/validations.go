@@ -51,6 +51,11 @@ func (p *Provider) createValidation(c *provider.Call) error {
 	}
 	if plan == nil && en.taxID != nil {
 		plan = mockPlan(*en.taxID)
+	} else if plan != nil && plan.DefaultSteps && en.taxID != nil {
+		// A scenario without a timeline keeps what the taxId would choose.
+		if mp := mockPlan(*en.taxID); mp != nil {
+			plan.Steps = mp.Steps
+		}
 	}
 	if plan == nil {
 		plan = defaultPlan()

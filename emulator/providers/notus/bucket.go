@@ -31,6 +31,13 @@ func (p *Provider) upload(w http.ResponseWriter, r *http.Request) {
 		serr.Write(w, reqID)
 		return
 	}
+	if ferr, note := p.uploadFault(up.Object.Key, len(up.Object.Data)); note != "" {
+		w.Header().Set("X-Kycemu-Fault", note)
+		if ferr != nil {
+			ferr.Write(w, reqID)
+			return
+		}
+	}
 	p.store(up.Object)
 	up.Respond(w, reqID, provider.BaseURL(r)+"/_s3/"+bucket+"/"+up.Object.Key)
 }

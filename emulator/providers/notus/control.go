@@ -122,5 +122,12 @@ func (p *Provider) ScenarioOf(c *provider.Call) string {
 		return ""
 	}
 	defer unlock()
+	switch c.Tenant {
+	case "":
+		c.Tenant = s.tenant.name
+	case s.tenant.name:
+	default:
+		return "" // another tenant's session: the handler answers 404
+	}
 	return s.plan.Scenario
 }

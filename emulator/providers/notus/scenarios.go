@@ -1,0 +1,56 @@
+package notus
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kycemu/kycemu/emulator/internal/s3post"
+	"github.com/kycemu/kycemu/emulator/provider"
+)
+
+// DefaultPlan is the plan of sessions no scenario drives (for scenarios
+// without a timeline, and the catalogue).
+func (p *Provider) DefaultPlan(string) *provider.Plan { return defaultPlan() }
+
+// UploadFaultKinds lists the upload faults the bucket honours.
+func (p *Provider) UploadFaultKinds() []string {
+	return []string{provider.UploadPolicyExpired, provider.UploadTooLarge, provider.UploadSlow}
+}
+
+// uploadFault asks the plan of the session an upload belongs to whether a
+// scripted fault hits it. It returns the S3 error to answer with (nil to
+// store the upload) after waiting out the fault's latency, outside any
+// lock. The second result describes the fault for the journal.
+func (p *Provider) uploadFault(key string, size int) (*s3post.Error, string) {
+	parts := strings.SplitN(key, "/", 3)
+	if len(parts) != 3 || parts[0] != "kyc" {
+		return nil, ""
+	}
+	s, unlock, ok := p.anyones(parts[1])
+	if !ok {
+		return nil, ""
+	}
+	faults := s.plan.Uploads
+	unlock()
+	if faults == nil {
+		return nil, ""
+	}
+	f := faults.Upload(parts[2])
+	if f == nil {
+		return nil, ""
+	}
+	if f.Latency > 0 {
+		time.Sleep(f.Latency)
+	}
+	note := "upload " + f.Kind
+	switch f.Kind {
+	case provider.UploadPolicyExpired:
+		return &s3post.Error{Status: http.StatusForbidden, Code: "AccessDenied", Message: "Invalid according to Policy: Policy expired."}, note
+	case provider.UploadTooLarge:
+		return &s3post.Error{Status: http.StatusBadRequest, Code: "EntityTooLarge", Message: "Your proposed upload exceeds the maximum allowed size",
+			Extra: [][2]string{{"ProposedSize", strconv.Itoa(max(size, maxUpload+1))}, {"MaxSizeAllowed", strconv.Itoa(maxUpload)}}}, note
+	}
+	return nil, note
+}

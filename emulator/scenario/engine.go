@@ -1,0 +1,472 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/emulator/internal/fake"
+	"github.com/kycemu/kycemu/emulator/provider"
+)
+
+// DefaultMaxLatency caps scripted latencies unless the engine is told
+// otherwise.
+const DefaultMaxLatency = 30 * time.Second
+
+// Engine keeps the scenarios of every provider and implements
+// provider.Scenarios. It is safe for concurrent use.
+type Engine struct {
+	clock      clock.Clock
+	rand       *fake.Source
+	log        *slog.Logger
+	maxLatency time.Duration
+
+	mu       sync.RWMutex
+	cat      Catalog
+	layers   map[Origin]map[string][]*Scenario // origin -> provider -> in load order
+	defaults map[tenantKey]string
+	plans    map[tenantKey]int // plans handed out, to seed upload faults
+	reload   ReloadStatus
+
+	fmu      sync.Mutex
+	counters map[counterKey]*counter
+}
+
+type tenantKey struct{ provider, tenant string }
+
+// Config configures an Engine.
+type Config struct {
+	Clock clock.Clock
+	// Rand is the emulator's root source; fault probabilities draw from
+	// streams derived from it per tenant and scenario.
+	Rand *fake.Source
+	Log  *slog.Logger
+	// MaxLatency caps every scripted latency (real time). Zero means
+	// DefaultMaxLatency.
+	MaxLatency time.Duration
+}
+
+// NewEngine returns an engine with no catalogue and no scenarios; call
+// SetCatalog before loading any.
+func NewEngine(cfg Config) *Engine {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = fake.New(1)
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxLatency <= 0 {
+		cfg.MaxLatency = DefaultMaxLatency
+	}
+	return &Engine{
+		clock: cfg.Clock, rand: cfg.Rand, log: cfg.Log, maxLatency: cfg.MaxLatency,
+		cat:      Catalog{},
+		layers:   map[Origin]map[string][]*Scenario{OriginBuiltin: {}, OriginFile: {}, OriginAPI: {}},
+		defaults: map[tenantKey]string{},
+		plans:    map[tenantKey]int{},
+		counters: map[counterKey]*counter{},
+	}
+}
+
+// SetCatalog tells the engine which providers exist.
+func (e *Engine) SetCatalog(cat Catalog) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.cat = cat
+}
+
+// Catalog returns the providers the engine checks scenarios against.
+func (e *Engine) Catalog() Catalog {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.cat
+}
+
+// MaxLatency is the cap on scripted latencies.
+func (e *Engine) MaxLatency() time.Duration { return e.maxLatency }
+
+// LoadBuiltins loads the built-in scenarios from fsys, laid out as
+// <provider>/<name>.yaml. Files of providers that are not in the catalogue
+// are skipped. Messages name the files "scenarios/<provider>/<file>".
+func (e *Engine) LoadBuiltins(fsys fs.FS) error {
+	cat := e.Catalog()
+	var files []File
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !isYAML(p) {
+			return nil
+		}
+		if _, ok := cat[strings.Split(p, "/")[0]]; !ok {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		files = append(files, File{Name: path.Join("scenarios", p), Data: b})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read built-in scenarios: %w", err)
+	}
+	scs, err := LoadFiles(files, cat)
+	if err != nil {
+		return fmt.Errorf("load built-in scenarios:\n%w", err)
+	}
+	e.replace(OriginBuiltin, scs)
+	return nil
+}
+
+func isYAML(p string) bool { return strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") }
+
+// replace swaps a whole layer (built-in or file).
+func (e *Engine) replace(o Origin, scs []*Scenario) {
+	layer := map[string][]*Scenario{}
+	for _, sc := range scs {
+		sc.Origin = o
+		layer[sc.Provider] = append(layer[sc.Provider], sc)
+	}
+	e.mu.Lock()
+	e.layers[o] = layer
+	e.mu.Unlock()
+}
+
+// order is the shadowing order, highest first.
+var order = []Origin{OriginAPI, OriginFile, OriginBuiltin}
+
+// lookup returns the scenario a name means for a provider; the caller
+// holds the read lock.
+func (e *Engine) lookup(prov, name string) *Scenario {
+	for _, o := range order {
+		for _, sc := range e.layers[o][prov] {
+			if sc.Name == name {
+				return sc
+			}
+		}
+	}
+	return nil
+}
+
+// Get returns the scenario a name means for a provider.
+func (e *Engine) Get(prov, name string) (*Scenario, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	sc := e.lookup(prov, name)
+	return sc, sc != nil
+}
+
+// Entry is a scenario in the catalogue with the lower-origin scenarios of
+// the same name it hides.
+type Entry struct {
+	*Scenario
+	Hides []Origin
+}
+
+// List returns the scenarios in force, for one provider or all ("") —
+// providers in name order, each in selection order: API-put, then files,
+// then built-ins.
+func (e *Engine) List(prov string) []Entry {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var out []Entry
+	for _, p := range e.cat.Names() {
+		if prov != "" && p != prov {
+			continue
+		}
+		out = append(out, e.effective(p)...)
+	}
+	return out
+}
+
+// effective lists a provider's scenarios in selection order without the
+// shadowed ones; the caller holds the read lock.
+func (e *Engine) effective(prov string) []Entry {
+	var out []Entry
+	index := map[string]int{}
+	for _, o := range order {
+		for _, sc := range e.layers[o][prov] {
+			if i, seen := index[sc.Name]; seen {
+				out[i].Hides = append(out[i].Hides, o)
+				continue
+			}
+			index[sc.Name] = len(out)
+			out = append(out, Entry{Scenario: sc})
+		}
+	}
+	return out
+}
+
+// ErrNotFound is returned for a scenario name a provider does not have.
+var ErrNotFound = errors.New("no such scenario")
+
+// ErrNotDeletable is returned when deleting a built-in or file scenario.
+var ErrNotDeletable = errors.New("only scenarios put through the control API can be deleted")
+
+// Put loads YAML (one or more documents) into the API layer, replacing
+// put scenarios of the same names. When prov and name are given, the body
+// must hold exactly that one scenario. label names the body in messages.
+// Nothing is put unless every scenario loads.
+func (e *Engine) Put(label string, data []byte, prov, name string) ([]*Scenario, error) {
+	scs, err := Load(label, data, e.Catalog())
+	if err != nil {
+		return nil, err
+	}
+	if prov != "" || name != "" {
+		var errs Errors
+		if len(scs) != 1 {
+			errs = append(errs, Error{Pos: Pos{label, 1, 1}, Msg: fmt.Sprintf("the body must hold exactly one scenario, found %d", len(scs))})
+		} else if scs[0].Provider != prov || scs[0].Name != name {
+			errs = append(errs, Error{Pos: scs[0].Pos, Msg: fmt.Sprintf("the scenario is %s/%s but the URL names %s/%s", scs[0].Provider, scs[0].Name, prov, name)})
+		}
+		if len(errs) > 0 {
+			return nil, errs
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, sc := range scs {
+		sc.Origin = OriginAPI
+		list := e.layers[OriginAPI][sc.Provider]
+		replaced := false
+		for i, old := range list {
+			if old.Name == sc.Name {
+				list[i], replaced = sc, true
+				break
+			}
+		}
+		if !replaced {
+			list = append(list, sc)
+		}
+		e.layers[OriginAPI][sc.Provider] = list
+	}
+	return scs, nil
+}
+
+// Delete removes a scenario put through the control API (and the tenant
+// defaults naming it, unless a file or built-in scenario of that name
+// remains).
+func (e *Engine) Delete(prov, name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	list := e.layers[OriginAPI][prov]
+	for i, sc := range list {
+		if sc.Name == name {
+			e.layers[OriginAPI][prov] = append(list[:i:i], list[i+1:]...)
+			if e.lookup(prov, name) == nil {
+				for k, v := range e.defaults {
+					if k.provider == prov && v == name {
+						delete(e.defaults, k)
+					}
+				}
+			}
+			return nil
+		}
+	}
+	if sc := e.lookup(prov, name); sc != nil {
+		return fmt.Errorf("%w: %s/%s is a %s scenario", ErrNotDeletable, prov, name, sc.Origin)
+	}
+	return ErrNotFound
+}
+
+// Default is a tenant's default scenario for a provider.
+type Default struct {
+	Provider string `json:"provider"`
+	Tenant   string `json:"tenant"`
+	Scenario string `json:"scenario"`
+}
+
+// SetDefault makes name the scenario of the tenant's new sessions of the
+// provider that neither name a scenario nor match one.
+func (e *Engine) SetDefault(prov, tenant, name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.cat[prov]; !ok {
+		return fmt.Errorf("unknown provider %q", prov)
+	}
+	if e.lookup(prov, name) == nil {
+		return ErrNotFound
+	}
+	e.defaults[tenantKey{prov, tenant}] = name
+	return nil
+}
+
+// ClearDefault forgets a tenant's default; it reports whether there was one.
+func (e *Engine) ClearDefault(prov, tenant string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	k := tenantKey{prov, tenant}
+	_, ok := e.defaults[k]
+	delete(e.defaults, k)
+	return ok
+}
+
+// Defaults lists the tenants' defaults, sorted.
+func (e *Engine) Defaults() []Default {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]Default, 0, len(e.defaults))
+	for k, v := range e.defaults {
+		out = append(out, Default{Provider: k.provider, Tenant: k.tenant, Scenario: v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Provider != out[j].Provider {
+			return out[i].Provider < out[j].Provider
+		}
+		return out[i].Tenant < out[j].Tenant
+	})
+	return out
+}
+
+// Reset forgets one tenant's defaults and fault counters (everyone's when
+// tenant is ""). Scenarios themselves stay.
+func (e *Engine) Reset(tenant string) {
+	e.mu.Lock()
+	for k := range e.defaults {
+		if tenant == "" || k.tenant == tenant {
+			delete(e.defaults, k)
+		}
+	}
+	for k := range e.plans {
+		if tenant == "" || k.tenant == tenant {
+			delete(e.plans, k)
+		}
+	}
+	e.mu.Unlock()
+	e.fmu.Lock()
+	for k := range e.counters {
+		if tenant == "" || k.tenant == tenant {
+			delete(e.counters, k)
+		}
+	}
+	e.fmu.Unlock()
+}
+
+// Plan chooses the plan of a new session: the scenario named by the
+// X-Kycemu-Scenario header, else the first whose match fits the creating
+// request's body, else the tenant's default, else nil (the provider's
+// own default).
+func (e *Engine) Plan(prov, kind, tenant, name string, body []byte) (*provider.Plan, *provider.Error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var sc *Scenario
+	switch {
+	case name != "":
+		sc = e.lookup(prov, name)
+		if sc == nil {
+			return nil, provider.Invalid("header."+provider.ScenarioHeader, "unknown scenario for this provider; list them at GET /_emulator/scenarios")
+		}
+		if !sc.AppliesTo(kind) {
+			return nil, provider.Invalid("header."+provider.ScenarioHeader, "the scenario does not apply to this kind of session")
+		}
+	default:
+		var decoded any
+		parsed := false
+		for _, en := range e.effective(prov) {
+			if len(en.Match) == 0 || !en.AppliesTo(kind) {
+				continue
+			}
+			if !parsed {
+				decoded, parsed = decodeBody(body), true
+			}
+			if en.matches(decoded) {
+				sc = en.Scenario
+				break
+			}
+		}
+		if sc == nil {
+			if d, ok := e.defaults[tenantKey{prov, tenant}]; ok {
+				if s := e.lookup(prov, d); s != nil && s.AppliesTo(kind) {
+					sc = s
+				}
+			}
+		}
+	}
+	if sc == nil {
+		return nil, nil
+	}
+	return e.plan(sc, kind, tenant), nil
+}
+
+// plan builds a session's own copy of a scenario's plan; the caller holds
+// the lock.
+func (e *Engine) plan(sc *Scenario, kind, tenant string) *provider.Plan {
+	pl := &provider.Plan{Scenario: sc.Name}
+	if sc.HasTimeline {
+		for _, st := range sc.Timeline {
+			pl.Steps = append(pl.Steps, provider.Step{After: st.After, From: st.From, Status: st.Status, Reason: st.Reason})
+		}
+	} else {
+		pl.DefaultSteps = true
+		if p := e.cat[sc.Provider]; p != nil && p.Default != nil {
+			if def := p.Default(kind); def != nil {
+				pl.Steps = append(pl.Steps, def.Steps...)
+			}
+		}
+	}
+	if sc.Options != nil {
+		pl.Options, _ = deepCopy(sc.Options).(map[string]any)
+	}
+	for _, w := range sc.Webhooks {
+		pl.Webhooks = append(pl.Webhooks, provider.WebhookFault{Event: w.Event, Kind: w.Kind, Delay: w.Delay, Times: w.Times})
+	}
+	if len(sc.Uploads) > 0 {
+		k := tenantKey{sc.Provider, tenant}
+		e.plans[k]++
+		pl.Uploads = &uploadFaults{
+			faults: sc.Uploads, max: e.maxLatency,
+			counters: make([]counter, len(sc.Uploads)),
+			rand:     e.rand.Derive("scenario-uploads", sc.Provider, tenant, sc.Name, fmt.Sprint(e.plans[k])),
+		}
+	}
+	return pl
+}
+
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, v := range x {
+			out[k] = deepCopy(v)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, v := range x {
+			out[i] = deepCopy(v)
+		}
+		return out
+	}
+	return v
+}
+
+// ReloadStatus is the outcome of the last load of the scenario directory.
+type ReloadStatus struct {
+	Dir       string    `json:"dir,omitempty"`
+	At        time.Time `json:"at,omitzero"`
+	Files     int       `json:"files"`
+	Scenarios int       `json:"scenarios"`
+	// Problems holds the messages of a failed reload; the scenarios
+	// loaded before stay in force.
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Reload returns the outcome of the last directory load.
+func (e *Engine) Reload() ReloadStatus {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	r := e.reload
+	r.Problems = append([]string(nil), r.Problems...)
+	return r
+}
