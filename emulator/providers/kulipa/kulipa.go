@@ -127,7 +127,17 @@ func (p *Provider) WriteError(w http.ResponseWriter, r *http.Request, e *provide
 	if code == "" {
 		code = "internal_error"
 	}
-	if w.Header().Get(headerRemaining) == "" {
+	h := w.Header()
+	switch {
+	case h.Get(headerRemaining) != "":
+	case e.Kind == provider.KindRateLimited:
+		// A 429 from elsewhere (a scenario's rate_limit fault) reports its
+		// own window.
+		h.Set(headerRemaining, "0")
+		if ra := h.Get("Retry-After"); ra != "" {
+			h.Set(headerReset, ra)
+		}
+	default:
 		if key := strings.TrimSpace(r.Header.Get(APIKeyHeader)); key != "" {
 			if t, ok := p.tenants.Lookup(key); ok {
 				p.stampLimit(w, t)

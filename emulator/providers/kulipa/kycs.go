@@ -30,8 +30,15 @@ func (p *Provider) createKyc(c *provider.Call) error {
 	if perr != nil {
 		return perr
 	}
-	if plan == nil {
+	switch {
+	case plan == nil:
 		plan = planOf(s)
+	case plan.DefaultSteps:
+		// A scenario without a timeline keeps the default, which follows
+		// this tenant's settings (review delay, time to live).
+		cp := *plan
+		cp.Steps = planOf(s).Steps
+		plan = &cp
 	}
 	now := p.env.Clock.Now()
 	t.mu.Lock()
