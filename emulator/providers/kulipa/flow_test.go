@@ -305,3 +305,45 @@ func TestHostRouting(t *testing.T) {
 		t.Errorf("mount and host disagree: %s", got.raw)
 	}
 }
+
+func TestTenantSettingsShapeTheDefaultPlan(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(apiKey)
+	e.settings(map[string]any{"tenant": apiKey, "reviewDelay": "10s", "kycTtl": "1h"})
+	userID := c.user(nil)
+	plain := c.kyc(userID, "full", nil)
+	// A scenario without a timeline keeps the default, with these settings.
+	faulty := c.do(http.MethodPut, "/kycs", map[string]any{"userId": userID, "type": "shipping"}, "X-Kycemu-Scenario", "webhook-duplicate")
+	if faulty.status != 201 {
+		t.Fatalf("create under a scenario: %d %s", faulty.status, faulty.raw)
+	}
+	for _, k := range []response{plain, faulty} {
+		if k.str("expiresAt") != "2026-03-02T10:00:00.000Z" {
+			t.Errorf("expiresAt %s", k.str("expiresAt"))
+		}
+		form := url.Values{"action": {"complete"}, "address1": {"1 Rue de Rivoli"}, "city": {"Paris"}, "postalCode": {"75001"}, "country": {"FR"}}
+		if r := e.form(k.str("url"), form); r.status != http.StatusSeeOther {
+			t.Fatalf("complete: %d", r.status)
+		}
+	}
+	e.advance(9 * time.Second)
+	for _, k := range []response{plain, faulty} {
+		if got := c.get("/kycs/" + k.str("id")).str("status"); got != "submitted" {
+			t.Errorf("after 9s: %s", got)
+		}
+	}
+	e.advance(time.Second)
+	for _, k := range []response{plain, faulty} {
+		if got := c.get("/kycs/" + k.str("id")).str("status"); got != "verified" {
+			t.Errorf("after 10s: %s", got)
+		}
+	}
+	if s := e.call(http.MethodGet, "/_emulator/sessions/"+faulty.str("id"), nil); s.str("scenario") != "webhook-duplicate" {
+		t.Errorf("session scenario: %s", s.raw)
+	}
+	// Another tenant keeps the provider-wide defaults.
+	other := e.client("other")
+	if k := other.kyc(other.user(nil), "full", nil); k.str("expiresAt") != "2026-03-09T09:00:00.000Z" {
+		t.Errorf("other tenant's expiresAt %s", k.str("expiresAt"))
+	}
+}
