@@ -28,12 +28,6 @@ const (
 	Algorithm = "ECDSA_SHA_256"
 )
 
-// badSecretPrefix is how the webhook engine marks the secret of an
-// attempt that a bad_signature fault hit (it mirrors the engine's own
-// constant). Kulipa signs with a key rather than the secret, so such an
-// attempt is signed with a key that is never published.
-const badSecretPrefix = "kycemu-bad-signature:"
-
 // signingKey is a tenant's webhook signing key.
 type signingKey struct {
 	id      string
@@ -77,7 +71,7 @@ func scalarKey(src *fake.Source) *ecdsa.PrivateKey {
 func (k *signingKey) sign(secret string, body []byte, at time.Time) http.Header {
 	ts := strconv.FormatInt(at.UnixMilli(), 10)
 	priv := k.priv
-	if strings.HasPrefix(secret, badSecretPrefix) {
+	if provider.IsWrongSecret(secret) { // a bad_signature fault: sign with a key never published
 		priv = k.wrong
 	}
 	msg := make([]byte, 0, len(ts)+1+len(body))
