@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -332,3 +333,16 @@ type WebhookFault struct {
 	// Times limits the fault to the first N matching events (0 = all).
 	Times int
 }
+
+// wrongSecretPrefix marks the secret of an attempt a bad_signature fault hit.
+const wrongSecretPrefix = "kycemu-bad-signature:"
+
+// WrongSecret returns the secret the webhook engine hands Event.Sign for an
+// attempt a bad_signature fault hit: a different secret, so HMAC signatures
+// do not verify.
+func WrongSecret(secret string) string { return wrongSecretPrefix + secret }
+
+// IsWrongSecret reports whether secret came from WrongSecret. Providers that
+// sign with a key rather than the secret (Kulipa's ECDSA) use it to sign
+// with a key they never publish.
+func IsWrongSecret(secret string) bool { return strings.HasPrefix(secret, wrongSecretPrefix) }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kycemu/kycemu/emulator/provider"
 )
 
 // Headers kycemu adds to every delivery, beside the vendor's own.
@@ -18,10 +20,6 @@ const (
 	HeaderDelivery = "X-Kycemu-Delivery"
 	HeaderAttempt  = "X-Kycemu-Attempt"
 )
-
-// badSecretPrefix turns the tenant's secret into a wrong one for the
-// bad_signature fault.
-const badSecretPrefix = "kycemu-bad-signature:"
 
 // makeReady hands a queue to the workers; the caller holds the lock.
 func (e *Engine) makeReady(q *queue) {
@@ -67,7 +65,7 @@ func (e *Engine) worker() {
 		j := job{id: d.ID, url: d.URL, n: len(d.Attempts) + 1, body: d.Body, sign: d.sign,
 			secret: e.tenant(d.Provider, d.Tenant).secret}
 		if d.badSig {
-			j.secret = badSecretPrefix + j.secret
+			j.secret = provider.WrongSecret(j.secret)
 		}
 		e.mu.Unlock()
 

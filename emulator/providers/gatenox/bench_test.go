@@ -1,0 +1,96 @@
+package gatenox_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/kycemu/kycemu/emulator"
+	"github.com/kycemu/kycemu/emulator/clock"
+)
+
+// BenchmarkCreateInvites measures POST /api/v1/invites/individuals through
+// the whole stack: a real HTTP connection, routing, authentication,
+// request validation against the spec, the handler (plans, timelines,
+// tokens) and, with strict on, response validation. One recipient per call,
+// and ten.
+func BenchmarkCreateInvites(b *testing.B) {
+	for _, strict := range []bool{false, true} {
+		for _, n := range []int{1, 10} {
+			b.Run(fmt.Sprintf("strict=%v/recipients=%d", strict, n), func(b *testing.B) {
+				emu, err := emulator.New(emulator.WithStrictResponses(strict), emulator.WithClock(clock.NewManual(t0)), emulator.WithSeed(1))
+				if err != nil {
+					b.Fatal(err)
+				}
+				srv := httptest.NewServer(emu)
+				defer func() { srv.Close(); _ = emu.Close() }()
+				var body bytes.Buffer
+				body.WriteString(`{"recipients":[`)
+				for i := range n {
+					if i > 0 {
+						body.WriteByte(',')
+					}
+					fmt.Fprintf(&body, `{"email":"person%d@example.com","customer_id":"ext_id_%d","redirect_url_success":"https://client.example/ok"}`, i, i)
+				}
+				body.WriteString(`]}`)
+				raw := body.Bytes()
+				client := srv.Client()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					req, _ := http.NewRequest(http.MethodPost, srv.URL+"/gatenox/api/v1/invites/individuals", bytes.NewReader(raw))
+					req.Header.Set("Authorization", "Bearer bench-token")
+					req.Header.Set("Content-Type", "application/json")
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusCreated {
+						b.Fatalf("status %d", resp.StatusCode)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkGetCase measures GET /api/v1/verification_individuals/{id}
+// (a completed invitation's case) through the whole stack.
+func BenchmarkGetCase(b *testing.B) {
+	for _, strict := range []bool{false, true} {
+		b.Run(fmt.Sprintf("strict=%v", strict), func(b *testing.B) {
+			emu, err := emulator.New(emulator.WithStrictResponses(strict), emulator.WithClock(clock.NewManual(t0)), emulator.WithSeed(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := httptest.NewServer(emu)
+			defer func() { srv.Close(); _ = emu.Close() }()
+			e := &env{t: b, emu: emu, srv: srv}
+			c := e.client("bench-token")
+			inv := c.inviteOne("case@example.com")
+			caseID := c.complete(inv)
+			u := srv.URL + "/gatenox/api/v1/verification_individuals/" + caseID
+			client := srv.Client()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req, _ := http.NewRequest(http.MethodGet, u, nil)
+				req.Header.Set("Authorization", "Bearer bench-token")
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+}
