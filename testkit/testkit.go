@@ -187,12 +187,14 @@ func (s *Server) Close() {
 }
 
 // Webhooks starts a webhook receiver for one tenant of a provider (the
-// tenant is the credential: Notus's API key, gu1's "key:organization"...):
-// the tenant's webhooks are sent to it, and it checks each one's signature
-// with the tenant's secret, the way the provider's docs tell integrators
-// to, answering 401 to a bad one. Wait on it for events. It closes with the
-// server (or the test). Options may add FailFirst; a WithVerifier is
-// replaced.
+// tenant is the credential: Notus's and Kulipa's API key, gu1's
+// "key:organization", Gatenox's token): the tenant's webhooks are sent to
+// it, and it checks each one's signature the way the provider's docs tell
+// integrators to (gu1 and Notus: HMAC with the tenant's secret; Kulipa:
+// ECDSA with the key fetched from its key endpoint), answering 401 to a bad
+// one. Gatenox's webhooks are unsigned and arrive unverified. Wait on it
+// for events. It closes with the server (or the test). Options may add
+// FailFirst; a WithVerifier is replaced.
 func (s *Server) Webhooks(provider, tenant string, opts ...receiver.Option) *receiver.Receiver {
 	s.tb.Helper()
 	var rcv *receiver.Receiver
@@ -204,8 +206,9 @@ func (s *Server) Webhooks(provider, tenant string, opts ...receiver.Option) *rec
 		s.closers = append(s.closers, rcv.Close)
 		s.mu.Unlock()
 	}
-	secret := s.For(s.tb).RouteWebhooks(provider, tenant, rcv.URL)
-	v, err := receiver.ForProvider(provider, secret)
+	h := s.For(s.tb)
+	secret := h.RouteWebhooks(provider, tenant, rcv.URL)
+	v, err := receiver.ForTenant(provider, tenant, secret, h.BaseURL(provider), s.Client())
 	if err != nil {
 		s.tb.Fatalf("testkit: webhooks: %v", err)
 	}

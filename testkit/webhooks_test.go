@@ -3,6 +3,8 @@ package testkit_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -176,4 +178,53 @@ func TestWebhooksOfAProviderWithoutSignedWebhooks(t *testing.T) {
 		}
 	}()
 	srv.Webhooks("b2core", "someone")
+}
+
+func TestKulipaWebhooksAreVerifiedWithThePublishedKey(t *testing.T) {
+	srv := testkit.Start(t, testkit.WithManualClock(t0))
+	const key = "sk_sandbox_testkit"
+	rcv := srv.Webhooks("kulipa", key)
+
+	n := 0
+	call := func(method, path string, in any) map[string]any {
+		t.Helper()
+		n++
+		b, _ := json.Marshal(in)
+		req, _ := http.NewRequestWithContext(t.Context(), method, srv.BaseURL("kulipa")+path, bytes.NewReader(b))
+		req.Header.Set("x-api-key", key)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("x-idempotency-key", fmt.Sprintf("testkit-%d", n))
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %v %v", method, path, resp.StatusCode, out, err)
+		}
+		return out
+	}
+	user := call(http.MethodPost, "/users", map[string]any{"firstName": "Ada", "lastName": "Lovelace"})
+	kyc := call(http.MethodPut, "/kycs", map[string]any{"userId": user["id"], "type": "full"})
+	srv.Approve(kyc["id"].(string))
+
+	ev := rcv.Wait(10*time.Second, nil)
+	if !ev.Verified || ev.Header.Get(receiver.KulipaKeyIDHeader) == "" || ev.Name == "" {
+		t.Fatalf("event %q verified=%v headers %v", ev.Name, ev.Verified, ev.Header)
+	}
+
+	// A delivery signed with an unpublished key is refused.
+	srv.UseScenario("kulipa", key, "webhook-bad-signature")
+	user2 := call(http.MethodPost, "/users", map[string]any{"firstName": "Grace", "lastName": "Hopper"})
+	kyc2 := call(http.MethodPut, "/kycs", map[string]any{"userId": user2["id"], "type": "full"})
+	srv.Approve(kyc2["id"].(string))
+	deadline := time.Now().Add(10 * time.Second)
+	for len(rcv.Rejected()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	rej := rcv.Rejected()
+	if len(rej) == 0 || !errors.Is(rej[0].Err, receiver.ErrSignature) {
+		t.Fatalf("bad signature not refused: %+v", rej)
+	}
 }

@@ -115,21 +115,25 @@ func (c *Container) Harness(t control.TB) *control.Harness { return control.NewH
 
 // RouteWebhooks sends a tenant's webhooks of a provider to rcv, a receiver
 // in the test process whose port was opened with WithWebhookReceiver(rcv.URL)
-// when the container started, and makes rcv check their signatures with the
-// tenant's secret.
+// when the container started, and makes rcv check their signatures as the
+// provider signs them (see receiver.ForTenant).
 func (c *Container) RouteWebhooks(ctx context.Context, rcv *receiver.Receiver, provider, tenant string) error {
 	target, err := HostURL(rcv.URL)
 	if err != nil {
 		return err
 	}
-	if _, err := receiver.ForProvider(provider, ""); err != nil {
+	base, err := c.ctl.BaseURL(ctx, provider)
+	if err != nil {
 		return err
 	}
 	secret, err := c.ctl.RouteWebhooks(ctx, provider, tenant, target)
 	if err != nil {
 		return fmt.Errorf("route webhooks: %w", err)
 	}
-	v, _ := receiver.ForProvider(provider, secret)
+	v, err := receiver.ForTenant(provider, tenant, secret, base, nil)
+	if err != nil {
+		return err
+	}
 	rcv.SetVerifier(v)
 	return nil
 }

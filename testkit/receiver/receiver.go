@@ -105,6 +105,8 @@ func ForProvider(provider, secret string) (Verifier, error) {
 		return HMACSHA256(GU1Header, secret), nil
 	case "notus":
 		return HMACSHA256(NotusHeader, secret), nil
+	case "kulipa":
+		return nil, fmt.Errorf("receiver: kulipa signs with published keys, not a secret: use Kulipa or ForTenant")
 	}
 	return nil, fmt.Errorf("receiver: no signature scheme known for provider %q", provider)
 }
@@ -204,20 +206,26 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	ev := Event{Name: eventName(body), Method: req.Method, Path: req.URL.Path, Header: req.Header.Clone(),
 		Body: body, ReceivedAt: time.Now()}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.seen++
-	if r.seen <= r.failFirst {
+	failing, v := r.seen <= r.failFirst, r.verifier
+	r.mu.Unlock()
+	if failing {
 		http.Error(w, "failing on purpose", http.StatusInternalServerError)
 		return
 	}
-	if r.verifier != nil {
-		if err := r.verifier.Verify(req.Header, body); err != nil {
-			r.rejected = append(r.rejected, Rejection{Event: ev, Err: err})
-			r.notify()
-			http.Error(w, "bad signature", http.StatusUnauthorized)
-			return
-		}
-		ev.Verified = true
+	// Verifying may fetch a key from the provider: not under the lock.
+	var verr error
+	if v != nil {
+		verr = v.Verify(req.Header, body)
+		ev.Verified = verr == nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if verr != nil {
+		r.rejected = append(r.rejected, Rejection{Event: ev, Err: verr})
+		r.notify()
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
 	}
 	r.events = append(r.events, ev)
 	r.taken = append(r.taken, false)

@@ -172,3 +172,18 @@ func TestForProvider(t *testing.T) {
 		t.Fatal("b2core has no signed webhooks")
 	}
 }
+
+func TestForTenant(t *testing.T) {
+	if v, err := receiver.ForTenant("gatenox", "token", "", "", nil); v != nil || err != nil {
+		t.Fatalf("gatenox (unsigned webhooks): %v %v, want no verifier and no error", v, err)
+	}
+	if v, err := receiver.ForTenant("gu1", "k:o", "s", "", nil); v == nil || err != nil {
+		t.Fatalf("gu1: %v %v", v, err)
+	}
+	if _, err := receiver.ForTenant("b2core", "t", "", "", nil); err == nil {
+		t.Fatal("b2core sends no webhooks")
+	}
+	if _, err := receiver.ForProvider("kulipa", "s"); err == nil || !strings.Contains(err.Error(), "ForTenant") {
+		t.Fatalf("ForProvider(kulipa): %v, want a pointer to ForTenant", err)
+	}
+}
