@@ -44,11 +44,14 @@ func image(t *testing.T) string {
 
 func run(t *testing.T, opts ...testcontainers.ContainerCustomizer) *container.Container {
 	t.Helper()
-	kc, err := container.Run(t.Context(), image(t), opts...)
+	img := image(t)
+	start := time.Now()
+	kc, err := container.Run(t.Context(), img, opts...)
 	testcontainers.CleanupContainer(t, kc)
 	if err != nil {
 		t.Fatalf("start kycemu container: %v", err)
 	}
+	t.Logf("kycemu container created, started and healthy in %s", time.Since(start).Round(time.Millisecond))
 	return kc
 }
 
