@@ -16,6 +16,9 @@
 ARG GO_IMAGE=golang:1.26
 
 FROM ${GO_IMAGE} AS build
+# Lets `docker image prune --filter label=kycemu.stage=build` remove the
+# builder stages the classic builder leaves behind, and nothing else.
+LABEL kycemu.stage=build
 ARG GOPROXY=https://proxy.golang.org,direct
 ARG GOSUMDB=sum.golang.org
 ARG VERSION=devel
@@ -42,7 +45,6 @@ LABEL org.opencontainers.image.title="kycemu" \
       org.opencontainers.image.source="https://github.com/kycemu/kycemu" \
       org.opencontainers.image.url="https://github.com/kycemu/kycemu" \
       org.opencontainers.image.documentation="https://github.com/kycemu/kycemu#readme" \
-      org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}"
