@@ -94,6 +94,27 @@ func (m *Machine) Can(from, to string) bool { return slices.Contains(m.edges[fro
 // Next returns the statuses reachable in one move from a status.
 func (m *Machine) Next(from string) []string { return slices.Clone(m.edges[from]) }
 
+// Path lists the statuses a session passes through to reach to from from,
+// following the main line (each status's usual successor in forward) until
+// the machine allows the final move; nil when to cannot be reached. Control
+// actions use it to force an outcome the way a session would get there.
+func (m *Machine) Path(from, to string, forward map[string]string) []string {
+	var path []string
+	for cur, seen := from, map[string]bool{}; !seen[cur]; {
+		seen[cur] = true
+		if m.Can(cur, to) {
+			return append(path, to)
+		}
+		next, ok := forward[cur]
+		if !ok {
+			return nil
+		}
+		path = append(path, next)
+		cur = next
+	}
+	return nil
+}
+
 // Terminal reports whether no move leaves a status.
 func (m *Machine) Terminal(status string) bool { return len(m.edges[status]) == 0 }
 

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,5 +85,27 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := (provider.NoScenarios{}).Plan("p", "k", "t", "named", nil); err == nil || err.Status != 400 {
 		t.Fatal("a named scenario without an engine should be refused")
+	}
+}
+
+func TestMachinePath(t *testing.T) {
+	m := provider.NewMachine("a", map[string][]string{"a": {"b", "x"}, "b": {"c"}, "c": {"d", "x"}})
+	main := map[string]string{"a": "b", "b": "c", "c": "d"}
+	for _, tc := range []struct {
+		from, to, want string
+	}{
+		{"a", "d", "b c d"},
+		{"a", "x", "x"},
+		{"b", "x", "c x"},
+		{"d", "a", ""},
+		{"a", "zzz", ""},
+	} {
+		if got := strings.Join(m.Path(tc.from, tc.to, main), " "); got != tc.want {
+			t.Errorf("Path(%s, %s) = %q, want %q", tc.from, tc.to, got, tc.want)
+		}
+	}
+	loop := provider.NewMachine("a", map[string][]string{"a": {"b"}, "b": {"a"}})
+	if got := loop.Path("a", "z", map[string]string{"a": "b", "b": "a"}); got != nil {
+		t.Errorf("a cycle in the main line must end: %v", got)
 	}
 }

@@ -34,7 +34,7 @@ func (v *validation) summary() provider.Session {
 		Scenario: v.plan.Scenario, CreatedAt: v.created, UpdatedAt: v.updated, History: slices.Clone(v.history),
 		Actions: []string{}}
 	for _, a := range actionOrder {
-		if route(v.status, actions[a]) != nil {
+		if machine.Path(v.status, actions[a], forward) != nil {
 			out.Actions = append(out.Actions, a)
 		}
 	}

@@ -277,7 +277,7 @@ func (p *Provider) move(v *validation, to, by, reason string) bool {
 // in_review) until the machine allows the final move. It moves nothing and
 // reports false when to cannot be reached.
 func (p *Provider) walk(v *validation, to, by, reason string) bool {
-	path := route(v.status, to)
+	path := machine.Path(v.status, to, forward)
 	if path == nil {
 		return false
 	}
@@ -289,23 +289,6 @@ func (p *Provider) walk(v *validation, to, by, reason string) bool {
 		p.move(v, st, by, r)
 	}
 	return true
-}
-
-// route lists the statuses from one status to another along the main
-// line, or nil.
-func route(from, to string) []string {
-	var path []string
-	for cur := from; ; {
-		if machine.Can(cur, to) {
-			return append(path, to)
-		}
-		next, ok := forward[cur]
-		if !ok {
-			return nil
-		}
-		path = append(path, next)
-		cur = next
-	}
 }
 
 // apply fills in what a status brings: read documents in review, a

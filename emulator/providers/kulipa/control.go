@@ -32,7 +32,7 @@ func (k *kyc) summary() provider.Session {
 		out.Scenario = k.plan.Scenario
 	}
 	for _, a := range actionOrder {
-		if route(k.status, actions[a]) != nil {
+		if machine.Path(k.status, actions[a], forward) != nil {
 			out.Actions = append(out.Actions, a)
 		}
 	}

@@ -239,7 +239,7 @@ func (p *Provider) move(k *kyc, to, by, reason string) bool {
 // until the machine allows the final move. It moves nothing and reports
 // false when to cannot be reached.
 func (p *Provider) walk(k *kyc, to, by, reason string) bool {
-	path := route(k.status, to)
+	path := machine.Path(k.status, to, forward)
 	if path == nil {
 		return false
 	}
@@ -251,23 +251,6 @@ func (p *Provider) walk(k *kyc, to, by, reason string) bool {
 		p.move(k, st, by, r)
 	}
 	return true
-}
-
-// route lists the statuses from one status to another along the main
-// line, or nil.
-func route(from, to string) []string {
-	var path []string
-	for cur := from; ; {
-		if machine.Can(cur, to) {
-			return append(path, to)
-		}
-		next, ok := forward[cur]
-		if !ok {
-			return nil
-		}
-		path = append(path, next)
-		cur = next
-	}
 }
 
 // apply fills in what a status brings and reports whether the user became
