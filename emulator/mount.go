@@ -27,7 +27,11 @@ type mount struct {
 }
 
 func newMount(e *Emulator, p provider.Provider) (*mount, error) {
-	doc, err := oas.Load(p.Spec())
+	load := oas.Load
+	if e.cfg.specs != nil {
+		load = e.cfg.specs.c.Load
+	}
+	doc, err := load(p.Spec())
 	if err != nil {
 		return nil, fmt.Errorf("load %s spec: %w", p.Name(), err)
 	}

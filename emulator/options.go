@@ -3,6 +3,8 @@ package emulator
 import (
 	"io"
 	"log/slog"
+
+	"github.com/kycemu/kycemu/emulator/internal/oas"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/clock"
@@ -24,6 +26,7 @@ type config struct {
 	scenarioPoll    time.Duration
 	maxLatency      time.Duration
 	webhookURL      string
+	specs           *SpecCache
 }
 
 func defaults() config {
@@ -100,3 +103,16 @@ func WithMaxFaultLatency(d time.Duration) Option {
 // carry no URL of their own go there. Default: none; such events are
 // journaled as undeliverable.
 func WithWebhookURL(url string) Option { return func(o *config) { o.webhookURL = url } }
+
+// SpecCache shares parsed OpenAPI documents between the emulators of one
+// process. Parsing every provider's document is most of what New costs
+// (about 50 ms); emulators given the same cache parse each document once.
+// Create one with NewSpecCache; it is safe for concurrent use.
+type SpecCache struct{ c oas.Cache }
+
+// NewSpecCache returns an empty cache.
+func NewSpecCache() *SpecCache { return &SpecCache{} }
+
+// WithSpecCache makes New take parsed documents from c. Default: each
+// emulator parses its own (testkit shares one cache between its servers).
+func WithSpecCache(c *SpecCache) Option { return func(o *config) { o.specs = c } }

@@ -268,3 +268,50 @@ func TestIndexListsProviders(t *testing.T) {
 		t.Fatalf("%d %v", status, body)
 	}
 }
+
+func TestSpecCacheSharesDocuments(t *testing.T) {
+	c := NewSpecCache()
+	a, err := New(WithSpecCache(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(WithSpecCache(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.mounts {
+		if a.mounts[i].doc != b.mounts[i].doc {
+			t.Errorf("%s: emulators with one cache parsed twice", a.mounts[i].p.Name())
+		}
+		if a.mounts[i].doc == other.mounts[i].doc {
+			t.Errorf("%s: an emulator without the cache shares a document", a.mounts[i].p.Name())
+		}
+	}
+}
+
+// BenchmarkNew measures building an emulator with every provider, with and
+// without a shared spec cache.
+func BenchmarkNew(b *testing.B) {
+	for _, shared := range []bool{false, true} {
+		name := "own-specs"
+		var opts []Option
+		if shared {
+			name = "spec-cache"
+			opts = append(opts, WithSpecCache(NewSpecCache()))
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				e, err := New(opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = e.Close()
+			}
+		})
+	}
+}

@@ -29,6 +29,11 @@ import (
 	"github.com/kycemu/kycemu/testkit/receiver"
 )
 
+// specCache lets every server of a test binary share the parsed OpenAPI
+// documents: they are read-only, and parsing them is most of what starting
+// an emulator costs.
+var specCache = emulator.NewSpecCache()
+
 // Server is a kycemu serving on a loopback port for the length of a test.
 // The control.Harness methods (Approve, Reject, Act, Advance, Requests,
 // Reset, Session, ...) are promoted; each fails the test on error.
@@ -141,7 +146,7 @@ func newConfig(opts []Option) config {
 }
 
 func start(cfg config, logw *tLogWriter) (*Server, error) {
-	eopts := []emulator.Option{emulator.WithStrictResponses(cfg.strict)}
+	eopts := []emulator.Option{emulator.WithStrictResponses(cfg.strict), emulator.WithSpecCache(specCache)}
 	if cfg.seed != nil {
 		eopts = append(eopts, emulator.WithSeed(*cfg.seed))
 	}

@@ -7,6 +7,7 @@ package oas
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -352,4 +354,32 @@ func schemaReason(se *openapi3.SchemaError) (string, string) {
 		reason = "has the wrong number of fields"
 	}
 	return strings.Join(path, "."), reason
+}
+
+// Cache shares loaded documents between emulators in one process, keyed by
+// the document's bytes. A Doc is read-only once loaded (one emulator's
+// requests already share it across goroutines), so sharing is safe. The
+// zero value is ready to use.
+type Cache struct {
+	mu   sync.Mutex
+	docs map[[sha256.Size]byte]*Doc
+}
+
+// Load returns the cached document for spec, loading it on first use.
+func (c *Cache) Load(spec []byte) (*Doc, error) {
+	key := sha256.Sum256(spec)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.docs[key]; ok {
+		return d, nil
+	}
+	d, err := Load(spec)
+	if err != nil {
+		return nil, err
+	}
+	if c.docs == nil {
+		c.docs = map[[sha256.Size]byte]*Doc{}
+	}
+	c.docs[key] = d
+	return d, nil
 }
