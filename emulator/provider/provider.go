@@ -232,6 +232,20 @@ func StatusOf(kind Kind) int {
 	return http.StatusInternalServerError
 }
 
+// KindOf is the inverse of StatusOf: the kind of an HTTP error status. An
+// unlisted status is KindInternal from 500 up and KindInvalid below.
+func KindOf(status int) Kind {
+	for k, s := range kindStatus {
+		if s == status {
+			return k
+		}
+	}
+	if status >= 500 {
+		return KindInternal
+	}
+	return KindInvalid
+}
+
 // Invalid returns a 400 about one field.
 func Invalid(field, format string, args ...any) *Error {
 	e := Errorf(KindInvalid, format, args...)

@@ -109,3 +109,16 @@ func TestMachinePath(t *testing.T) {
 		t.Errorf("a cycle in the main line must end: %v", got)
 	}
 }
+
+func TestKindOfInvertsStatusOf(t *testing.T) {
+	for _, k := range []provider.Kind{provider.KindInvalid, provider.KindUnauthorized, provider.KindForbidden, provider.KindNotFound,
+		provider.KindMethod, provider.KindConflict, provider.KindTooLarge, provider.KindUnprocessable, provider.KindRateLimited,
+		provider.KindInternal, provider.KindUnavailable} {
+		if got := provider.KindOf(provider.StatusOf(k)); got != k {
+			t.Errorf("KindOf(StatusOf(%s)) = %s", k, got)
+		}
+	}
+	if provider.KindOf(502) != provider.KindInternal || provider.KindOf(418) != provider.KindInvalid {
+		t.Error("unlisted statuses")
+	}
+}

@@ -252,40 +252,10 @@ func defaultMessage(status int) string {
 	return "request failed"
 }
 
-// KindOf maps a scripted status to the provider-neutral error kind.
-func KindOf(status int) provider.Kind {
-	switch status {
-	case http.StatusBadRequest:
-		return provider.KindInvalid
-	case http.StatusUnauthorized:
-		return provider.KindUnauthorized
-	case http.StatusForbidden:
-		return provider.KindForbidden
-	case http.StatusNotFound:
-		return provider.KindNotFound
-	case http.StatusMethodNotAllowed:
-		return provider.KindMethod
-	case http.StatusConflict:
-		return provider.KindConflict
-	case http.StatusRequestEntityTooLarge:
-		return provider.KindTooLarge
-	case http.StatusUnprocessableEntity:
-		return provider.KindUnprocessable
-	case http.StatusTooManyRequests:
-		return provider.KindRateLimited
-	case http.StatusServiceUnavailable:
-		return provider.KindUnavailable
-	}
-	if status >= 500 {
-		return provider.KindInternal
-	}
-	return provider.KindInvalid
-}
-
 // Error renders a scripted answer without a body as a provider error, for
 // the provider's WriteError.
 func (a *Answer) Error() *provider.Error {
-	return &provider.Error{Status: a.Status, Kind: KindOf(a.Status), Code: a.Code, Message: a.Message, Header: a.Header}
+	return &provider.Error{Status: a.Status, Kind: provider.KindOf(a.Status), Code: a.Code, Message: a.Message, Header: a.Header}
 }
 
 // uploadFaults is one session's upload faults with their own counts.
