@@ -16,6 +16,7 @@ import (
 
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/fake"
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/webhook"
 )
@@ -100,18 +101,6 @@ func event(url, name string, retry ...time.Duration) provider.Event {
 		Body: []byte(`{"event":"` + name + `"}`), Sign: sign, Retry: retry}
 }
 
-// waitFor polls cond until it holds; deliveries happen on worker goroutines.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func statusOf(e *webhook.Engine, event string) string {
 	for _, d := range e.Deliveries(webhook.Filter{Event: event}) {
 		return d.Status
@@ -121,7 +110,7 @@ func statusOf(e *webhook.Engine, event string) string {
 
 func waitStatus(t *testing.T, e *webhook.Engine, event, status string) webhook.Delivery {
 	t.Helper()
-	waitFor(t, event+" "+status, func() bool { return statusOf(e, event) == status })
+	testutil.WaitFor(t, event+" "+status, func() bool { return statusOf(e, event) == status })
 	return e.Deliveries(webhook.Filter{Event: event})[0]
 }
 
@@ -131,7 +120,7 @@ func TestDeliversSignedEventsInOrder(t *testing.T) {
 	for i := range 5 {
 		e.Send(event(rc.URL, "e"+strconv.Itoa(i)))
 	}
-	waitFor(t, "five deliveries", func() bool { return len(e.Deliveries(webhook.Filter{Status: webhook.StatusDelivered})) == 5 })
+	testutil.WaitFor(t, "five deliveries", func() bool { return len(e.Deliveries(webhook.Filter{Status: webhook.StatusDelivered})) == 5 })
 	want := []string{`{"event":"e0"}`, `{"event":"e1"}`, `{"event":"e2"}`, `{"event":"e3"}`, `{"event":"e4"}`}
 	if got := rc.bodies(); !slices.Equal(got, want) {
 		t.Fatalf("bodies = %v, want %v", got, want)
@@ -175,7 +164,7 @@ func TestRetriesOnTheClockThenDeliversInOrder(t *testing.T) {
 		t.Fatalf("%d requests before the backoff elapsed", n)
 	}
 	_ = advance(mc, time.Second)
-	waitFor(t, "second attempt", func() bool {
+	testutil.WaitFor(t, "second attempt", func() bool {
 		d := e.Deliveries(webhook.Filter{Event: "first"})[0]
 		return len(d.Attempts) == 2 && d.Status == webhook.StatusRetrying
 	})
@@ -226,7 +215,7 @@ func TestGivesUpThenMovesOn(t *testing.T) {
 	e.Send(event(rc.URL, "next", time.Second, time.Second))
 	for i := 0; i < 2; i++ {
 		want := i + 1
-		waitFor(t, "attempt", func() bool {
+		testutil.WaitFor(t, "attempt", func() bool {
 			return len(e.Deliveries(webhook.Filter{Event: "doomed"})[0].Attempts) == want && statusOf(e, "doomed") == webhook.StatusRetrying
 		})
 		_ = advance(mc, time.Second)
@@ -273,7 +262,7 @@ func TestTargetResolution(t *testing.T) {
 	send("t1", "", "to-tenant")
 	send("t2", "", "t2-to-provider")
 	send("t1", explicit.URL, "to-explicit")
-	waitFor(t, "all delivered", func() bool { return len(e.Deliveries(webhook.Filter{Status: webhook.StatusDelivered})) == 5 })
+	testutil.WaitFor(t, "all delivered", func() bool { return len(e.Deliveries(webhook.Filter{Status: webhook.StatusDelivered})) == 5 })
 	for rc, want := range map[*receiver][]string{
 		defaultRC: {`{"event":"to-default"}`}, providerRC: {`{"event":"to-provider"}`, `{"event":"t2-to-provider"}`},
 		tenantRC: {`{"event":"to-tenant"}`}, explicit: {`{"event":"to-explicit"}`},
@@ -310,7 +299,7 @@ func TestUndeliverableThenRedelivered(t *testing.T) {
 	if n.RedeliveryOf != d.ID || n.ID == d.ID || n.URL != rc.URL {
 		t.Fatalf("redelivery = %+v", n)
 	}
-	waitFor(t, "redelivery", func() bool { got, _ := e.Delivery(n.ID); return got.Status == webhook.StatusDelivered })
+	testutil.WaitFor(t, "redelivery", func() bool { got, _ := e.Delivery(n.ID); return got.Status == webhook.StatusDelivered })
 	if got := rc.requests(); len(got) != 1 || got[0].signature != hmacHex(e.Secret("test", "t1"), got[0].body) {
 		t.Errorf("requests = %+v", got)
 	}
@@ -345,7 +334,7 @@ func TestBoundedQueueAndJournal(t *testing.T) {
 		}
 	}
 	close(release)
-	waitFor(t, "queue drained", func() bool { return e.Pending() == 0 })
+	testutil.WaitFor(t, "queue drained", func() bool { return e.Pending() == 0 })
 	// Five finished deliveries, but the journal keeps only the last three
 	// to finish.
 	all := e.Deliveries(webhook.Filter{})
@@ -407,7 +396,7 @@ func TestFaults(t *testing.T) {
 				}
 				_ = advance(mc, tc.advance)
 			}
-			waitFor(t, "all bodies", func() bool { return len(rc.bodies()) >= len(tc.want) && e.Pending() == 0 })
+			testutil.WaitFor(t, "all bodies", func() bool { return len(rc.bodies()) >= len(tc.want) && e.Pending() == 0 })
 			if got := rc.bodies(); !slices.Equal(got, tc.want) {
 				t.Errorf("bodies = %v, want %v", got, tc.want)
 			}
@@ -488,7 +477,7 @@ func TestSendNeverBlocksAndCloseStopsWorkers(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Send blocked behind a hanging receiver")
 	}
-	waitFor(t, "two attempts in flight", func() bool {
+	testutil.WaitFor(t, "two attempts in flight", func() bool {
 		return len(e.Deliveries(webhook.Filter{Status: webhook.StatusDelivering})) == 2
 	})
 	closed := make(chan struct{})

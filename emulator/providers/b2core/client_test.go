@@ -7,13 +7,12 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator"
-	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/testkit"
 )
 
 // t0 is where every test's manual clock starts.
@@ -35,25 +34,15 @@ const (
 type env struct {
 	t    testing.TB
 	emu  *emulator.Emulator
-	srv  *httptest.Server
+	srv  *testkit.Server
 	api  string // base URL of the B2Core API, documented prefix
 	root string // server root, for the control API
 }
 
 func newEnv(t testing.TB, opts ...emulator.Option) *env {
 	t.Helper()
-	opts = append([]emulator.Option{
-		emulator.WithStrictResponses(true),
-		emulator.WithClock(clock.NewManual(t0)),
-		emulator.WithSeed(1),
-	}, opts...)
-	emu, err := emulator.New(opts...)
-	if err != nil {
-		t.Fatalf("emulator.New: %v", err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(func() { srv.Close(); _ = emu.Close() })
-	return &env{t: t, emu: emu, srv: srv, api: srv.URL + defaultAPI, root: srv.URL}
+	srv := testkit.Start(t, testkit.WithManualClock(t0), testkit.WithSeed(1), testkit.WithEmulatorOptions(opts...))
+	return &env{t: t, emu: srv.Emulator(), srv: srv, api: srv.URL + defaultAPI, root: srv.URL}
 }
 
 func (e *env) advance(d time.Duration) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kycemu/kycemu/emulator"
 	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/testkit"
 )
 
 // BenchmarkCreateInvites measures POST /api/v1/invites/individuals through
@@ -64,13 +65,8 @@ func BenchmarkCreateInvites(b *testing.B) {
 func BenchmarkGetCase(b *testing.B) {
 	for _, strict := range []bool{false, true} {
 		b.Run(fmt.Sprintf("strict=%v", strict), func(b *testing.B) {
-			emu, err := emulator.New(emulator.WithStrictResponses(strict), emulator.WithClock(clock.NewManual(t0)), emulator.WithSeed(1))
-			if err != nil {
-				b.Fatal(err)
-			}
-			srv := httptest.NewServer(emu)
-			defer func() { srv.Close(); _ = emu.Close() }()
-			e := &env{t: b, emu: emu, srv: srv}
+			srv := testkit.Start(b, testkit.WithManualClock(t0), testkit.WithSeed(1), testkit.WithStrictResponses(strict))
+			e := &env{t: b, emu: srv.Emulator(), srv: srv}
 			c := e.client("bench-token")
 			inv := c.inviteOne("case@example.com")
 			caseID := c.complete(inv)

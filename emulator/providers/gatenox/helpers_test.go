@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator"
-	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/oas"
 	"github.com/kycemu/kycemu/specs"
+	"github.com/kycemu/kycemu/testkit"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -26,25 +26,27 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 type env struct {
 	t   testing.TB
 	emu *emulator.Emulator
-	srv *httptest.Server
+	srv *testkit.Server
 	doc *oas.Doc
 }
 
 func newEnv(t *testing.T, opts ...emulator.Option) *env {
 	t.Helper()
-	opts = append([]emulator.Option{emulator.WithStrictResponses(true), emulator.WithClock(clock.NewManual(t0)),
-		emulator.WithSeed(1)}, opts...)
-	emu, err := emulator.New(opts...)
+	srv := testkit.Start(t, testkit.WithManualClock(t0), testkit.WithSeed(1), testkit.WithEmulatorOptions(opts...))
+	return &env{t: t, emu: srv.Emulator(), srv: srv, doc: specDoc(t)}
+}
+
+// loadSpec parses the provider's spec once for the whole package; tests
+// validate webhook bodies against it.
+var loadSpec = sync.OnceValues(func() (*oas.Doc, error) { return oas.Load(specs.MustRead("gatenox")) })
+
+func specDoc(t testing.TB) *oas.Doc {
+	t.Helper()
+	doc, err := loadSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(emu)
-	doc, err := oas.Load(specs.MustRead("gatenox"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close(); _ = emu.Close() })
-	return &env{t: t, emu: emu, srv: srv, doc: doc}
+	return doc
 }
 
 // noRedirects is a client that shows redirects instead of following them.

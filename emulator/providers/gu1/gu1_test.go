@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator"
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 	"github.com/kycemu/kycemu/emulator/providers/gu1"
 )
 
@@ -204,12 +205,12 @@ func TestReceiverFailingTwiceGetsTheEventOnTheThirdAttemptInOrder(t *testing.T) 
 			return len(ds) > 0 && len(ds[0]["attempts"].([]any)) == n && ds[0]["status"] == "retrying"
 		}
 	}
-	waitFor(t, "first attempt", firstAttempts(1))
+	testutil.WaitFor(t, "first attempt", firstAttempts(1))
 	e.advance(30 * time.Second) // the validation is approved meanwhile; its events queue up
 	if got := c.status(id); got != "approved" {
 		t.Fatalf("status %s", got)
 	}
-	waitFor(t, "second attempt", firstAttempts(2))
+	testutil.WaitFor(t, "second attempt", firstAttempts(2))
 	e.advance(2 * time.Minute)
 	hs := rc.waitHooks(t, 4)
 	want := []string{"kyc.validation_created", "kyc.validation_in_progress", "kyc.validation_in_review", "kyc.validation_approved"}
@@ -587,7 +588,7 @@ func TestWebhookControlAPI(t *testing.T) {
 	if hs := rc.waitHooks(t, 1); hs[0].Event != "kyc.validation_created" || hs[0].Payload["validationId"] != id {
 		t.Errorf("redelivered: %+v", hs[0])
 	}
-	waitFor(t, "delivered", func() bool {
+	testutil.WaitFor(t, "delivered", func() bool {
 		return e.call("GET", "/_emulator/webhooks/deliveries/"+re.str("id"), nil).str("status") == "delivered"
 	})
 	if r := e.call("DELETE", "/_emulator/webhooks/endpoints?provider=gu1&tenant="+url.QueryEscape(c.tenant()), nil); r.status != 204 {

@@ -16,9 +16,10 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator"
-	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/oas"
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 	"github.com/kycemu/kycemu/specs"
+	"github.com/kycemu/kycemu/testkit"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -27,25 +28,27 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 type env struct {
 	t   *testing.T
 	emu *emulator.Emulator
-	srv *httptest.Server
+	srv *testkit.Server
 	doc *oas.Doc
 }
 
 func newEnv(t *testing.T, opts ...emulator.Option) *env {
 	t.Helper()
-	opts = append([]emulator.Option{emulator.WithStrictResponses(true), emulator.WithClock(clock.NewManual(t0)),
-		emulator.WithSeed(1)}, opts...)
-	emu, err := emulator.New(opts...)
+	srv := testkit.Start(t, testkit.WithManualClock(t0), testkit.WithSeed(1), testkit.WithEmulatorOptions(opts...))
+	return &env{t: t, emu: srv.Emulator(), srv: srv, doc: specDoc(t)}
+}
+
+// loadSpec parses the provider's spec once for the whole package; tests
+// validate webhook bodies against it.
+var loadSpec = sync.OnceValues(func() (*oas.Doc, error) { return oas.Load(specs.MustRead("gu1")) })
+
+func specDoc(t testing.TB) *oas.Doc {
+	t.Helper()
+	doc, err := loadSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(emu)
-	doc, err := oas.Load(specs.MustRead("gu1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close(); _ = emu.Close() })
-	return &env{t: t, emu: emu, srv: srv, doc: doc}
+	return doc
 }
 
 // response is a decoded JSON answer.
@@ -292,28 +295,11 @@ func events(hs []hook) []string {
 // the engine's workers, so they land a moment after the clock moves).
 func (rc *receiver) waitHooks(t *testing.T, n int) []hook {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if hs := rc.accepted(t); len(hs) >= n {
-			return hs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %d webhooks; got %v", n, events(rc.accepted(t)))
-		}
-		time.Sleep(time.Millisecond)
+	var hs []hook
+	if !testutil.Eventually(func() bool { hs = rc.accepted(t); return len(hs) >= n }) {
+		t.Fatalf("timed out waiting for %d webhooks; got %v", n, events(hs))
 	}
-}
-
-// waitFor polls a condition on the control API.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	return hs
 }
 
 // deliveries lists the control API's deliveries of one validation.

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 )
 
 // TestParallelClientsWhileTheClockMoves runs several API keys at once, each
@@ -50,7 +52,7 @@ func TestParallelClientsWhileTheClockMoves(t *testing.T) {
 	}
 	wg.Wait()
 	// Let every review finish, then stop the ticker.
-	waitFor(t, "every KYC to be verified", func() bool {
+	testutil.WaitFor(t, "every KYC to be verified", func() bool {
 		for i := range tenants {
 			if e.client(fmt.Sprintf("parallel-%d", i)).get("/kycs?status=verified").val("count") != float64(users) {
 				return false

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 )
 
 // kulipaSchedule is the documented retry schedule.
@@ -42,7 +44,7 @@ func attemptTimes(t *testing.T, d map[string]any) []time.Time {
 func (e *env) awaitRetry(kycID, event string, n int) time.Time {
 	e.t.Helper()
 	var next time.Time
-	waitFor(e.t, "a retry to be scheduled", func() bool {
+	testutil.WaitFor(e.t, "a retry to be scheduled", func() bool {
 		d := e.delivery(kycID, event)
 		if d == nil || d["status"] != "retrying" || len(attemptTimes(e.t, d)) != n {
 			return false
@@ -67,7 +69,7 @@ func TestWebhookRetriesFollowKulipasScheduleThenGiveUp(t *testing.T) {
 		}
 		e.advance(wait)
 	}
-	waitFor(t, "the delivery to fail", func() bool { return e.delivery(kycID, "kyc.created")["status"] == "failed" })
+	testutil.WaitFor(t, "the delivery to fail", func() bool { return e.delivery(kycID, "kyc.created")["status"] == "failed" })
 	d := e.delivery(kycID, "kyc.created")
 	ats := attemptTimes(t, d)
 	want := []time.Time{t0}

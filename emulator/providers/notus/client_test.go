@@ -7,14 +7,13 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator"
-	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/testkit"
 )
 
 // t0 is where every test's manual clock starts.
@@ -29,24 +28,14 @@ var pdfBytes = []byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
 type env struct {
 	t   *testing.T
 	emu *emulator.Emulator
-	srv *httptest.Server
+	srv *testkit.Server
 	api string // base URL of the Notus API
 }
 
 func newEnv(t *testing.T, opts ...emulator.Option) *env {
 	t.Helper()
-	opts = append([]emulator.Option{
-		emulator.WithStrictResponses(true),
-		emulator.WithClock(clock.NewManual(t0)),
-		emulator.WithSeed(7),
-	}, opts...)
-	emu, err := emulator.New(opts...)
-	if err != nil {
-		t.Fatalf("emulator.New: %v", err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(func() { srv.Close(); _ = emu.Close() })
-	return &env{t: t, emu: emu, srv: srv, api: srv.URL + "/notus/api/v1"}
+	srv := testkit.Start(t, testkit.WithManualClock(t0), testkit.WithSeed(7), testkit.WithEmulatorOptions(opts...))
+	return &env{t: t, emu: srv.Emulator(), srv: srv, api: srv.URL + "/notus/api/v1"}
 }
 
 func (e *env) advance(d time.Duration) {
