@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/oas"
-	"github.com/kycemu/kycemu/specs"
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 )
 
 // gu1 tenant: the API key and the organisation id.
@@ -90,10 +90,7 @@ func (h *harness) gu1Receiver() *hookReceiver {
 	h.t.Helper()
 	var sec struct{ Secret string }
 	_ = json.Unmarshal(h.do("GET", "/_emulator/webhooks/secret?provider=gu1&tenant="+gu1Tenant, nil).body, &sec)
-	doc, err := oas.Load(specs.MustRead("gu1"))
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	doc := testutil.Spec(h.t, "gu1")
 	rc := &hookReceiver{secret: sec.Secret, doc: doc}
 	rc.Server = httptest.NewServer(http.HandlerFunc(rc.serve))
 	h.t.Cleanup(rc.Close)

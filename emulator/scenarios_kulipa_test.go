@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/oas"
-	"github.com/kycemu/kycemu/specs"
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 )
 
 // kulipaKey is the Kulipa API key (the tenant) of the scenario tests.
@@ -96,10 +96,7 @@ type kulipaReceiver struct {
 
 func (h *harness) kulipaReceiver() *kulipaReceiver {
 	h.t.Helper()
-	doc, err := oas.Load(specs.MustRead("kulipa"))
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	doc := testutil.Spec(h.t, "kulipa")
 	rc := &kulipaReceiver{h: h, doc: doc, keys: map[string]*ecdsa.PublicKey{}}
 	rc.Server = httptest.NewServer(http.HandlerFunc(rc.serve))
 	h.t.Cleanup(rc.Close)

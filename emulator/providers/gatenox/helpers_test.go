@@ -16,7 +16,7 @@ import (
 
 	"github.com/kycemu/kycemu/emulator"
 	"github.com/kycemu/kycemu/emulator/internal/oas"
-	"github.com/kycemu/kycemu/specs"
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 	"github.com/kycemu/kycemu/testkit"
 )
 
@@ -33,20 +33,7 @@ type env struct {
 func newEnv(t *testing.T, opts ...emulator.Option) *env {
 	t.Helper()
 	srv := testkit.Start(t, testkit.WithManualClock(t0), testkit.WithSeed(1), testkit.WithEmulatorOptions(opts...))
-	return &env{t: t, emu: srv.Emulator(), srv: srv, doc: specDoc(t)}
-}
-
-// loadSpec parses the provider's spec once for the whole package; tests
-// validate webhook bodies against it.
-var loadSpec = sync.OnceValues(func() (*oas.Doc, error) { return oas.Load(specs.MustRead("gatenox")) })
-
-func specDoc(t testing.TB) *oas.Doc {
-	t.Helper()
-	doc, err := loadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
+	return &env{t: t, emu: srv.Emulator(), srv: srv, doc: testutil.Spec(t, "gatenox")}
 }
 
 // noRedirects is a client that shows redirects instead of following them.

@@ -21,7 +21,6 @@ import (
 	"github.com/kycemu/kycemu/emulator"
 	"github.com/kycemu/kycemu/emulator/internal/oas"
 	"github.com/kycemu/kycemu/emulator/internal/testutil"
-	"github.com/kycemu/kycemu/specs"
 	"github.com/kycemu/kycemu/testkit"
 )
 
@@ -38,20 +37,7 @@ type env struct {
 func newEnv(t *testing.T, opts ...emulator.Option) *env {
 	t.Helper()
 	srv := testkit.Start(t, testkit.WithManualClock(t0), testkit.WithSeed(1), testkit.WithEmulatorOptions(opts...))
-	return &env{t: t, emu: srv.Emulator(), srv: srv, doc: specDoc(t)}
-}
-
-// loadSpec parses the provider's spec once for the whole package; tests
-// validate webhook bodies against it.
-var loadSpec = sync.OnceValues(func() (*oas.Doc, error) { return oas.Load(specs.MustRead("kulipa")) })
-
-func specDoc(t testing.TB) *oas.Doc {
-	t.Helper()
-	doc, err := loadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
+	return &env{t: t, emu: srv.Emulator(), srv: srv, doc: testutil.Spec(t, "kulipa")}
 }
 
 // now reads the emulator's clock.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/oas"
-	"github.com/kycemu/kycemu/specs"
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 )
 
 // receiver verifies X-Notus-Signature and keeps the events in order.
@@ -64,10 +64,7 @@ func (rc *receiver) wait(n int) []map[string]any {
 
 func TestWebhooksAreSignedAndFollowTheSession(t *testing.T) {
 	e := newEnv(t)
-	doc, err := oas.Load(specs.MustRead("notus"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := testutil.Spec(t, "notus")
 	rc := &receiver{t: t, secret: e.emu.WebhookSecret("notus", "key-a"), doc: doc, got: make(chan struct{}, 16)}
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
