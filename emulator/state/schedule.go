@@ -49,9 +49,9 @@ type scheduler struct {
 	// are not kept alive until their old due times.
 	cancelled map[uint64]struct{}
 	timer     clock.Timer
-	armedAt time.Time
-	running bool
-	stopped bool
+	armedAt   time.Time
+	running   bool
+	stopped   bool
 }
 
 func newScheduler(c clock.Clock, run func(dueRef)) *scheduler {
@@ -198,4 +198,3 @@ func (s *Store) fire(d dueRef) {
 		return nil
 	})
 }
-

@@ -208,7 +208,9 @@ func (s *Store) countEviction(reason string) {
 
 // Put stores an item of another package's namespace (the webhook queue,
 // the journal) without waiting for it to be durable; Sync waits.
-func (s *Store) Put(ns, key string, val []byte) { s.commit.enqueue([]Op{{NS: ns, Key: []byte(key), Val: val}}) }
+func (s *Store) Put(ns, key string, val []byte) {
+	s.commit.enqueue([]Op{{NS: ns, Key: []byte(key), Val: val}})
+}
 
 // PutSync stores an item and waits until it is durable.
 func (s *Store) PutSync(ns, key string, val []byte) error {
