@@ -423,3 +423,8 @@ func stampPtr(t *time.Time) *string {
 	s := stampOf(*t)
 	return &s
 }
+
+// SignWebhook signs gu1's webhooks (see Sign).
+func (p *Provider) SignWebhook(_, secret string, body []byte, at time.Time) http.Header {
+	return Sign(secret, body, at)
+}
