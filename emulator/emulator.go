@@ -42,6 +42,9 @@ type Emulator struct {
 
 	scenarios *scenario.Engine
 	store     *state.Store
+	// scenarioStore keeps scenarios and defaults set through the control
+	// API in the data directory.
+	scenarioStore scenarioStore
 	stopWatch func()
 	closeOnce sync.Once
 	closeErr  error
@@ -155,6 +158,10 @@ func (e *Emulator) restore() error {
 				_ = m.Set(at)
 			}
 		}
+	}
+	e.scenarioStore.e = e
+	if err := e.scenarioStore.restore(); err != nil {
+		return fmt.Errorf("restore scenarios: %w", err)
 	}
 	if err := e.store.Load(); err != nil {
 		return fmt.Errorf("load state: %w", err)
@@ -287,6 +294,7 @@ func (e *Emulator) Reset(tenant string) {
 		}
 	}
 	e.scenarios.Reset(tenant)
+	e.scenarioStore.defaultsChanged()
 	e.journal.Clear(tenant)
 	e.hooks.Reset(tenant)
 }
