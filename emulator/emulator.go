@@ -45,9 +45,9 @@ type Emulator struct {
 	// scenarioStore keeps scenarios and defaults set through the control
 	// API in the data directory.
 	scenarioStore scenarioStore
-	stopWatch func()
-	closeOnce sync.Once
-	closeErr  error
+	stopWatch     func()
+	closeOnce     sync.Once
+	closeErr      error
 }
 
 // New builds an emulator with every built-in provider.
