@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -161,7 +159,7 @@ func (e *Emulator) reset(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Tenant string `json:"tenant"`
 	}
-	if !decodeControl(w, r, &in) {
+	if !checkQuery(w, r, "tenant") || !decodeControl(w, r, &in) {
 		return
 	}
 	if t := r.URL.Query().Get("tenant"); t != "" {
@@ -194,13 +192,10 @@ const maxPage = 1000
 // cursor a previous page answered as "next"), refusing any parameter not in
 // allowed.
 func pageParams(w http.ResponseWriter, r *http.Request, allowed ...string) (after uint64, limit int, ok bool) {
-	q := r.URL.Query()
-	for k := range q {
-		if k != "limit" && k != "after" && !slices.Contains(allowed, k) {
-			writeControlError(w, http.StatusBadRequest, "unknown_parameter",
-				"unknown query parameter "+strconv.Quote(k)+"; use "+strings.Join(append(allowed, "limit", "after"), ", "))
-			return 0, 0, false
-		}
+	q, qerr := queryParams(r, append(allowed, "limit", "after")...)
+	if qerr != nil {
+		writeOpError(w, qerr)
+		return 0, 0, false
 	}
 	limit = 100
 	if l := q.Get("limit"); l != "" {
@@ -229,29 +224,14 @@ func (e *Emulator) listSessions(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	f := state.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Status: q.Get("status"), Kind: q.Get("kind")}
-	if f.Provider != "" {
-		if _, ok := e.byName[f.Provider]; !ok {
-			writeControlError(w, http.StatusNotFound, "unknown_provider", "no provider by that name")
-			return
-		}
+	page, err := e.sessions(f, after, limit)
+	if err != nil {
+		writeOpError(w, err)
+		return
 	}
-	out, next, total := e.store.Sessions(f, after, limit)
-	for _, st := range e.sessionStores() {
-		if after != 0 {
-			break // providers outside the state layer answer on the first page
-		}
-		for _, s := range st.Sessions(f.Tenant) {
-			if (f.Provider == "" || s.Provider == f.Provider) && (f.Status == "" || strings.EqualFold(s.Status, f.Status)) &&
-				(f.Kind == "" || s.Kind == f.Kind) {
-				out = append(out, s)
-				total++
-			}
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	body := map[string]any{"sessions": out, "total": total}
-	if next != 0 {
-		body["next"] = strconv.FormatUint(next, 10)
+	body := map[string]any{"sessions": page.Sessions, "total": page.Total}
+	if page.Next != 0 {
+		body["next"] = strconv.FormatUint(page.Next, 10)
 	}
 	httpx.WriteJSON(w, http.StatusOK, body)
 }
@@ -279,8 +259,7 @@ func (e *Emulator) getSession(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) actOnSession(w http.ResponseWriter, r *http.Request) {
 	vars := mux.Vars(r)
-	st, _, ok := e.findSession(vars["id"])
-	if !ok {
+	if _, _, ok := e.findSession(vars["id"]); !ok {
 		writeControlError(w, http.StatusNotFound, "session_not_found", "no session with that id")
 		return
 	}
@@ -291,28 +270,9 @@ func (e *Emulator) actOnSession(w http.ResponseWriter, r *http.Request) {
 	if name := vars["action"]; name != "" {
 		a.Name = name
 	}
-	if a.Name == "" {
-		writeControlError(w, http.StatusBadRequest, "invalid_body", `name the action: {"action":"approve"}`)
-		return
-	}
-	var s provider.Session
-	var err error
-	if st != nil {
-		s, err = st.Act(vars["id"], a)
-	} else {
-		s, err = e.store.Act(vars["id"], a)
-	}
+	s, err := e.act(vars["id"], a)
 	if err != nil {
-		var pe *provider.Error
-		if errors.As(err, &pe) {
-			code := pe.Code
-			if code == "" {
-				code = string(pe.Kind)
-			}
-			writeControlError(w, pe.Status, code, pe.Message)
-			return
-		}
-		writeControlError(w, http.StatusInternalServerError, "internal", "action failed")
+		writeOpError(w, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, s)
@@ -342,55 +302,32 @@ func (e *Emulator) moveClock(w http.ResponseWriter, r *http.Request) {
 	if !decodeControl(w, r, &in) {
 		return
 	}
-	m, ok := e.clock.(*clock.Mock)
-	if !ok {
-		writeControlError(w, http.StatusConflict, "clock_not_manual", "the clock follows real time; start kycemu with --clock manual to move it")
-		return
-	}
-	switch {
-	case in.Advance != "" && in.Set != "":
-		writeControlError(w, http.StatusBadRequest, "invalid_body", `give either "advance" or "set", not both`)
-		return
-	case in.Advance != "":
-		d, err := time.ParseDuration(in.Advance)
-		if err != nil || d < 0 {
-			writeControlError(w, http.StatusBadRequest, "invalid_duration", `"advance" must be a non-negative Go duration such as "90s" or "1h30m"`)
-			return
-		}
-		_, _ = m.Advance(d)
-	case in.Set != "":
-		t, err := time.Parse(time.RFC3339Nano, in.Set)
-		if err != nil {
-			writeControlError(w, http.StatusBadRequest, "invalid_time", `"set" must be an RFC 3339 time`)
-			return
-		}
-		if err := m.Set(t); err != nil {
-			writeControlError(w, http.StatusConflict, "clock_backwards", "the clock cannot move backwards")
-			return
-		}
-	default:
-		writeControlError(w, http.StatusBadRequest, "invalid_body", `give "advance" (a duration) or "set" (an RFC 3339 time)`)
+	if err := e.shiftClock(in.Advance, in.Set); err != nil {
+		writeOpError(w, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, e.clockView())
 }
 
 func (e *Emulator) listRequests(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := httpx.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Operation: q.Get("operation")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			writeControlError(w, http.StatusBadRequest, "invalid_limit", "limit must be a positive integer")
-			return
-		}
-		f.Limit = n
+	q, err := queryParams(r, journalParams...)
+	if err != nil {
+		writeOpError(w, err)
+		return
+	}
+	f, err := journalFilter(q)
+	if err != nil {
+		writeOpError(w, err)
+		return
 	}
 	entries := e.journal.List(f)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"requests": entries, "total": len(entries)})
 }
 
 func (e *Emulator) clearRequests(w http.ResponseWriter, r *http.Request) {
+	if !checkQuery(w, r, "tenant") {
+		return
+	}
 	e.journal.Clear(r.URL.Query().Get("tenant"))
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -404,6 +341,9 @@ func (e *Emulator) listSpecs(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (e *Emulator) getSpec(w http.ResponseWriter, r *http.Request) {
+	if !checkQuery(w, r, "format") {
+		return
+	}
 	m, ok := e.byName[mux.Vars(r)["provider"]]
 	if !ok {
 		writeControlError(w, http.StatusNotFound, "unknown_provider", "no provider by that name")

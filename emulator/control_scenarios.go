@@ -16,6 +16,7 @@ import (
 //	GET    /_emulator/scenarios[?provider=]      the catalogue in force
 //	POST   /_emulator/scenarios                  put every scenario of a YAML body
 //	POST   /_emulator/scenarios/reload           reload --scenarios DIR now
+//	POST   /_emulator/scenarios/validate[?file=] check a YAML body, put nothing
 //	GET    /_emulator/scenarios/defaults         tenants' default scenarios
 //	PUT    /_emulator/scenarios/defaults         {"provider","tenant","scenario"}
 //	DELETE /_emulator/scenarios/defaults?provider=&tenant=
@@ -27,6 +28,7 @@ func (e *Emulator) scenarioRoutes(c prefixed) {
 	c.HandleFunc("/scenarios", e.listScenarios).Methods(http.MethodGet)
 	c.HandleFunc("/scenarios", e.postScenarios).Methods(http.MethodPost)
 	c.HandleFunc("/scenarios/reload", e.reloadScenarios).Methods(http.MethodPost)
+	c.HandleFunc("/scenarios/validate", e.checkScenarios).Methods(http.MethodPost)
 	c.HandleFunc("/scenarios/defaults", e.listDefaults).Methods(http.MethodGet)
 	c.HandleFunc("/scenarios/defaults", e.setDefault).Methods(http.MethodPut, http.MethodPost)
 	c.HandleFunc("/scenarios/defaults", e.clearDefault).Methods(http.MethodDelete)
@@ -46,6 +48,13 @@ func scenarioDoc(en scenario.Entry) scenario.Doc {
 }
 
 func (e *Emulator) listScenarios(w http.ResponseWriter, r *http.Request) {
+	allowed := []string{"provider"}
+	if mux.Vars(r)["provider"] != "" {
+		allowed = nil
+	}
+	if !checkQuery(w, r, allowed...) {
+		return
+	}
 	prov := mux.Vars(r)["provider"]
 	if prov == "" {
 		prov = r.URL.Query().Get("provider")
@@ -101,7 +110,7 @@ func (e *Emulator) tenantDefaults(prov string) []scenario.Default {
 
 func (e *Emulator) getScenario(w http.ResponseWriter, r *http.Request) {
 	v := mux.Vars(r)
-	if !e.knownProvider(w, v["provider"], true) {
+	if !checkQuery(w, r, "format") || !e.knownProvider(w, v["provider"], true) {
 		return
 	}
 	for _, en := range e.scenarios.List(v["provider"]) {
@@ -136,23 +145,9 @@ func readScenarioBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 // writeProblems answers a scenario that does not load: 400 with every
 // problem, each also as the "file:line:col: message" line validate prints.
 func writeProblems(w http.ResponseWriter, err error) {
-	type problem struct {
-		Line    int    `json:"line"`
-		Col     int    `json:"col"`
-		Message string `json:"message"`
-		Text    string `json:"text"`
-	}
-	var es scenario.Errors
-	if !errors.As(err, &es) {
-		writeControlError(w, http.StatusBadRequest, "invalid_scenario", err.Error())
-		return
-	}
-	out := make([]problem, len(es))
-	for i, p := range es {
-		out[i] = problem{Line: p.Line, Col: p.Col, Message: p.Msg, Text: p.Error()}
-	}
+	ps := problemsOf(err)
 	httpx.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{
-		"code": "invalid_scenario", "message": es[0].Error(), "problems": out,
+		"code": "invalid_scenario", "message": ps[0].Text, "problems": ps,
 	}})
 }
 
@@ -165,23 +160,16 @@ func (e *Emulator) putScenario(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	existed := false
-	for _, en := range e.scenarios.List(v["provider"]) {
-		if en.Name == v["name"] && en.Origin == scenario.OriginAPI {
-			existed = true
-		}
-	}
-	scs, err := e.scenarios.Put("body", body, v["provider"], v["name"])
+	doc, created, err := e.storeScenario("body", v["provider"], v["name"], body)
 	if err != nil {
 		writeProblems(w, err)
 		return
 	}
-	e.scenarioStore.put(body, scs)
-	status := http.StatusCreated
-	if existed {
-		status = http.StatusOK
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
 	}
-	httpx.WriteJSON(w, status, scenarioDoc(scenario.Entry{Scenario: scs[0]}))
+	httpx.WriteJSON(w, status, doc)
 }
 
 func (e *Emulator) postScenarios(w http.ResponseWriter, r *http.Request) {
@@ -233,6 +221,9 @@ func (e *Emulator) reloadScenarios(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (e *Emulator) listDefaults(w http.ResponseWriter, r *http.Request) {
+	if !checkQuery(w, r, "provider") {
+		return
+	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"defaults": e.tenantDefaults(r.URL.Query().Get("provider"))})
 }
 
@@ -241,22 +232,17 @@ func (e *Emulator) setDefault(w http.ResponseWriter, r *http.Request) {
 	if !decodeControl(w, r, &in) {
 		return
 	}
-	if in.Provider == "" || in.Tenant == "" || in.Scenario == "" {
-		writeControlError(w, http.StatusBadRequest, "invalid_body", `give "provider", "tenant" (the credential) and "scenario"`)
+	if err := e.setTenantDefault(in); err != nil {
+		writeOpError(w, err)
 		return
 	}
-	if !e.knownProvider(w, in.Provider, true) {
-		return
-	}
-	if err := e.scenarios.SetDefault(in.Provider, in.Tenant, in.Scenario); err != nil {
-		writeControlError(w, http.StatusNotFound, "scenario_not_found", "the provider has no scenario by that name")
-		return
-	}
-	e.scenarioStore.defaultsChanged()
 	httpx.WriteJSON(w, http.StatusOK, in)
 }
 
 func (e *Emulator) clearDefault(w http.ResponseWriter, r *http.Request) {
+	if !checkQuery(w, r, "provider", "tenant") {
+		return
+	}
 	in := scenario.Default{Provider: r.URL.Query().Get("provider"), Tenant: r.URL.Query().Get("tenant")}
 	if in.Provider == "" && in.Tenant == "" && !decodeControl(w, r, &in) {
 		return
@@ -274,4 +260,30 @@ func (e *Emulator) clearDefault(w http.ResponseWriter, r *http.Request) {
 	}
 	e.scenarioStore.defaultsChanged()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// checkScenarios validates a YAML body as kycemu validate checks a file
+// (?file= names it in the messages, "scenario.yaml" by default) and puts
+// nothing: 200 with "valid" and the problems, each with the
+// "file:line:col: message" line validate prints.
+func (e *Emulator) checkScenarios(w http.ResponseWriter, r *http.Request) {
+	q, err := queryParams(r, "file")
+	if err != nil {
+		writeOpError(w, err)
+		return
+	}
+	body, ok := readScenarioBody(w, r)
+	if !ok {
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, e.validateScenarios(fileLabel(q.Get("file")), body))
+}
+
+// fileLabel is the name a checked body goes by in messages.
+func fileLabel(name string) string {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 || strings.ContainsAny(name, "\n\r") {
+		return "scenario.yaml"
+	}
+	return name
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/gorilla/mux"
 
@@ -49,27 +48,23 @@ func (e *Emulator) knownProvider(w http.ResponseWriter, name string, required bo
 		writeControlError(w, http.StatusBadRequest, "invalid_query", "name the provider")
 		return false
 	}
-	if _, ok := e.byName[name]; name != "" && !ok {
-		writeControlError(w, http.StatusNotFound, "unknown_provider", "no provider by that name")
+	if err := e.providerKnown(name); err != nil {
+		writeOpError(w, err)
 		return false
 	}
 	return true
 }
 
 func (e *Emulator) listDeliveries(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := webhook.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), SessionID: q.Get("session"),
-		Event: q.Get("event"), Status: q.Get("status")}
-	if !e.knownProvider(w, f.Provider, false) {
+	q, err := queryParams(r, deliveryParams...)
+	if err != nil {
+		writeOpError(w, err)
 		return
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			writeControlError(w, http.StatusBadRequest, "invalid_limit", "limit must be a positive integer")
-			return
-		}
-		f.Limit = n
+	f, err := e.deliveryFilter(q)
+	if err != nil {
+		writeOpError(w, err)
+		return
 	}
 	out := e.hooks.Deliveries(f)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"deliveries": out, "total": len(out), "pending": e.hooks.Pending()})
@@ -85,22 +80,17 @@ func (e *Emulator) getDelivery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) redeliver(w http.ResponseWriter, r *http.Request) {
-	d, err := e.hooks.Redeliver(mux.Vars(r)["id"])
-	switch {
-	case errors.Is(err, webhook.ErrNotFound):
-		writeControlError(w, http.StatusNotFound, "delivery_not_found", "no delivery with that id (the journal keeps the most recent ones)")
-	case errors.Is(err, webhook.ErrInProgress):
-		writeControlError(w, http.StatusConflict, "delivery_in_progress", "the delivery has not finished yet; redeliver it once it is delivered or failed")
-	case err != nil:
-		writeControlError(w, http.StatusServiceUnavailable, "closed", "the emulator is shutting down")
-	default:
-		httpx.WriteJSON(w, http.StatusAccepted, d)
+	d, err := e.redeliverOne(mux.Vars(r)["id"])
+	if err != nil {
+		writeOpError(w, err)
+		return
 	}
+	httpx.WriteJSON(w, http.StatusAccepted, d)
 }
 
 func (e *Emulator) listEndpoints(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if !e.knownProvider(w, q.Get("provider"), false) {
+	if !checkQuery(w, r, "provider", "tenant") || !e.knownProvider(w, q.Get("provider"), false) {
 		return
 	}
 	eps := e.hooks.Endpoints(q.Get("provider"), q.Get("tenant"))
@@ -125,7 +115,7 @@ func (e *Emulator) putEndpoint(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) deleteEndpoint(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if !e.knownProvider(w, q.Get("provider"), true) {
+	if !checkQuery(w, r, "provider", "tenant") || !e.knownProvider(w, q.Get("provider"), true) {
 		return
 	}
 	e.hooks.SetEndpoint(q.Get("provider"), q.Get("tenant"), "")
@@ -135,7 +125,7 @@ func (e *Emulator) deleteEndpoint(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) getWebhookSecret(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	prov, tenant := q.Get("provider"), q.Get("tenant")
-	if !e.knownProvider(w, prov, true) {
+	if !checkQuery(w, r, "provider", "tenant") || !e.knownProvider(w, prov, true) {
 		return
 	}
 	if tenant == "" {

@@ -98,6 +98,10 @@ func (m *mount) extra(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := httpx.NewRecorder(w)
+		body := httpx.NewCapture(r.Body, extraCapture)
+		if r.Body != nil {
+			r.Body = body
+		}
 		func() {
 			defer func() {
 				if v := recover(); v != nil {
@@ -109,7 +113,7 @@ func (m *mount) extra(h http.Handler) http.Handler {
 			h.ServeHTTP(rec, r)
 		}()
 		rec.Flush()
-		m.record(r, rec, "", "", start, nil, nil, annotation{fault: rec.Header().Get(faultHeader)})
+		m.record(r, rec, "", "", start, nil, body.Buf.Bytes(), max(body.N, r.ContentLength), annotation{fault: rec.Header().Get(faultHeader)})
 	})
 }
 
@@ -169,7 +173,7 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 				if !ann.dropped {
 					rec.Flush()
 				}
-				m.record(r, rec, op.ID, c.Tenant, start, nil, body, ann)
+				m.record(r, rec, op.ID, c.Tenant, start, nil, body, int64(len(body)), ann)
 				if ann.dropped {
 					drop(w)
 				}
@@ -184,7 +188,7 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 			m.strict(rec, op.ID, m.doc.ValidateResponse(r.Context(), checked, rec.Status, rec.Header(), rec.Body.Bytes()))
 		}
 		rec.Flush()
-		m.record(r, rec, op.ID, c.Tenant, start, perr, body, ann)
+		m.record(r, rec, op.ID, c.Tenant, start, perr, body, int64(len(body)), ann)
 	})
 }
 
@@ -199,7 +203,7 @@ func (m *mount) routeError(e *provider.Error) http.Handler {
 			m.strict(rec, "", m.doc.ValidateError(rec.Body.Bytes()))
 		}
 		rec.Flush()
-		m.record(r, rec, "", "", start, e, nil, annotation{})
+		m.record(r, rec, "", "", start, e, nil, 0, annotation{})
 	})
 }
 
@@ -250,7 +254,8 @@ func (m *mount) fail(w http.ResponseWriter, r *http.Request, op string, e *provi
 	m.p.WriteError(w, r, e)
 }
 
-func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, start time.Time, perr *provider.Error, body []byte, ann annotation) {
+func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, start time.Time, perr *provider.Error,
+	body []byte, size int64, ann annotation) {
 	e := httpx.Entry{
 		RequestID:  rec.Header().Get("X-Request-Id"),
 		Time:       m.e.clock.Now(),
@@ -259,7 +264,7 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 		Operation:  op,
 		Method:     r.Method,
 		Path:       r.URL.Path,
-		Query:      r.URL.RawQuery,
+		Query:      httpx.MaskQuery(r.URL.RawQuery),
 		Status:     rec.Status,
 		DurationMS: float64(time.Since(start).Microseconds()) / 1000,
 		Scenario:   ann.scenario,
@@ -268,9 +273,7 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 	if perr != nil {
 		e.Error = perr.Error()
 	}
-	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") && len(body) <= 16<<10 && json.Valid(body) {
-		e.RequestBody = body
-	}
+	m.e.capture(&e, r, rec, body, size)
 	m.e.journal.Add(e)
 	m.e.cfg.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),

@@ -155,6 +155,11 @@ type Call struct {
 // ScenarioHeader names a scenario on the request that creates a session.
 const ScenarioHeader = "X-Kycemu-Scenario"
 
+// SessionHeader names, on a response, the id of the session the request
+// touched when the request itself does not (a hosted page reached by a
+// token): the request journal links the request to that session.
+const SessionHeader = "X-Kycemu-Session"
+
 // Bind decodes the JSON body into v.
 func (c *Call) Bind(v any) error {
 	if len(c.Body) == 0 {

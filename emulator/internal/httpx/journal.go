@@ -2,27 +2,35 @@ package httpx
 
 import (
 	"encoding/json"
+	"net/http"
 	"sync"
 	"time"
 )
 
 // Entry is one request in the journal.
 type Entry struct {
-	Seq         uint64          `json:"seq"`
-	RequestID   string          `json:"requestId"`
-	Time        time.Time       `json:"time"`
-	Provider    string          `json:"provider,omitempty"`
-	Tenant      string          `json:"tenant,omitempty"`
-	Operation   string          `json:"operation,omitempty"`
-	Method      string          `json:"method"`
-	Path        string          `json:"path"`
-	Query       string          `json:"query,omitempty"`
-	Status      int             `json:"status"`
-	DurationMS  float64         `json:"durationMs"`
-	Scenario    string          `json:"scenario,omitempty"`
-	Fault       string          `json:"fault,omitempty"`
-	Error       string          `json:"error,omitempty"`
-	RequestBody json.RawMessage `json:"requestBody,omitempty"`
+	Seq        uint64    `json:"seq"`
+	RequestID  string    `json:"requestId"`
+	Time       time.Time `json:"time"`
+	Provider   string    `json:"provider,omitempty"`
+	Tenant     string    `json:"tenant,omitempty"`
+	Operation  string    `json:"operation,omitempty"`
+	Method     string    `json:"method"`
+	Path       string    `json:"path"`
+	Query      string    `json:"query,omitempty"`
+	Status     int       `json:"status"`
+	DurationMS float64   `json:"durationMs"`
+	Scenario   string    `json:"scenario,omitempty"`
+	Fault      string    `json:"fault,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	// Session is the id of the session the request touched, when known.
+	Session string `json:"session,omitempty"`
+	// RequestBody is a JSON request body, masked (Request.JSON).
+	RequestBody     json.RawMessage `json:"requestBody,omitempty"`
+	RequestHeaders  http.Header     `json:"requestHeaders,omitempty"`
+	Request         *Body           `json:"request,omitempty"`
+	ResponseHeaders http.Header     `json:"responseHeaders,omitempty"`
+	Response        *Body           `json:"response,omitempty"`
 }
 
 // Filter selects journal entries; zero fields match everything.
@@ -30,13 +38,17 @@ type Filter struct {
 	Provider  string
 	Tenant    string
 	Operation string
-	Limit     int // the most recent Limit entries; 0 = all kept
+	Session   string
+	Before    uint64 // only entries with a smaller Seq; 0 = no bound
+	Limit     int    // the most recent Limit entries; 0 = all kept
 }
 
 func (f Filter) match(e *Entry) bool {
 	return (f.Provider == "" || f.Provider == e.Provider) &&
 		(f.Tenant == "" || f.Tenant == e.Tenant) &&
-		(f.Operation == "" || f.Operation == e.Operation)
+		(f.Operation == "" || f.Operation == e.Operation) &&
+		(f.Session == "" || f.Session == e.Session) &&
+		(f.Before == 0 || e.Seq < f.Before)
 }
 
 // Journal keeps the most recent requests in a ring of fixed size.
@@ -93,6 +105,21 @@ func (j *Journal) List(f Filter) []Entry {
 		out = out[len(out)-f.Limit:]
 	}
 	return out
+}
+
+// Get returns the entry with a sequence number, while the ring keeps it.
+func (j *Journal) Get(seq uint64) (Entry, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if seq == 0 || seq > j.seq {
+		return Entry{}, false
+	}
+	for i := range j.ring {
+		if j.ring[i].Seq == seq {
+			return j.ring[i], true
+		}
+	}
+	return Entry{}, false
 }
 
 // Clear empties the journal, or only one tenant's entries.

@@ -1,0 +1,411 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// What the journal keeps of one request and its response is bounded and
+// masked: credentials, signatures, tokens, passwords and e-mail addresses
+// never reach it in the clear, and the bytes of uploaded files never reach
+// it at all (only their names, types and sizes).
+const (
+	// MaxBodyText is how much of a body's (masked) text is kept.
+	MaxBodyText = 8 << 10
+	// MaxHeaderValue is how much of one header value is kept.
+	MaxHeaderValue = 512
+	// MaxHeaders is how many header fields are kept.
+	MaxHeaders = 48
+	// maxParts is how many multipart parts are described.
+	maxParts = 32
+	// maxRefs is how many ids a body may offer as the session it touched.
+	maxRefs = 8
+)
+
+// Body is what the journal keeps of a request or response body.
+type Body struct {
+	ContentType string `json:"contentType,omitempty"`
+	// Size is the body's length in bytes (of what was seen, when Partial).
+	Size int `json:"size"`
+	// JSON is a JSON body, masked, when it fits in MaxBodyText.
+	JSON json.RawMessage `json:"json,omitempty"`
+	// Text is a text body (form, plain text, HTML, or JSON too long to
+	// keep whole), masked and cut at MaxBodyText.
+	Text      string `json:"text,omitempty"`
+	Truncated bool   `json:"truncated,omitempty"`
+	// Parts describes a multipart body: fields with their (masked) values,
+	// files by name, type and size only.
+	Parts []Part `json:"parts,omitempty"`
+	// Omitted says why the bytes are not shown ("binary").
+	Omitted string `json:"omitted,omitempty"`
+	// Partial: only the first bytes of the body were seen.
+	Partial bool `json:"partial,omitempty"`
+}
+
+// Part is one part of a multipart body.
+type Part struct {
+	Name        string `json:"name"`
+	Filename    string `json:"filename,omitempty"`
+	ContentType string `json:"contentType,omitempty"`
+	Size        int    `json:"size"`
+	Value       string `json:"value,omitempty"`
+	// Truncated: the part runs past what was seen.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+const masked = "[masked]"
+
+// secretHeader reports whether a header carries a credential or a
+// signature.
+func secretHeader(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key":
+		return true
+	}
+	return strings.Contains(n, "signature") || strings.Contains(n, "token") || strings.Contains(n, "secret") ||
+		strings.Contains(n, "api-key") || strings.Contains(n, "apikey") || strings.Contains(n, "password")
+}
+
+// maskSecret hides a secret value but keeps its shape: the scheme of an
+// Authorization value and the length.
+func maskSecret(name, v string) string {
+	if strings.EqualFold(name, "authorization") || strings.EqualFold(name, "proxy-authorization") {
+		if scheme, rest, ok := strings.Cut(v, " "); ok {
+			return fmt.Sprintf("%s [masked, %d chars]", scheme, len(rest))
+		}
+	}
+	return fmt.Sprintf("[masked, %d chars]", len(v))
+}
+
+// CaptureHeaders returns a bounded copy of h with secrets masked.
+func CaptureHeaders(h http.Header) http.Header {
+	if len(h) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if len(names) > MaxHeaders {
+		names = names[:MaxHeaders]
+	}
+	out := make(http.Header, len(names))
+	for _, k := range names {
+		vs := h[k]
+		cp := make([]string, len(vs))
+		for i, v := range vs {
+			switch {
+			case secretHeader(k):
+				v = maskSecret(k, v)
+			case isEmail(v):
+				v = maskEmail(v)
+			}
+			cp[i] = cut(v, MaxHeaderValue)
+		}
+		out[k] = cp
+	}
+	return out
+}
+
+// cut shortens s to at most n bytes on a rune boundary, marking the cut.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
+// secretKey reports whether a JSON key or form field holds a secret.
+func secretKey(k string) bool {
+	n := strings.ToLower(strings.NewReplacer("_", "", "-", "", ".", "").Replace(k))
+	switch n {
+	case "apikey", "xapikey", "authorization", "privatekey", "pin", "otp", "cvv", "cvc", "passcode":
+		return true
+	}
+	return strings.Contains(n, "password") || strings.Contains(n, "secret") || strings.Contains(n, "signature") ||
+		strings.HasSuffix(n, "token")
+}
+
+var emailRE = regexp.MustCompile(`^[^@\s"<>]+@[^@\s"<>]+\.[A-Za-z]{2,}$`)
+
+func isEmail(s string) bool {
+	return len(s) <= 320 && strings.IndexByte(s, '@') > 0 && emailRE.MatchString(s)
+}
+
+// maskEmail keeps the first character and the domain: j***@example.com.
+func maskEmail(s string) string {
+	local, domain, _ := strings.Cut(s, "@")
+	r, _ := utf8.DecodeRuneInString(local)
+	return string(r) + "***@" + domain
+}
+
+func maskString(key string, secret bool, v string) string {
+	switch {
+	case secret || secretKey(key):
+		return masked
+	case isEmail(v):
+		return maskEmail(v)
+	}
+	return v
+}
+
+// MaskQuery masks the values of secret parameters and e-mail addresses in a
+// raw query string, keeping its order.
+func MaskQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	return cut(maskForm(raw), MaxHeaderValue*2)
+}
+
+func maskForm(raw string) string {
+	pairs := strings.Split(raw, "&")
+	for i, p := range pairs {
+		k, v, has := strings.Cut(p, "=")
+		if !has {
+			continue
+		}
+		dk, err1 := url.QueryUnescape(k)
+		dv, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if m := maskString(dk, false, dv); m != dv {
+			pairs[i] = k + "=" + url.QueryEscape(m)
+		}
+	}
+	return strings.Join(pairs, "&")
+}
+
+// CaptureBody describes a body of size bytes for the journal, of which b
+// holds the first (all of them, usually). It also returns the ids the body
+// names (values of "id" and "…Id" keys of a JSON body), for linking the
+// request to the session it touched.
+func CaptureBody(contentType string, b []byte, size int64) (*Body, []string) {
+	if size <= 0 {
+		return nil, nil
+	}
+	partial := size > int64(len(b))
+	out := &Body{ContentType: cut(contentType, MaxHeaderValue), Size: int(size), Partial: partial}
+	mt, params, _ := mime.ParseMediaType(contentType)
+	var refs []string
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json") || (mt == "" && json.Valid(b)):
+		m := &jsonMasker{limit: MaxBodyText}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		err := m.value(dec, "", false)
+		refs = m.refs
+		switch {
+		case err == nil && !m.full:
+			out.JSON = m.out.Bytes()
+		case m.out.Len() > 0:
+			out.Text, out.Truncated = m.out.String(), true
+		default:
+			out.Omitted = "not valid JSON"
+		}
+	case mt == "application/x-www-form-urlencoded":
+		out.Text = cut(maskForm(string(b)), MaxBodyText)
+		out.Truncated = partial || len(out.Text) < len(b)
+	case strings.HasPrefix(mt, "multipart/"):
+		out.Parts = parts(b, params["boundary"], partial)
+	case textual(mt) && utf8Prefix(b[:min(len(b), MaxBodyText)]):
+		out.Text = cut(string(b), MaxBodyText)
+		out.Truncated = partial || len(b) > MaxBodyText
+	default:
+		out.Omitted = "binary"
+	}
+	return out, refs
+}
+
+// utf8Prefix reports whether b is valid UTF-8 but for a rune cut at its end.
+func utf8Prefix(b []byte) bool {
+	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
+		if utf8.Valid(b) {
+			return true
+		}
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b)
+}
+
+func textual(mt string) bool {
+	return strings.HasPrefix(mt, "text/") || mt == "application/xml" || mt == "application/yaml" ||
+		mt == "application/x-yaml" || strings.HasSuffix(mt, "+xml")
+}
+
+// parts lists a multipart body's parts: files by name, type and size,
+// small text fields with their masked values.
+func parts(b []byte, boundary string, partial bool) []Part {
+	if boundary == "" {
+		return nil
+	}
+	mr := multipart.NewReader(bytes.NewReader(b), boundary)
+	var out []Part
+	for len(out) < maxParts {
+		p, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		pt := Part{Name: cut(p.FormName(), 128), Filename: cut(p.FileName(), 128), ContentType: cut(p.Header.Get("Content-Type"), 128)}
+		var buf bytes.Buffer
+		n, err := io.Copy(&buf, io.LimitReader(p, 1<<30))
+		pt.Size = int(n)
+		pt.Truncated = err != nil && partial
+		if pt.Filename == "" && (pt.ContentType == "" || textual(pt.ContentType)) && n <= 1024 && utf8.Valid(buf.Bytes()) {
+			pt.Value = maskString(pt.Name, false, buf.String())
+		}
+		out = append(out, pt)
+		if err != nil {
+			break
+		}
+	}
+	return out
+}
+
+// jsonMasker re-writes a JSON document token by token, keeping key order,
+// masking secrets and e-mails, stopping once limit bytes are written.
+type jsonMasker struct {
+	out   bytes.Buffer
+	limit int
+	full  bool
+	refs  []string
+}
+
+var errFull = fmt.Errorf("journal body limit reached")
+
+func (m *jsonMasker) write(b []byte) error {
+	if m.out.Len()+len(b) > m.limit {
+		m.full = true
+		return errFull
+	}
+	m.out.Write(b)
+	return nil
+}
+
+func (m *jsonMasker) str(s string) error {
+	b, _ := json.Marshal(s)
+	return m.write(b)
+}
+
+// refKey reports whether a key's string value may name a session.
+func refKey(k string) bool {
+	return k == "id" || k == "uuid" || strings.HasSuffix(k, "Id") || strings.HasSuffix(k, "_id")
+}
+
+func (m *jsonMasker) value(dec *json.Decoder, key string, secret bool) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			if err := m.write([]byte{'{'}); err != nil {
+				return err
+			}
+			for first := true; dec.More(); first = false {
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				k, _ := kt.(string)
+				if !first {
+					if err := m.write([]byte{','}); err != nil {
+						return err
+					}
+				}
+				if err := m.str(k); err != nil {
+					return err
+				}
+				if err := m.write([]byte{':'}); err != nil {
+					return err
+				}
+				if err := m.value(dec, k, secret || secretKey(k)); err != nil {
+					return err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return err
+			}
+			return m.write([]byte{'}'})
+		}
+		if err := m.write([]byte{'['}); err != nil {
+			return err
+		}
+		for first := true; dec.More(); first = false {
+			if !first {
+				if err := m.write([]byte{','}); err != nil {
+					return err
+				}
+			}
+			if err := m.value(dec, key, secret); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return err
+		}
+		return m.write([]byte{']'})
+	case string:
+		if !secret && refKey(key) && len(m.refs) < maxRefs && t != "" && len(t) <= 128 {
+			m.refs = append(m.refs, t)
+		}
+		return m.str(maskString(key, secret, t))
+	case json.Number:
+		if secret {
+			return m.str(masked)
+		}
+		return m.write([]byte(t))
+	case bool:
+		if t {
+			return m.write([]byte("true"))
+		}
+		return m.write([]byte("false"))
+	default: // null
+		return m.write([]byte("null"))
+	}
+}
+
+// Capture keeps the first limit bytes read through it and counts the
+// rest, for bodies a handler reads itself.
+type Capture struct {
+	R     io.ReadCloser
+	limit int
+	Buf   bytes.Buffer
+	N     int64
+}
+
+// NewCapture wraps a body, keeping at most limit bytes of it.
+func NewCapture(r io.ReadCloser, limit int) *Capture { return &Capture{R: r, limit: limit} }
+
+func (c *Capture) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	if room := c.limit - c.Buf.Len(); room > 0 {
+		c.Buf.Write(p[:min(n, room)])
+	}
+	c.N += int64(n)
+	return n, err
+}
+
+// Close closes the wrapped body.
+func (c *Capture) Close() error { return c.R.Close() }
+
+// Partial reports whether more was read than kept.
+func (c *Capture) Partial() bool { return c.N > int64(c.Buf.Len()) }

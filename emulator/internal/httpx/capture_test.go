@@ -1,0 +1,149 @@
+package httpx
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestCaptureHeadersMasksCredentials(t *testing.T) {
+	h := http.Header{
+		"Authorization":       {"Bearer abc.def.ghi"},
+		"X-Api-Key":           {"key-123"},
+		"Cookie":              {"sid=1"},
+		"X-Webhook-Signature": {"deadbeef"},
+		"X-Organization-Id":   {"org-1"},
+		"X-Contact":           {"jane.doe@example.com"},
+		"X-Long":              {strings.Repeat("a", MaxHeaderValue+10)},
+	}
+	got := CaptureHeaders(h)
+	for k, want := range map[string]string{
+		"Authorization":       "Bearer [masked, 11 chars]",
+		"X-Api-Key":           "[masked, 7 chars]",
+		"Cookie":              "[masked, 5 chars]",
+		"X-Webhook-Signature": "[masked, 8 chars]",
+		"X-Organization-Id":   "org-1",
+		"X-Contact":           "j***@example.com",
+	} {
+		if got.Get(k) != want {
+			t.Errorf("%s = %q, want %q", k, got.Get(k), want)
+		}
+	}
+	if v := got.Get("X-Long"); len(v) > MaxHeaderValue+len("…") || !strings.HasSuffix(v, "…") {
+		t.Errorf("long header kept %d bytes", len(v))
+	}
+	if h.Get("Authorization") != "Bearer abc.def.ghi" {
+		t.Error("the request's own headers were changed")
+	}
+	many := http.Header{}
+	for i := range MaxHeaders + 5 {
+		many.Set("X-H"+strings.Repeat("x", i), "v")
+	}
+	if n := len(CaptureHeaders(many)); n != MaxHeaders {
+		t.Errorf("kept %d headers, want %d", n, MaxHeaders)
+	}
+}
+
+func TestCaptureJSONMasksAndKeepsOrder(t *testing.T) {
+	in := `{"zeta":1,"email":"ana@example.org","password":"hunter2","nested":{"access_token":"t0k","refresh_token":"r","ok":true,"pin":1234},` +
+		`"list":[{"clientSecret":{"a":"b"}},"bob@example.net"],"id":"s-1","entityId":"e-2","note":null}`
+	b, refs := CaptureBody("application/json; charset=utf-8", []byte(in), int64(len(in)))
+	want := `{"zeta":1,"email":"a***@example.org","password":"[masked]","nested":{"access_token":"[masked]","refresh_token":"[masked]","ok":true,"pin":"[masked]"},` +
+		`"list":[{"clientSecret":{"a":"[masked]"}},"b***@example.net"],"id":"s-1","entityId":"e-2","note":null}`
+	if string(b.JSON) != want {
+		t.Fatalf("masked JSON:\n got %s\nwant %s", b.JSON, want)
+	}
+	if b.Size != len(in) || b.Text != "" || b.Truncated {
+		t.Errorf("body: %+v", b)
+	}
+	if strings.Join(refs, ",") != "s-1,e-2" {
+		t.Errorf("refs: %v", refs)
+	}
+}
+
+func TestCaptureBoundsLongBodies(t *testing.T) {
+	big := `{"items":[` + strings.Repeat(`{"name":"x"},`, MaxBodyText/10) + `{"name":"y"}]}`
+	b, _ := CaptureBody("application/json", []byte(big), int64(len(big)))
+	if b.JSON != nil || !b.Truncated || len(b.Text) > MaxBodyText || b.Size != len(big) {
+		t.Fatalf("long JSON: json=%d text=%d truncated=%v size=%d", len(b.JSON), len(b.Text), b.Truncated, b.Size)
+	}
+	text := strings.Repeat("é", MaxBodyText)
+	b, _ = CaptureBody("text/html", []byte(text), int64(len(text)))
+	if !b.Truncated || len(b.Text) > MaxBodyText+len("…") || !strings.HasSuffix(b.Text, "…") {
+		t.Fatalf("long text: %d bytes, truncated=%v", len(b.Text), b.Truncated)
+	}
+	if b, _ := CaptureBody("application/json", []byte(`{"a":`), 5); b.JSON != nil || b.Omitted == "" && b.Text == "" {
+		t.Fatalf("broken JSON: %+v", b)
+	}
+	if b, _ := CaptureBody("application/json", nil, 0); b != nil {
+		t.Fatalf("empty body: %+v", b)
+	}
+}
+
+func TestCaptureNeverKeepsFileBytes(t *testing.T) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("key", "kyc/abc/front")
+	_ = mw.WriteField("x-amz-signature", "abcdef")
+	_ = mw.WriteField("email", "zoe@example.com")
+	fw, _ := mw.CreateFormFile("file", "front.jpg")
+	img := append([]byte("\xff\xd8\xff\xe0"), bytes.Repeat([]byte{0x42}, 5000)...)
+	_, _ = fw.Write(img)
+	_ = mw.Close()
+	b, _ := CaptureBody(mw.FormDataContentType(), buf.Bytes(), int64(buf.Len()))
+	if len(b.Parts) != 4 {
+		t.Fatalf("parts: %+v", b.Parts)
+	}
+	if p := b.Parts[0]; p.Name != "key" || p.Value != "kyc/abc/front" {
+		t.Errorf("field: %+v", p)
+	}
+	if p := b.Parts[1]; p.Value != "[masked]" {
+		t.Errorf("signature field: %+v", p)
+	}
+	if p := b.Parts[2]; p.Value != "z***@example.com" {
+		t.Errorf("e-mail field: %+v", p)
+	}
+	if p := b.Parts[3]; p.Filename != "front.jpg" || p.Size != len(img) || p.Value != "" {
+		t.Errorf("file part: %+v", p)
+	}
+	if b.Text != "" || b.JSON != nil {
+		t.Errorf("multipart body kept as text: %+v", b)
+	}
+	// Only the beginning of a big upload was seen.
+	seen := buf.Bytes()[:buf.Len()/2]
+	b, _ = CaptureBody(mw.FormDataContentType(), seen, int64(buf.Len()))
+	if !b.Partial || b.Size != buf.Len() || len(b.Parts) != 4 || !b.Parts[3].Truncated {
+		t.Errorf("partial upload: %+v", b)
+	}
+	b, _ = CaptureBody("image/png", []byte("\x89PNG\r\n\x1a\n...."), 12)
+	if b.Omitted != "binary" || b.Text != "" || b.Size != 12 {
+		t.Errorf("image: %+v", b)
+	}
+}
+
+func TestMaskFormAndQuery(t *testing.T) {
+	if got := MaskQuery("email=ann%40example.com&limit=10&token=abc&x"); got != "email=a%2A%2A%2A%40example.com&limit=10&token=%5Bmasked%5D&x" {
+		t.Errorf("query: %s", got)
+	}
+	b, _ := CaptureBody("application/x-www-form-urlencoded", []byte("action=submit&password=pw"), 25)
+	if b.Text != "action=submit&password=%5Bmasked%5D" {
+		t.Errorf("form: %s", b.Text)
+	}
+}
+
+func TestCaptureKeepsTheFirstBytes(t *testing.T) {
+	c := NewCapture(nopCloser{strings.NewReader(strings.Repeat("x", 100))}, 10)
+	var sink bytes.Buffer
+	if _, err := sink.ReadFrom(c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Buf.Len() != 10 || c.N != 100 || !c.Partial() || sink.Len() != 100 {
+		t.Fatalf("kept %d of %d, passed %d", c.Buf.Len(), c.N, sink.Len())
+	}
+}
+
+type nopCloser struct{ *strings.Reader }
+
+func (nopCloser) Close() error { return nil }
