@@ -42,6 +42,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
 	e.scenarioRoutes(c)
 	e.webhookRoutes(c)
+	e.consoleRoutes(c)
 	for _, m := range e.mounts {
 		if pc, ok := m.p.(provider.Controls); ok {
 			for _, rt := range pc.Controls() {

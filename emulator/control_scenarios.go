@@ -160,7 +160,7 @@ func (e *Emulator) putScenario(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	doc, created, err := e.storeScenario("body", v["provider"], v["name"], body)
+	docs, created, err := e.storeScenarios("body", v["provider"], v["name"], body)
 	if err != nil {
 		writeProblems(w, err)
 		return
@@ -169,7 +169,7 @@ func (e *Emulator) putScenario(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status = http.StatusCreated
 	}
-	httpx.WriteJSON(w, status, doc)
+	httpx.WriteJSON(w, status, docs[0])
 }
 
 func (e *Emulator) postScenarios(w http.ResponseWriter, r *http.Request) {
@@ -177,15 +177,10 @@ func (e *Emulator) postScenarios(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	scs, err := e.scenarios.Put("body", body, "", "")
+	docs, _, err := e.storeScenarios("body", "", "", body)
 	if err != nil {
 		writeProblems(w, err)
 		return
-	}
-	e.scenarioStore.put(body, scs)
-	docs := make([]scenario.Doc, len(scs))
-	for i, sc := range scs {
-		docs[i] = scenarioDoc(scenario.Entry{Scenario: sc})
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"scenarios": docs, "total": len(docs)})
 }

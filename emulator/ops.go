@@ -214,22 +214,27 @@ func (e *Emulator) redeliverOne(id string) (webhook.Delivery, *opError) {
 	return d, nil
 }
 
-// storeScenario puts the one scenario of a YAML body under its provider and
-// name; created reports that no API-put scenario had that name. A body
-// that does not load fails with scenario.Errors.
-func (e *Emulator) storeScenario(label, prov, name string, body []byte) (doc scenario.Doc, created bool, err error) {
+// storeScenarios puts the scenarios of a YAML body (when prov and name are
+// given, the body must hold exactly that one); created reports that no
+// API-put scenario had that name before. A body that does not load fails
+// with scenario.Errors and puts nothing.
+func (e *Emulator) storeScenarios(label, prov, name string, body []byte) (docs []scenario.Doc, created bool, err error) {
 	created = true
 	for _, en := range e.scenarios.List(prov) {
-		if en.Name == name && en.Origin == scenario.OriginAPI {
+		if name != "" && en.Name == name && en.Origin == scenario.OriginAPI {
 			created = false
 		}
 	}
 	scs, err := e.scenarios.Put(label, body, prov, name)
 	if err != nil {
-		return scenario.Doc{}, false, err
+		return nil, false, err
 	}
 	e.scenarioStore.put(body, scs)
-	return scenarioDoc(scenario.Entry{Scenario: scs[0]}), created, nil
+	docs = make([]scenario.Doc, len(scs))
+	for i, sc := range scs {
+		docs[i] = scenarioDoc(scenario.Entry{Scenario: sc})
+	}
+	return docs, created, nil
 }
 
 // setTenantDefault makes a scenario a tenant's default for a provider.

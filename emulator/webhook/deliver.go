@@ -113,6 +113,7 @@ func (e *Engine) attempt(j job, at time.Time) (a Attempt) {
 			}
 		}
 	}
+	a.Headers = h.Clone()
 	resp, err := e.client.Do(req)
 	if err != nil {
 		a.Error = describe(err, e.cfg.Timeout)

@@ -94,6 +94,9 @@ type Attempt struct {
 	DurationMS float64   `json:"durationMs"`
 	// Response holds the first bytes of the receiver's answer.
 	Response string `json:"response,omitempty"`
+	// Headers are the request headers the attempt sent, signature
+	// headers included.
+	Headers http.Header `json:"headers,omitempty"`
 }
 
 // Delivery is one event on its way to one URL, as the control API shows it.
