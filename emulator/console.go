@@ -241,15 +241,22 @@ type statusCount struct {
 }
 
 func (con *console) counts(prov string) []tenantRow {
-	all, _ := con.e.sessions(state.Filter{Provider: prov}, 0, 0)
+	tally := con.e.store.Counts(state.Filter{Provider: prov})
+	for _, st := range con.e.sessionStores() {
+		for _, s := range st.Sessions("") {
+			if prov == "" || s.Provider == prov {
+				tally[state.Tally{Provider: s.Provider, Tenant: s.Tenant, Status: s.Status}]++
+			}
+		}
+	}
 	type key struct{ p, t string }
 	by := map[key]map[string]int{}
-	for _, s := range all.Sessions {
-		k := key{s.Provider, s.Tenant}
+	for t, n := range tally {
+		k := key{t.Provider, t.Tenant}
 		if by[k] == nil {
 			by[k] = map[string]int{}
 		}
-		by[k][s.Status]++
+		by[k][t.Status] += n
 	}
 	out := make([]tenantRow, 0, len(by))
 	for k, st := range by {

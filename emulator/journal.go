@@ -40,12 +40,25 @@ func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder
 		if id == "" {
 			continue
 		}
-		if _, s, ok := e.findSession(id); ok && s.Provider == en.Provider {
-			en.Session = s.ID
+		if prov, tenant, ok := e.sessionOwner(id); ok && prov == en.Provider {
+			en.Session = id
 			if en.Tenant == "" {
-				en.Tenant = s.Tenant
+				en.Tenant = tenant
 			}
 			return
 		}
 	}
+}
+
+// sessionOwner returns the provider and tenant of a session.
+func (e *Emulator) sessionOwner(id string) (prov, tenant string, ok bool) {
+	if prov, tenant, ok = e.store.Owner(id); ok {
+		return prov, tenant, true
+	}
+	for _, st := range e.sessionStores() {
+		if s, found := st.Session(id); found {
+			return s.Provider, s.Tenant, true
+		}
+	}
+	return "", "", false
 }

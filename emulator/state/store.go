@@ -262,23 +262,50 @@ func (s *Store) Sessions(f Filter, after uint64, limit int) (page []provider.Ses
 		if !f.matchKey(r) {
 			continue
 		}
+		onPage := r.Seq > after && (limit <= 0 || len(page) < limit)
+		if !onPage {
+			// Counted only: no summary is built for records off the page.
+			if _, ok := f.status(r); ok {
+				total++
+				if r.Seq > after && next == 0 {
+					next = last
+				}
+			}
+			continue
+		}
 		sum, ok := f.view(r)
 		if !ok {
 			continue
 		}
 		total++
-		switch {
-		case r.Seq <= after:
-		case limit > 0 && len(page) == limit:
-			if next == 0 {
-				next = last
-			}
-		default:
-			page = append(page, sum)
-			last = r.Seq
-		}
+		page = append(page, sum)
+		last = r.Seq
 	}
 	return page, next, total
+}
+
+// Tally is one group of Counts.
+type Tally struct {
+	Provider, Tenant, Status string
+}
+
+// Counts counts the session records matching f by provider, tenant and
+// status, without building their summaries.
+func (s *Store) Counts(f Filter) map[Tally]int {
+	s.sweepDue()
+	s.mu.Lock()
+	all := s.sessions
+	s.mu.Unlock()
+	out := map[Tally]int{}
+	for _, r := range all {
+		if !f.matchKey(r) {
+			continue
+		}
+		if st, ok := f.status(r); ok {
+			out[Tally{r.Provider, r.Tenant, st}]++
+		}
+	}
+	return out
 }
 
 // Filter selects sessions; zero fields match everything.
@@ -293,6 +320,18 @@ type Filter struct {
 func (f Filter) matchKey(r *Record) bool {
 	return (f.Provider == "" || f.Provider == r.Provider) && (f.Tenant == "" || f.Tenant == r.Tenant) &&
 		(f.Kind == "" || f.Kind == r.Kind)
+}
+
+// status returns r's status under its tenant's lock when it is live and
+// matches the status filter.
+func (f Filter) status(r *Record) (string, bool) {
+	t := r.t
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if r.gone || (f.Status != "" && !strings.EqualFold(r.Status, f.Status)) {
+		return "", false
+	}
+	return r.Status, true
 }
 
 // view summarises r under its tenant's lock when it is live and matches
@@ -320,6 +359,20 @@ func (s *Store) Session(id string) (provider.Session, bool) {
 		}
 	}
 	return out, false
+}
+
+// Owner returns the provider and tenant of a session, without reading it.
+func (s *Store) Owner(id string) (prov, tenant string, ok bool) {
+	for _, sp := range s.spaceList() {
+		for _, k := range sp.spec.Kinds {
+			if k.Session {
+				if t, found := sp.Locate(k.Name, id); found {
+					return sp.name, t, true
+				}
+			}
+		}
+	}
+	return "", "", false
 }
 
 // Act forces a control action on a session.

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -444,18 +445,20 @@ func (e *Engine) forget(d *delivery) {
 }
 
 // Deliveries lists the journaled deliveries that match f, oldest first.
+// With a Limit it walks back from the newest and stops at Limit matches.
 func (e *Engine) Deliveries(f Filter) []Delivery {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := make([]Delivery, 0)
-	for el := e.all.Front(); el != nil; el = el.Next() {
+	for el := e.all.Back(); el != nil; el = el.Prev() {
 		if d := el.Value.(*delivery); f.match(d) {
 			out = append(out, d.view())
+			if f.Limit > 0 && len(out) == f.Limit {
+				break
+			}
 		}
 	}
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[len(out)-f.Limit:]
-	}
+	slices.Reverse(out)
 	return out
 }
 

@@ -133,7 +133,21 @@ func cut(s string, n int) string {
 
 // secretKey reports whether a JSON key or form field holds a secret.
 func secretKey(k string) bool {
-	n := strings.ToLower(strings.NewReplacer("_", "", "-", "", ".", "").Replace(k))
+	if len(k) > 64 {
+		k = k[:64]
+	}
+	var buf [64]byte
+	b := buf[:0]
+	for i := 0; i < len(k); i++ {
+		switch c := k[i]; {
+		case c == '_' || c == '-' || c == '.':
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	n := string(b)
 	switch n {
 	case "apikey", "xapikey", "authorization", "privatekey", "pin", "otp", "cvv", "cvc", "passcode":
 		return true
@@ -207,15 +221,14 @@ func CaptureBody(contentType string, b []byte, size int64) (*Body, []string) {
 	var refs []string
 	switch {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json") || (mt == "" && json.Valid(b)):
-		m := &jsonMasker{limit: MaxBodyText}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		err := m.value(dec, "", false)
+		m := &jsonMasker{in: b, limit: MaxBodyText}
+		m.out.Grow(min(len(b), MaxBodyText))
+		err := m.document()
 		refs = m.refs
 		switch {
-		case err == nil && !m.full:
+		case err == nil:
 			out.JSON = m.out.Bytes()
-		case m.out.Len() > 0:
+		case m.full:
 			out.Text, out.Truncated = m.out.String(), true
 		default:
 			out.Omitted = "not valid JSON"
@@ -277,110 +290,6 @@ func parts(b []byte, boundary string, partial bool) []Part {
 		}
 	}
 	return out
-}
-
-// jsonMasker re-writes a JSON document token by token, keeping key order,
-// masking secrets and e-mails, stopping once limit bytes are written.
-type jsonMasker struct {
-	out   bytes.Buffer
-	limit int
-	full  bool
-	refs  []string
-}
-
-var errFull = fmt.Errorf("journal body limit reached")
-
-func (m *jsonMasker) write(b []byte) error {
-	if m.out.Len()+len(b) > m.limit {
-		m.full = true
-		return errFull
-	}
-	m.out.Write(b)
-	return nil
-}
-
-func (m *jsonMasker) str(s string) error {
-	b, _ := json.Marshal(s)
-	return m.write(b)
-}
-
-// refKey reports whether a key's string value may name a session.
-func refKey(k string) bool {
-	return k == "id" || k == "uuid" || strings.HasSuffix(k, "Id") || strings.HasSuffix(k, "_id")
-}
-
-func (m *jsonMasker) value(dec *json.Decoder, key string, secret bool) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '{' {
-			if err := m.write([]byte{'{'}); err != nil {
-				return err
-			}
-			for first := true; dec.More(); first = false {
-				kt, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				k, _ := kt.(string)
-				if !first {
-					if err := m.write([]byte{','}); err != nil {
-						return err
-					}
-				}
-				if err := m.str(k); err != nil {
-					return err
-				}
-				if err := m.write([]byte{':'}); err != nil {
-					return err
-				}
-				if err := m.value(dec, k, secret || secretKey(k)); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil {
-				return err
-			}
-			return m.write([]byte{'}'})
-		}
-		if err := m.write([]byte{'['}); err != nil {
-			return err
-		}
-		for first := true; dec.More(); first = false {
-			if !first {
-				if err := m.write([]byte{','}); err != nil {
-					return err
-				}
-			}
-			if err := m.value(dec, key, secret); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return err
-		}
-		return m.write([]byte{']'})
-	case string:
-		if !secret && refKey(key) && len(m.refs) < maxRefs && t != "" && len(t) <= 128 {
-			m.refs = append(m.refs, t)
-		}
-		return m.str(maskString(key, secret, t))
-	case json.Number:
-		if secret {
-			return m.str(masked)
-		}
-		return m.write([]byte(t))
-	case bool:
-		if t {
-			return m.write([]byte("true"))
-		}
-		return m.write([]byte("false"))
-	default: // null
-		return m.write([]byte("null"))
-	}
 }
 
 // Capture keeps the first limit bytes read through it and counts the

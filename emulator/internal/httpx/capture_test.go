@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"bytes"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -147,3 +148,24 @@ func TestCaptureKeepsTheFirstBytes(t *testing.T) {
 type nopCloser struct{ *strings.Reader }
 
 func (nopCloser) Close() error { return nil }
+
+func TestMaskedJSONStaysJSON(t *testing.T) {
+	for _, in := range []string{
+		` { "a" : [ 1 , 2.5e3 , -0 , true , false , null ] , "b\"q" : "x\u00e9\n" , "token":"a\"b" } `,
+		`[{"email":"sam@example.com"},{"nested":[[[{"password":[1,{"x":2}]}]]]}]`,
+		`"just a string"`, `42`, `{}`, `[]`,
+	} {
+		b, _ := CaptureBody("application/json", []byte(in), int64(len(in)))
+		if b.JSON == nil || !json.Valid(b.JSON) {
+			t.Errorf("%s: masked to %q (%+v)", in, b.JSON, b)
+		}
+		if strings.Contains(string(b.JSON), "sam@") || strings.Contains(string(b.JSON), `a\"b`) {
+			t.Errorf("%s: secret kept: %s", in, b.JSON)
+		}
+	}
+	for _, in := range []string{`{"a":}`, `{"a":1,}`, `[1 2]`, `{"a":1} x`, `{"a`, strings.Repeat("[", 100) + strings.Repeat("]", 100)} {
+		if b, _ := CaptureBody("application/json", []byte(in), int64(len(in))); b.JSON != nil || b.Omitted == "" {
+			t.Errorf("%s: accepted as %s", in, b.JSON)
+		}
+	}
+}

@@ -83,26 +83,27 @@ func (j *Journal) Add(e Entry) {
 	}
 }
 
-// List returns matching entries, oldest first.
+// List returns matching entries, oldest first. With a Limit it walks back
+// from the newest entry and stops once it has Limit matches.
 func (j *Journal) List(f Filter) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]Entry, 0)
-	visit := func(e *Entry) {
+	n := j.next
+	if j.full {
+		n = len(j.ring)
+	}
+	out := make([]Entry, 0, min(max(f.Limit, 0), n))
+	for i := range n { // newest first
+		e := &j.ring[(j.next-1-i+len(j.ring))%len(j.ring)]
 		if f.match(e) {
 			out = append(out, *e)
+			if f.Limit > 0 && len(out) == f.Limit {
+				break
+			}
 		}
 	}
-	if j.full {
-		for i := j.next; i < len(j.ring); i++ {
-			visit(&j.ring[i])
-		}
-	}
-	for i := 0; i < j.next; i++ {
-		visit(&j.ring[i])
-	}
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[len(out)-f.Limit:]
+	for a, b := 0, len(out)-1; a < b; a, b = a+1, b-1 {
+		out[a], out[b] = out[b], out[a]
 	}
 	return out
 }
