@@ -296,7 +296,7 @@ func (con *console) overview(w http.ResponseWriter, r *http.Request) {
 	st := con.e.store.Stats()
 	con.render(w, r, http.StatusOK, "overview", page{Title: "Overview", Nav: "overview", Live: true, Data: map[string]any{
 		"Providers": provs, "Stats": st, "Pending": con.e.hooks.Pending(), "Durable": con.e.store.Durable(),
-		"Seed": con.e.cfg.seed, "Journal": len(con.e.journal.List(httpx.Filter{})),
+		"Seed": con.e.cfg.seed, "Journal": con.e.journal.Len(),
 	}})
 }
 
@@ -481,7 +481,7 @@ func (con *console) webhooks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.Limit == 0 {
-		f.Limit = 200
+		f.Limit = consolePageSize
 	}
 	con.render(w, r, http.StatusOK, "webhooks", page{Title: "Webhooks", Nav: "webhooks", Live: true, Data: map[string]any{
 		"Deliveries": newestFirst(con.e.hooks.Deliveries(f)), "Filter": f, "Providers": con.e.Providers(),

@@ -108,6 +108,16 @@ func (j *Journal) List(f Filter) []Entry {
 	return out
 }
 
+// Len returns how many entries the journal holds.
+func (j *Journal) Len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.full {
+		return len(j.ring)
+	}
+	return j.next
+}
+
 // Get returns the entry with a sequence number, while the ring keeps it.
 func (j *Journal) Get(seq uint64) (Entry, bool) {
 	j.mu.Lock()
