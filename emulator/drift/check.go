@@ -55,7 +55,12 @@ func checkAPI(ctx context.Context, m *Masker, s *spec, op *oas.Operation, params
 			Got: strconv.Itoa(x.status)})
 	}
 	schema := resp.Schema
-	if !resp.Declared && x.status >= 400 {
+	switch {
+	case !resp.Listed && x.status < 400:
+		// An unlisted success is compared with the documented success,
+		// not with the default (error) response.
+		schema = successSchema(s, op, ct)
+	case !resp.Declared && x.status >= 400:
 		schema = s.errs
 	}
 	switch {
@@ -75,22 +80,32 @@ func checkAPI(ctx context.Context, m *Masker, s *spec, op *oas.Operation, params
 	return out, notes
 }
 
-// checkBody compares a JSON body with a schema. For an error body any
-// difference also yields one error-envelope finding naming the envelope the
-// real API used.
+// checkBody compares a JSON body with a schema. An error body that differs
+// yields one error-envelope finding naming the envelope the real API used.
 func checkBody(m *Masker, in string, schema *oas.Schema, body []byte, isError bool) []Finding {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return []Finding{{Kind: oas.FindType, In: in, Want: "JSON (" + schemaName(schema) + ")", Got: "not JSON"}}
 	}
-	var out []Finding
-	for _, f := range schema.Check(v) {
+	fs := schema.Check(v)
+	if isError && len(fs) > 0 {
+		return []Finding{{Kind: KindEnvelope, In: in, Want: schemaName(schema), Got: m.String(envelope(v, 2))}}
+	}
+	out := make([]Finding, 0, len(fs))
+	for _, f := range fs {
 		out = append(out, Finding{Kind: f.Kind, In: in, Path: m.String(f.Path), Want: f.Want, Got: m.String(f.Got)})
 	}
-	if isError && len(out) > 0 {
-		out = append([]Finding{{Kind: KindEnvelope, In: in, Want: schemaName(schema), Got: m.String(envelope(v, 2))}}, out...)
-	}
 	return out
+}
+
+// successSchema is the body schema of the first success status op lists.
+func successSchema(s *spec, op *oas.Operation, ct string) *oas.Schema {
+	for _, st := range op.Statuses() {
+		if n, err := strconv.Atoi(st); err == nil && n >= 200 && n < 300 {
+			return s.doc.Response(op, n, ct).Schema
+		}
+	}
+	return nil
 }
 
 func schemaName(s *oas.Schema) string {

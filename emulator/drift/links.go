@@ -47,7 +47,9 @@ func linkKey(u *url.URL) string {
 	return k.String()
 }
 
-func hostKey(provider, scheme, host string) string { return "host " + provider + " " + scheme + "://" + host }
+func hostKey(provider, scheme, host string) string {
+	return "host " + provider + " " + scheme + "://" + host
+}
 
 // extTarget resolves /_proxy/ext/{provider}/{scheme}/{host}/{rest} to the
 // URL it stands for, if the proxy handed that host out.
