@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -54,7 +55,8 @@ func (f *fakeNotus) session(status string) map[string]any {
 func (f *fakeNotus) form(side string) map[string]any {
 	return map[string]any{"url": f.bucket.URL + "/notus-kyc-documents", "fields": map[string]any{
 		"key": "kyc/" + sessionID + "/" + side, "Content-Type": "image/jpeg", "Policy": strings.Repeat("eyJleHBpcmF0aW9uIjoi", 20),
-		"X-Amz-Signature": strings.Repeat("ab", 32), "X-Amz-Credential": "AKIAFAKE/20260301/sa-east-1/s3/aws4_request"}}
+		"X-Amz-Signature": strings.Repeat("ab", 32), "X-Amz-Credential": "AKIAFAKE/20260301/sa-east-1/s3/aws4_request",
+		"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Date": "20260301T120000Z", "bucket": "notus-kyc-documents"}}
 }
 
 func (f *fakeNotus) api(w http.ResponseWriter, r *http.Request) {
@@ -87,6 +89,8 @@ func (f *fakeNotus) api(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && r.URL.Path == base+"/"+sessionID:
 		s := f.session("COMPLETED")
 		s["individualId"] = "5d2f0c1e-7b3a-4e6f-8a9b-0c1d2e3f4a5b"
+		s["updatedAt"] = "2026-03-01T12:00:02.000Z"
+		s["document"].(map[string]any)["type"] = "CNH"
 		if f.drifting {
 			s["status"] = "IN_REVIEW"
 			s["document"].(map[string]any)["id"] = 12345678909
@@ -124,8 +128,9 @@ func (f *fakeNotus) upload(w http.ResponseWriter, r *http.Request) {
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
-// runNotus drives a client through the fake's flow behind the proxy.
-func runNotus(t *testing.T, api string, f *fakeNotus) {
+// runNotus drives a client through the fake's flow behind the proxy; the
+// review takes two seconds on clk.
+func runNotus(t *testing.T, api string, f *fakeNotus, clk *clock.Mock) {
 	t.Helper()
 	key := map[string]string{"x-api-key": "sk_live_notus_secret"}
 	r := call(t, http.MethodPost, api+"/kyc/individual-verification-sessions/standard", key, map[string]any{
@@ -151,6 +156,9 @@ func runNotus(t *testing.T, api string, f *fakeNotus) {
 	}
 	f.mu.Unlock()
 	call(t, http.MethodPost, api+"/kyc/individual-verification-sessions/standard/"+sessionID+"/process", nil, nil)
+	if _, err := clk.Advance(2 * time.Second); err != nil {
+		t.Fatal(err)
+	}
 	call(t, http.MethodGet, api+"/kyc/individual-verification-sessions/standard/"+sessionID, key, nil)
 	call(t, http.MethodGet, api+"/kyc/individual-verification-sessions/standard/6f1c2b7e-8a34-4c1d-9e2f-0a1b2c3d4e5f", key, nil)
 }
@@ -188,9 +196,10 @@ func TestDriftingUpstreamIsReportedFindingByFinding(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f, upstream := newFakeNotus(t, drifting)
 			rcv := receiver.New(t, receiver.WithVerifier(receiver.HMACSHA256(receiver.GU1Header, secret)))
+			clk := clock.NewManual(t0)
 			proxy, dir := startProxy(t, map[string]string{"notus": upstream.URL, "gu1": "https://api.gu1.invalid"},
-				drift.WithClock(clock.NewManual(t0)), drift.WithWebhookSecret("gu1", secret), drift.WithWebhookTarget("", rcv.URL))
-			runNotus(t, proxy.URL+"/notus/api/v1", f)
+				drift.WithClock(clk), drift.WithWebhookSecret("gu1", secret), drift.WithWebhookTarget("", rcv.URL))
+			runNotus(t, proxy.URL+"/notus/api/v1", f, clk)
 			hooks := proxy.URL + "/_proxy/webhooks/gu1"
 			good := hex.EncodeToString(hmacOf(secret, event))
 			if st := sendWebhook(t, hooks, event, map[string]string{"X-Webhook-Signature": good}); st >= 300 {
@@ -267,4 +276,51 @@ func hasFinding(rep *drift.Report, op, kind, path, detail string) bool {
 		}
 	}
 	return false
+}
+
+// Replaying the drifting provider's recording against kycemu shows, side by
+// side, where kycemu's answers have another shape; the values the provider
+// handed out (the session id, the upload forms) are followed.
+func TestReplayShowsWhereKycemuAnswersInAnotherShape(t *testing.T) {
+	f, upstream := newFakeNotus(t, true)
+	clk := clock.NewManual(t0)
+	proxy, dir := startProxy(t, map[string]string{"notus": upstream.URL}, drift.WithClock(clk))
+	runNotus(t, proxy.URL+"/notus/api/v1", f, clk)
+	_, xs := report(t, dir)
+
+	kyc := testkit.Start(t, testkit.WithManualClock(t0), testkit.WithSeed(1))
+	got, err := drift.Replay(t.Context(), xs, drift.Target{URL: kyc.URL, Advance: kyc.Emulator().Advance})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := got.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	diffs := map[string]drift.Diff{}
+	for _, st := range got.Steps {
+		for _, d := range st.Differences {
+			diffs[st.Operation+" "+d.Where] = d
+		}
+	}
+	want := map[string]drift.Diff{
+		"createStandardIndividualSession session.riskLevel":     {Where: "session.riskLevel", Recorded: "string", Kycemu: "absent"},
+		"processStandardIndividualSession status":               {Where: "status", Recorded: "202", Kycemu: "200"},
+		"getStandardIndividualSession session.document.id":      {Where: "session.document.id", Recorded: "number", Kycemu: "string"},
+		"getStandardIndividualSession session.livenessRequired": {Where: "session.livenessRequired", Recorded: "absent", Kycemu: "boolean"},
+		"getStandardIndividualSession error.code":               {Where: "error.code", Recorded: "string", Kycemu: "absent"},
+		"getStandardIndividualSession id":                       {Where: "id", Recorded: "absent", Kycemu: "string"},
+	}
+	for k, w := range want {
+		if diffs[k] != w {
+			t.Errorf("%s: got %+v, want %+v\n%s", k, diffs[k], w, text.String())
+		}
+	}
+	if got.Replayed != len(xs) || got.Differing != 4 {
+		t.Errorf("replayed %d of %d, %d differing:\n%s", got.Replayed, len(xs), got.Differing, text.String())
+	}
+	// Process answered 200, not 422: the uploads reached kycemu's forms.
+	if !regexp.MustCompile(`(?m)^#000004 notus processStandardIndividualSession POST /api/v1/\S+/process\n\s+where\s+recorded\s+kycemu\n\s+status\s+202\s+200$`).MatchString(text.String()) {
+		t.Errorf("side-by-side text:\n%s", text.String())
+	}
 }

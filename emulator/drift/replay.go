@@ -80,7 +80,7 @@ func Replay(ctx context.Context, xs []*Exchange, t Target) (*Replayed, error) {
 	}
 	base := strings.TrimSuffix(t.URL, "/")
 	out := &Replayed{Target: base, Steps: []Step{}}
-	subs := substitutions{}
+	subs := &substitutions{values: map[string]string{}}
 	var prev time.Time
 	for _, x := range xs {
 		out.Exchanges++
@@ -131,19 +131,38 @@ func Replay(ctx context.Context, xs []*Exchange, t Target) (*Replayed, error) {
 	return out, nil
 }
 
-// substitutions maps values of the recording to kycemu's values.
-type substitutions map[string]string
+// substitutions maps values of the recording to kycemu's values, and the
+// upload forms the recording received to the forms kycemu handed out.
+type substitutions struct {
+	values map[string]string
+	forms  []formPair
+}
+
+// formPair is an upload form ({url, fields}) of the recording and kycemu's
+// form at the same place of the same answer.
+type formPair struct {
+	recorded map[string]any
+	url      string
+	fields   map[string]any
+}
 
 // learn pairs the strings at the same places of a recorded and a replayed
 // answer that look like handed-out values (ids, tokens, URLs, masked
-// secrets) and differ.
-func (s substitutions) learn(rec, got any) {
+// secrets) and differ, and the upload forms at the same places.
+func (s *substitutions) learn(rec, got any) {
 	switch r := rec.(type) {
 	case map[string]any:
-		if g, ok := got.(map[string]any); ok {
-			for k, v := range r {
-				s.learn(v, g[k])
-			}
+		g, ok := got.(map[string]any)
+		if !ok {
+			return
+		}
+		rf, rok := r["fields"].(map[string]any)
+		gf, gok := g["fields"].(map[string]any)
+		if gu, uok := g["url"].(string); rok && gok && uok {
+			s.forms = append(s.forms, formPair{recorded: rf, url: gu, fields: gf})
+		}
+		for k, v := range r {
+			s.learn(v, g[k])
 		}
 	case []any:
 		if g, ok := got.([]any); ok {
@@ -164,10 +183,37 @@ func (s substitutions) learn(rec, got any) {
 	}
 }
 
+// form finds kycemu's form in place of the recorded form whose fields a
+// recorded multipart body posted: the one it agrees with on most fields
+// and contradicts on none.
+func (s *substitutions) form(parts []Part) *formPair {
+	var best *formPair
+	bestN := 0
+	for i := range s.forms {
+		f := &s.forms[i]
+		n := 0
+		for _, p := range parts {
+			v, ok := f.recorded[p.Name]
+			if !ok || p.FileName != "" {
+				continue
+			}
+			if v != p.Value {
+				n = -1
+				break
+			}
+			n++
+		}
+		if n > bestN {
+			best, bestN = f, n
+		}
+	}
+	return best
+}
+
 // add keeps the first value learned for r.
-func (s substitutions) add(r, g string) {
-	if _, known := s[r]; !known {
-		s[r] = g
+func (s *substitutions) add(r, g string) {
+	if _, known := s.values[r]; !known {
+		s.values[r] = g
 	}
 }
 
@@ -179,19 +225,19 @@ func handedOut(v string) bool {
 }
 
 // apply replaces every learned value in v, longest first.
-func (s substitutions) apply(v string) string {
-	if r, ok := s[v]; ok {
+func (s *substitutions) apply(v string) string {
+	if r, ok := s.values[v]; ok {
 		return r
 	}
-	keys := make([]string, 0, len(s))
-	for k := range s {
+	keys := make([]string, 0, len(s.values))
+	for k := range s.values {
 		if len(k) >= 8 && strings.Contains(v, k) {
 			keys = append(keys, k)
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
 	for _, k := range keys {
-		v = strings.ReplaceAll(v, k, s[k])
+		v = strings.ReplaceAll(v, k, s.values[k])
 	}
 	return v
 }
@@ -202,13 +248,20 @@ var skippedHeaders = map[string]bool{"Host": true, "Content-Length": true, "Acce
 	"X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true}
 
 // request rebuilds a recorded request for kycemu, or says why it cannot.
-func (s substitutions) request(ctx context.Context, x *Exchange, base string) (*http.Request, string) {
+func (s *substitutions) request(ctx context.Context, x *Exchange, base string) (*http.Request, string) {
 	m := x.Request
 	target, query := "", m.Query
-	if mapped, ok := s[m.URL]; ok && m.URL != "" {
+	var form *formPair
+	if m.Body != nil && m.Body.Parts != nil {
+		form = s.form(m.Body.Parts)
+	}
+	if mapped, ok := s.values[m.URL]; ok && m.URL != "" {
 		target, query = mapped, ""
 	} else if u, err := url.Parse(m.URL); err == nil && m.URL != "" {
-		target = s[linkKey(u)]
+		target = s.values[linkKey(u)]
+	}
+	if form != nil {
+		target, query = form.url, ""
 	}
 	if target == "" {
 		if x.Kind == ExchangeLink && m.Path == "" {
@@ -223,7 +276,7 @@ func (s substitutions) request(ctx context.Context, x *Exchange, base string) (*
 	if query != "" {
 		target += "?" + s.query(query)
 	}
-	body, ct, why := s.body(m.Body)
+	body, ct, why := s.body(m.Body, form)
 	if why != "" {
 		return nil, why
 	}
@@ -245,7 +298,7 @@ func (s substitutions) request(ctx context.Context, x *Exchange, base string) (*
 	return req, ""
 }
 
-func (s substitutions) query(raw string) string {
+func (s *substitutions) query(raw string) string {
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
 		k, v, hasValue := strings.Cut(p, "=")
@@ -258,9 +311,11 @@ func (s substitutions) query(raw string) string {
 }
 
 // body rebuilds a recorded body; for a multipart body it also returns the
-// new Content-Type (a fresh boundary). File contents were never recorded:
-// a small valid file of the recorded type stands in for each.
-func (s substitutions) body(b *Body) ([]byte, string, string) {
+// new Content-Type (a fresh boundary). A multipart body that posted an
+// upload form posts kycemu's form instead: its fields, then the files.
+// File contents were never recorded: a small valid file of the recorded
+// type stands in for each.
+func (s *substitutions) body(b *Body, form *formPair) ([]byte, string, string) {
 	if b == nil {
 		return nil, "", ""
 	}
@@ -276,9 +331,21 @@ func (s substitutions) body(b *Body) ([]byte, string, string) {
 	case b.Parts != nil:
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
+		if form != nil {
+			names := make([]string, 0, len(form.fields))
+			for k := range form.fields {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			for _, k := range names {
+				_ = w.WriteField(k, fmt.Sprint(form.fields[k]))
+			}
+		}
 		for _, p := range b.Parts {
 			if p.FileName == "" {
-				_ = w.WriteField(p.Name, s.apply(p.Value))
+				if form == nil {
+					_ = w.WriteField(p.Name, s.apply(p.Value))
+				}
 				continue
 			}
 			h := textproto.MIMEHeader{}
@@ -301,7 +368,7 @@ func (s substitutions) body(b *Body) ([]byte, string, string) {
 	return nil, "", "the request body was not recorded (" + b.Omitted + ")"
 }
 
-func (s substitutions) value(v any) any {
+func (s *substitutions) value(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
