@@ -134,7 +134,7 @@ func replay(ctx context.Context, xs []*drift.Exchange, cfg driftConfig) (*drift.
 	if err != nil {
 		return nil, fmt.Errorf("start kycemu: %w", err)
 	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: readHeaderTimeout}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	out, err := drift.Replay(ctx, xs, drift.Target{URL: "http://" + ln.Addr().String(), Advance: emu.Advance})

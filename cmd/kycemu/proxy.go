@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/kycemu/kycemu/emulator/drift"
 )
@@ -162,7 +161,8 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 		log.Error("listen failed", "addr", addr, "error", err)
 		return 1
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 	log.Info(msg, append([]any{"addr", ln.Addr().String()}, attrs...)...)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -173,10 +173,11 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("shutdown incomplete", "error", err)
+		log.Error("shutdown incomplete: requests were still running", "error", err)
+		return 1
 	}
 	return 0
 }
