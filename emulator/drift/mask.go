@@ -166,7 +166,7 @@ func (m *Masker) URL(raw string) string {
 	u.User = nil
 	u.RawQuery = m.Query(u.RawQuery)
 	u.Path = m.Path(u.Path)
-	u.RawPath = ""
+	u.RawPath = m.Path(u.RawPath)
 	return u.String()
 }
 
