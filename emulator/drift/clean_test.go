@@ -11,51 +11,67 @@ import (
 	"github.com/kycemu/kycemu/emulator/internal/testutil"
 	"github.com/kycemu/kycemu/testkit"
 	"github.com/kycemu/kycemu/testkit/control"
+	"github.com/kycemu/kycemu/testkit/receiver"
 )
 
 // A kycemu as the upstream is a provider that matches kycemu's spec
-// exactly: a session through the proxy (Notus with uploads, gu1 and Kulipa
-// with their signed webhooks) reports no drift, and replaying the recording
-// against a second kycemu finds no shape difference.
+// exactly: a session of every provider through the proxy (Notus with its
+// uploads and downloads, gu1 and Kulipa with their signed webhooks, Kulipa's
+// webview, Gatenox's invitation page and unsigned webhooks, B2Core's
+// wizards and tokens) reports no drift, and replaying the recording against
+// a second kycemu finds no shape difference.
 func TestCleanUpstreamHasNoDriftAndReplaysInTheSameShape(t *testing.T) {
 	clk := clock.NewManual(t0)
 	up := testkit.Start(t, testkit.WithClock(clk), testkit.WithSeed(1))
 	const gu1Key, gu1Org, kulipaKey = "gk_test_clean", "org-clean", "sk_sandbox_clean"
 	gu1Tenant := gu1Key + ":" + gu1Org
 
-	gu1Rcv := up.Webhooks("gu1", gu1Tenant)
-	kulipaRcv := up.Webhooks("kulipa", kulipaKey)
-	proxy, dir := startProxy(t, map[string]string{
-		"notus": up.URL + "/notus", "gu1": up.URL + "/gu1", "kulipa": up.URL + "/kulipa",
-	}, drift.WithClock(clk),
-		drift.WithWebhookTarget("gu1", gu1Rcv.URL), drift.WithWebhookTarget("kulipa", kulipaRcv.URL),
-		drift.WithWebhookSecret("gu1", up.WebhookSecret("gu1", gu1Tenant)), drift.WithWebhookSecret("kulipa", kulipaKey))
+	const gatenoxToken = "gx_company_clean"
+	rcvs := map[string]*receiver.Receiver{
+		"gu1": up.Webhooks("gu1", gu1Tenant), "kulipa": up.Webhooks("kulipa", kulipaKey), "gatenox": up.Webhooks("gatenox", gatenoxToken)}
+	upstreams := map[string]string{}
+	opts := []drift.Option{drift.WithClock(clk),
+		drift.WithWebhookSecret("gu1", up.WebhookSecret("gu1", gu1Tenant)), drift.WithWebhookSecret("kulipa", kulipaKey)}
+	for _, p := range []string{"notus", "gu1", "kulipa", "gatenox", "b2core"} {
+		upstreams[p] = up.URL + "/" + p
+	}
+	for p, rcv := range rcvs {
+		opts = append(opts, drift.WithWebhookTarget(p, rcv.URL))
+	}
+	proxy, dir := startProxy(t, upstreams, opts...)
 	// The provider's webhooks now go to the proxy, which passes them on.
-	up.SetWebhookURL("gu1", gu1Tenant, proxy.URL+"/_proxy/webhooks/gu1")
-	up.SetWebhookURL("kulipa", kulipaKey, proxy.URL+"/_proxy/webhooks/kulipa")
+	for p, tenant := range map[string]string{"gu1": gu1Tenant, "kulipa": kulipaKey, "gatenox": gatenoxToken} {
+		up.SetWebhookURL(p, tenant, proxy.URL+"/_proxy/webhooks/"+p)
+	}
 
 	notusFlow(t, proxy.URL+"/notus/api/v1", up.Advance)
 	gu1Flow(t, proxy.URL+"/gu1", gu1Key, gu1Org, up.Advance)
-	gu1Rcv.WaitEvent(5*time.Second, "kyc.validation_approved")
 	kulipaFlow(t, proxy.URL+"/kulipa/v1", kulipaKey, up.Advance)
-	kulipaRcv.WaitEvent(5*time.Second, "user.activated")
+	gatenoxFlow(t, proxy.URL+"/gatenox/api/v1", gatenoxToken)
+	b2coreFlow(t, proxy.URL+"/b2core/api/v2")
+	rcvs["gu1"].WaitEvent(5*time.Second, "kyc.validation_approved")
+	rcvs["kulipa"].WaitEvent(5*time.Second, "user.activated")
 	// A delivery is done once the proxy answered it, which it does after
 	// recording it.
+	hooks := 0
 	testutil.WaitFor(t, "every webhook delivered", func() bool {
-		ds := append(up.Deliveries(control.DeliveryFilter{Provider: "gu1"}), up.Deliveries(control.DeliveryFilter{Provider: "kulipa"})...)
-		for _, d := range ds {
-			if d.Status != "delivered" {
-				return false
+		hooks = 0
+		for p := range rcvs {
+			for _, d := range up.Deliveries(control.DeliveryFilter{Provider: p}) {
+				if d.Status != "delivered" {
+					return false
+				}
+				hooks++
 			}
 		}
-		return len(ds) == 8
+		return true
 	})
 
 	rep, xs := report(t, dir)
 	if rep.Drift {
 		t.Fatalf("a kycemu upstream drifts from kycemu's spec:\n%s", reportText(t, rep))
 	}
-	if rep.ByKind[drift.ExchangeAPI] < 10 || rep.ByKind[drift.ExchangeLink] < 3 || rep.ByKind[drift.ExchangeWebhook] != 8 {
+	if rep.ByKind[drift.ExchangeAPI] < 10 || rep.ByKind[drift.ExchangeLink] < 3 || rep.ByKind[drift.ExchangeWebhook] != hooks || hooks < 9 {
 		t.Fatalf("recording misses exchanges: %v", rep.ByKind)
 	}
 	for _, x := range xs {
@@ -63,8 +79,10 @@ func TestCleanUpstreamHasNoDriftAndReplaysInTheSameShape(t *testing.T) {
 			t.Errorf("webhook #%d %s: receiver answered %d, notes %v", x.Seq, x.Event, x.Response.Status, x.Notes)
 		}
 	}
-	if n := len(gu1Rcv.Rejected()) + len(kulipaRcv.Rejected()); n > 0 {
-		t.Errorf("%d forwarded webhooks lost their signature on the way", n)
+	for p, rcv := range rcvs {
+		if n := len(rcv.Rejected()); n > 0 {
+			t.Errorf("%d forwarded %s webhooks lost their signature on the way", n, p)
+		}
 	}
 
 	target := testkit.Start(t, testkit.WithManualClock(t0), testkit.WithSeed(1))
@@ -179,4 +197,48 @@ func kulipaFlow(t *testing.T, api, key string, advance func(time.Duration) time.
 	if st := call(t, http.MethodGet, api+"/users/"+user, h, nil).object(t)["status"]; st != "active" {
 		t.Fatalf("user: %v", st)
 	}
+}
+
+// gatenoxFlow invites a person, who opens the invitation page and submits
+// it; the compliance officer starts the case.
+func gatenoxFlow(t *testing.T, api, token string) {
+	t.Helper()
+	h := map[string]string{"Authorization": "Bearer " + token}
+	r := call(t, http.MethodPost, api+"/invites/individuals", h, map[string]any{
+		"recipients": []any{map[string]any{"email": "ana@example.com", "customer_id": "ext_id_123"}}})
+	if r.status != http.StatusCreated {
+		t.Fatalf("invite: %d %s", r.status, r.body)
+	}
+	page := r.object(t)["personal_verifications"].([]any)[0].(map[string]any)["invitation_url"].(string)
+	call(t, http.MethodGet, page, nil, nil)
+	if got := call(t, http.MethodPost, page, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "action=submit"); got.status >= 400 {
+		t.Fatalf("submit the invitation: %d %s", got.status, got.body)
+	}
+	list := call(t, http.MethodGet, api+"/invites/individuals", h, nil).object(t)
+	id, _ := list["personal_verifications"].([]any)[0].(map[string]any)["verification_id"].(string)
+	if r := call(t, http.MethodPost, api+"/verification_individuals/"+id+"/state/start", h, nil); r.status != http.StatusOK {
+		t.Fatalf("start the case: %d %s", r.status, r.body)
+	}
+	call(t, http.MethodGet, api+"/verification_individuals/"+id, h, nil)
+}
+
+// b2coreFlow signs a client up and in and opens the verification wizard.
+func b2coreFlow(t *testing.T, api string) {
+	t.Helper()
+	fp := "eyJ1c2VyX2FnZW50IjoiY3VybC84In0=" // {"user_agent":"curl/8"}
+	account := map[string]any{"email": "alice@example.com", "password": "s3cret-pass", "device_fingerprint": fp}
+	account["uuid"] = call(t, http.MethodGet, api+"/my/signup/wizard", nil, nil).object(t)["uuid"]
+	account["password_confirmation"] = "s3cret-pass"
+	if r := call(t, http.MethodPost, api+"/my/signup", nil, account); r.status != http.StatusOK {
+		t.Fatalf("sign up: %d %s", r.status, r.body)
+	}
+	delete(account, "password_confirmation")
+	account["uuid"] = call(t, http.MethodGet, api+"/my/signin/wizard", nil, nil).object(t)["uuid"]
+	r := call(t, http.MethodPost, api+"/my/signin", nil, account)
+	token, _ := r.object(t)["data"].(map[string]any)["accessToken"].(map[string]any)["token"].(string)
+	h := map[string]string{"Authorization": "Bearer " + token}
+	if r := call(t, http.MethodGet, api+"/my/verifications/wizard", h, nil); r.status != http.StatusOK {
+		t.Fatalf("verification wizard with the issued token: %d %s", r.status, r.body)
+	}
+	call(t, http.MethodGet, api+"/my/verifications", h, nil)
 }

@@ -170,8 +170,9 @@ func (m *Masker) URL(raw string) string {
 	return u.String()
 }
 
-// Value masks a JSON-decoded value: secret-named fields entirely, every
-// other string as a free string, keys too.
+// Value masks a JSON-decoded value: the strings and numbers of
+// secret-named fields entirely (a number becomes 0), every other string as
+// a free string, keys too. Types stay as they were.
 func (m *Masker) Value(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -179,8 +180,9 @@ func (m *Masker) Value(v any) any {
 		for k, val := range x {
 			if s, ok := val.(string); ok {
 				out[m.String(k)] = m.Field(k, s)
-			} else if secretName(k) && val != nil && !isContainer(val) {
-				out[m.String(k)] = m.mask(fmt.Sprint(val))
+			} else if _, isNumber := val.(float64); isNumber && secretName(k) {
+				// A numeric secret (a one-time code) stays a number.
+				out[m.String(k)] = 0.0
 			} else {
 				out[m.String(k)] = m.Value(val)
 			}
@@ -196,14 +198,6 @@ func (m *Masker) Value(v any) any {
 		return m.String(x)
 	}
 	return v
-}
-
-func isContainer(v any) bool {
-	switch v.(type) {
-	case map[string]any, []any:
-		return true
-	}
-	return false
 }
 
 // Body describes and masks a message body for the record. limit caps the

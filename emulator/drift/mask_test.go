@@ -60,7 +60,7 @@ func TestMaskerMasksSecretsAndKeepsShapes(t *testing.T) {
 		"password": "hunter22", "nested": map[string]any{"refreshToken": "r-1", "note": "bearer " + jwt},
 		"email": "Ana.Souza@Example.com", "image": blob, "photo": "data:image/png;base64,iVBORw0KGgo=",
 		"link": "https://bucket.test/doc?X-Amz-Signature=abcdef0123&X-Amz-Expires=60", "count": 3.0,
-		"apiKey": 12345.0, "items": []any{"plain", "bob@example.org"},
+		"apiKey": 12345.0, "is_password_set": true, "items": []any{"plain", "bob@example.org"},
 	}
 	out, _ := json.Marshal(m.Value(in))
 	for _, leak := range []string{"hunter22", "r-1", jwt, "Ana.Souza", "Example.com", blob, "iVBORw0KGgo", "abcdef0123", "12345", "bob@"} {
@@ -70,7 +70,7 @@ func TestMaskerMasksSecretsAndKeepsShapes(t *testing.T) {
 	}
 	var back map[string]any
 	_ = json.Unmarshal(out, &back)
-	if back["count"] != 3.0 || back["items"].([]any)[0] != "plain" || !strings.HasSuffix(back["email"].(string), "@example.invalid") ||
+	if back["count"] != 3.0 || back["apiKey"] != 0.0 || back["is_password_set"] != true || back["items"].([]any)[0] != "plain" || !strings.HasSuffix(back["email"].(string), "@example.invalid") ||
 		!strings.Contains(back["link"].(string), "X-Amz-Expires=60") {
 		t.Errorf("masking changed what it should keep: %s", out)
 	}
