@@ -16,6 +16,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // Masker replaces secrets with placeholders in everything the package
@@ -71,7 +72,13 @@ func (m *Masker) sum(s string) string {
 // secretName reports whether a field, header or parameter of this name
 // holds a secret.
 func secretName(name string) bool {
-	n := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(name))
+	n := strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', ' ':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, name)
 	for _, s := range []string{"password", "passwd", "secret", "token", "signature", "credential",
 		"apikey", "authorization", "cookie", "policy", "privatekey", "accesskey"} {
 		if strings.Contains(n, s) {

@@ -324,11 +324,10 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, ta
 // recordBody masks a body for the record; cut marks one the proxy did not
 // hold whole.
 func (p *Proxy) recordBody(ct string, b []byte, cut bool) *Body {
-	limit := DefaultMaxBodyBytes
-	if p.rec != nil {
-		limit = p.rec.maxBody
+	if p.rec == nil {
+		return nil
 	}
-	body := p.masker.Body(ct, b, limit)
+	body := p.masker.Body(ct, b, p.rec.maxBody)
 	if cut && body != nil {
 		body.JSON, body.Text, body.Parts = nil, "", nil
 		body.Omitted = fmt.Sprintf("larger than %d bytes", p.maxBody)
