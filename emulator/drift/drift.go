@@ -62,6 +62,21 @@ type Finding struct {
 	Got  string `json:"got,omitempty"`
 }
 
+// String is a finding in one line.
+func (f Finding) String() string {
+	s := f.Kind + " " + f.In
+	if f.Path != "" {
+		s += " " + f.Path
+	}
+	if f.Want != "" {
+		s += ": spec " + f.Want
+	}
+	if f.Got != "" {
+		s += ", real " + f.Got
+	}
+	return s
+}
+
 // Exchange is one recorded request and its answer, or one webhook.
 type Exchange struct {
 	Seq       int       `json:"seq"`

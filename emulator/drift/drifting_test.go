@@ -260,16 +260,7 @@ func hasFinding(rep *drift.Report, op, kind, path, detail string) bool {
 			if p == "" {
 				p = "-"
 			}
-			d := ""
-			if s.Want != "" {
-				d = "spec: " + s.Want
-			}
-			if s.Got != "" {
-				if d != "" {
-					d += "; "
-				}
-				d += "real: " + s.Got
-			}
+			d := s.Detail()
 			if s.Kind == kind && p == path && strings.Contains(d, detail) {
 				return true
 			}

@@ -272,8 +272,9 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, ta
 	}
 	complete := reqRest == nil && respRest == nil && plain != nil
 	key := linkKey(target)
-	switch op, params := up.spec.match(r.Method, rel); {
-	case ext || p.links.has(key):
+	op, params := up.spec.match(r.Method, rel)
+	switch {
+	case ext || (op == nil && p.links.has(key)):
 		x.Kind = ExchangeLink
 	case op != nil:
 		x.Kind, x.Operation = ExchangeAPI, op.ID
@@ -374,21 +375,6 @@ func (p *Proxy) finish(ctx context.Context, x *Exchange, start time.Time) {
 	case !ok && p.rec.Dropped() == 1:
 		p.log.Warn("record directory is full; later exchanges are checked and logged, not recorded", "max", p.rec.maxFiles)
 	}
-}
-
-// String is a finding in one line.
-func (f Finding) String() string {
-	s := f.Kind + " " + f.In
-	if f.Path != "" {
-		s += " " + f.Path
-	}
-	if f.Want != "" {
-		s += ": spec " + f.Want
-	}
-	if f.Got != "" {
-		s += ", real " + f.Got
-	}
-	return s
 }
 
 func (p *Proxy) selfURL(r *http.Request) string {

@@ -535,14 +535,6 @@ func join(p, k string) string {
 	return p + "." + k
 }
 
-// WriteJSON writes the replay as indented JSON.
-func (r *Replayed) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
-}
-
 // WriteText writes the replay for people: each differing exchange with its
 // differences side by side, then what was skipped.
 func (r *Replayed) WriteText(w io.Writer) error {

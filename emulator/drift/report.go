@@ -1,7 +1,6 @@
 package drift
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -112,14 +111,6 @@ func label(x *Exchange) string {
 	return x.Request.Method + " " + templatePath(x.Request.Path)
 }
 
-// WriteJSON writes the report as indented JSON.
-func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
-}
-
 // WriteText writes the report for people: a summary line, then each group
 // with findings, one finding a line.
 func (r *Report) WriteText(w io.Writer) error {
@@ -150,20 +141,23 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "\n%s %s %s (%d exchanges)\n", g.Provider, g.Operation, status, g.Exchanges)
 		for _, s := range g.Findings {
-			detail := ""
-			if s.Want != "" {
-				detail = "spec: " + s.Want
-			}
-			if s.Got != "" {
-				if detail != "" {
-					detail += "; "
-				}
-				detail += "real: " + s.Got
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d× from #%d\n", s.Kind, s.In, dash(s.Path), detail, s.Count, s.First)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d× from #%d\n", s.Kind, s.In, dash(s.Path), s.Detail(), s.Count, s.First)
 		}
 	}
 	return tw.Flush()
+}
+
+// Detail is what the spec says and what the real provider did, as the
+// text report shows it: "spec: date-time; real: 2026-03-01".
+func (f Finding) Detail() string {
+	var parts []string
+	if f.Want != "" {
+		parts = append(parts, "spec: "+f.Want)
+	}
+	if f.Got != "" {
+		parts = append(parts, "real: "+f.Got)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func dash(s string) string {
