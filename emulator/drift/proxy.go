@@ -180,7 +180,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case path == "/_proxy/health":
-		writeError(w, http.StatusOK, map[string]any{"status": "ok", "providers": p.Providers()})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "providers": p.Providers()})
 		return
 	case strings.HasPrefix(path, "/_proxy/webhooks/"):
 		name, _, _ := strings.Cut(strings.TrimPrefix(path, "/_proxy/webhooks/"), "/")
@@ -206,11 +206,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeError(w, http.StatusNotFound, map[string]any{"error": map[string]string{
+	writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{
 		"code": "not_found", "message": "no proxied provider or proxy route here (proxied: " + strings.Join(p.Providers(), ", ") + ")"}})
 }
 
-func writeError(w http.ResponseWriter, status int, v any) {
+// writeJSON answers the proxy's own routes and errors.
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
@@ -224,7 +225,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, ta
 	x := &Exchange{Seq: p.nextSeq(), Time: p.clock.Now(), Provider: up.name}
 	reqBody, reqRest, err := readCapped(r.Body, p.maxBody)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, map[string]any{"error": map[string]string{"code": "bad_request", "message": "request body could not be read"}})
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]string{"code": "bad_request", "message": "request body could not be read"}})
 		return
 	}
 	var body io.Reader = http.NoBody
@@ -236,7 +237,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, ta
 	}
 	out, err := http.NewRequestWithContext(r.Context(), r.Method, target.String(), body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, map[string]any{"error": map[string]string{"code": "bad_request", "message": "request cannot be forwarded"}})
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]string{"code": "bad_request", "message": "request cannot be forwarded"}})
 		return
 	}
 	out.Header = forwardHeader(r.Header)
@@ -251,7 +252,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, ta
 	if err != nil {
 		x.Kind = ExchangeUnmatched
 		x.Notes = append(x.Notes, "upstream unreachable: "+describeErr(err))
-		writeError(w, http.StatusBadGateway, map[string]any{"error": map[string]string{"code": "upstream_unreachable",
+		writeJSON(w, http.StatusBadGateway, map[string]any{"error": map[string]string{"code": "upstream_unreachable",
 			"message": "the upstream of " + up.name + " did not answer"}})
 		x.Response = Message{Status: http.StatusBadGateway}
 		p.finish(r.Context(), x, start)
@@ -259,12 +260,11 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, ta
 	}
 	defer resp.Body.Close()
 	respBody, respRest, err := readCapped(resp.Body, p.maxBody)
-	if err != nil {
-		respRest = nil
-		x.Notes = append(x.Notes, "upstream answer cut short: "+describeErr(err))
-	}
 	plain := respBody
-	if enc := resp.Header.Get("Content-Encoding"); enc != "" && respRest == nil {
+	if err != nil {
+		respRest, plain = nil, nil
+		x.Notes = append(x.Notes, "upstream answer cut short: "+describeErr(err))
+	} else if enc := resp.Header.Get("Content-Encoding"); enc != "" && respRest == nil {
 		if plain, err = decode(enc, respBody, p.maxBody); err != nil {
 			plain = nil
 			x.Notes = append(x.Notes, "answer not checked: content encoding "+enc+" could not be decoded")
@@ -279,11 +279,13 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, up *upstream, ta
 	case op != nil:
 		x.Kind, x.Operation = ExchangeAPI, op.ID
 		if complete {
-			x.Findings, x.Notes = checkAPI(r.Context(), p.masker, up.spec, op, params, exchangeIn{
+			var notes []string
+			x.Findings, notes = checkAPI(r.Context(), p.masker, up.spec, op, params, exchangeIn{
 				method: r.Method, path: rel, query: r.URL.RawQuery, reqHeader: r.Header, reqBody: reqBody,
 				status: resp.StatusCode, respHeader: resp.Header, respBody: plain})
+			x.Notes = append(x.Notes, notes...)
 		} else {
-			x.Notes = append(x.Notes, fmt.Sprintf("not checked: a body is larger than %d bytes", p.maxBody))
+			x.Notes = append(x.Notes, fmt.Sprintf("not checked: a body is larger than %d bytes or could not be read whole", p.maxBody))
 		}
 	default:
 		x.Kind = ExchangeUnmatched

@@ -26,7 +26,7 @@ func (p *Proxy) webhook(w http.ResponseWriter, r *http.Request, up *upstream) {
 	x := &Exchange{Seq: p.nextSeq(), Time: p.clock.Now(), Provider: up.name, Kind: ExchangeWebhook, Operation: "webhook"}
 	body, rest, err := readCapped(r.Body, p.maxBody)
 	if err != nil || rest != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, map[string]any{"error": map[string]string{
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"error": map[string]string{
 			"code": "too_large", "message": "webhook body could not be read whole"}})
 		return
 	}
@@ -43,14 +43,14 @@ func (p *Proxy) webhook(w http.ResponseWriter, r *http.Request, up *upstream) {
 	x.Request.URL = p.masker.URL(up.hook)
 	out, err := http.NewRequestWithContext(r.Context(), http.MethodPost, up.hook, bytes.NewReader(body))
 	if err != nil {
-		writeError(w, http.StatusBadGateway, map[string]any{"error": map[string]string{"code": "bad_target", "message": "webhook target is not a valid URL"}})
+		writeJSON(w, http.StatusBadGateway, map[string]any{"error": map[string]string{"code": "bad_target", "message": "webhook target is not a valid URL"}})
 		return
 	}
 	out.Header = forwardHeader(r.Header)
 	resp, err := p.client.Do(out)
 	if err != nil {
 		x.Notes = append(x.Notes, "webhook target unreachable: "+describeErr(err))
-		writeError(w, http.StatusBadGateway, map[string]any{"error": map[string]string{"code": "target_unreachable", "message": "the webhook target did not answer"}})
+		writeJSON(w, http.StatusBadGateway, map[string]any{"error": map[string]string{"code": "target_unreachable", "message": "the webhook target did not answer"}})
 		x.Response = Message{Status: http.StatusBadGateway}
 		p.finish(r.Context(), x, start)
 		return
