@@ -68,7 +68,7 @@ func checkAPI(ctx context.Context, m *Masker, s *spec, op *oas.Operation, params
 		if schema != nil && x.method != http.MethodHead && x.status != http.StatusNoContent {
 			out = append(out, Finding{Kind: oas.FindMissing, In: "response", Want: schemaName(schema), Got: "empty body"})
 		}
-	case schema == nil && resp.Declared:
+	case schema == nil && resp.Declared && (resp.Listed || x.status >= 400):
 		want := "no body"
 		if len(resp.ContentTypes) > 0 {
 			want = strings.Join(resp.ContentTypes, ", ")

@@ -238,3 +238,25 @@ func TestWebhookSignatureSchemes(t *testing.T) {
 		t.Errorf("a well-formed kulipa webhook without a key: findings %v, notes %v", f, xs[0].Notes)
 	}
 }
+
+// An HTML page where the spec declares JSON (a gateway's error page, say)
+// is named as a content-type finding beside the unlisted status.
+func TestProxyNamesAnUndeclaredContentType(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, "<html><body>Bad gateway</body></html>")
+	}))
+	t.Cleanup(up.Close)
+	proxy, dir := startProxy(t, map[string]string{"notus": up.URL})
+	r := call(t, http.MethodGet, proxy.URL+"/notus/api/v1/kyc/individual-verification-sessions/standard/6f1c2b7e-8a34-4c1d-9e2f-0a1b2c3d4e5f",
+		map[string]string{"x-api-key": "k"}, nil)
+	if r.status != http.StatusBadGateway || !strings.Contains(string(r.body), "Bad gateway") {
+		t.Fatalf("the page did not reach the client: %d %s", r.status, r.body)
+	}
+	rep, _ := report(t, dir)
+	if !hasFinding(rep, "getStandardIndividualSession", "content-type", "-", "spec: application/json; real: text/html") ||
+		!hasFinding(rep, "getStandardIndividualSession", "undocumented-status", "-", "real: 502") {
+		t.Fatalf("report:\n%s", reportText(t, rep))
+	}
+}
