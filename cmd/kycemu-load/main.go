@@ -259,7 +259,9 @@ func (r result) print(name string, base *result) {
 		float64(r.cpuPerRq.Nanoseconds())/1000, ms(r.p50), ms(r.p99), r.errs)
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + "ms" }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + "ms"
+}
 
 // load sends requests from conns keep-alive connections for d.
 func load(p *proc, d time.Duration, conns int, req func() *http.Request) result {
