@@ -32,6 +32,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kycemu/kycemu/internal/procstat"
 )
 
 func main() {
@@ -217,31 +219,9 @@ func (p *proc) stop() {
 	_ = p.cmd.Wait()
 }
 
-// cpu returns the process's user+system CPU time.
-func (p *proc) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ is 100 on Linux
-}
+func (p *proc) cpu() time.Duration { return procstat.CPU(p.cmd.Process.Pid) }
 
-func (p *proc) rss() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
+func (p *proc) rss() float64 { return procstat.RSS(p.cmd.Process.Pid) }
 
 type result struct {
 	n, errs  int64
