@@ -183,9 +183,13 @@ func TestDotNetSDKRoundTrip(t *testing.T) {
 		{"/phone-number", sdkPhone{Country: "GB", Number: "+44 7700 900456"}, func(u sdkUser) bool { return u.Phone != nil && u.Phone.Number == "+44 7700 900456" }},
 		{"/email", `"ada.king@example.com"`, func(u sdkUser) bool { return u.Email != nil && *u.Email == "ada.king@example.com" }},
 		{"/address", sdkAddress{Address1: "10 Great Cumberland Pl", PostalCode: "W1H 7AL", City: "London", Country: "gb"},
-			func(u sdkUser) bool { return u.Address != nil && u.Address.Address1 == "10 Great Cumberland Pl" && u.Address.Country == "GB" }},
+			func(u sdkUser) bool {
+				return u.Address != nil && u.Address.Address1 == "10 Great Cumberland Pl" && u.Address.Country == "GB"
+			}},
 		{"/shipping-address", sdkShippingAddress{Address: sdkAddress{Address1: "221B Baker St", PostalCode: "NW1 6XE", City: "London", Country: "GB"}},
-			func(u sdkUser) bool { return u.ShippingAddress != nil && u.ShippingAddress.Address.Address1 == "221B Baker St" && u.ShippingAddress.Phone == nil }},
+			func(u sdkUser) bool {
+				return u.ShippingAddress != nil && u.ShippingAddress.Address.Address1 == "221B Baker St" && u.ShippingAddress.Phone == nil
+			}},
 	}
 	for _, st := range steps {
 		r := c.do(http.MethodPut, "/users/"+u.ID+st.path, st.body, "x-idempotency-key", "sdk"+st.path)
