@@ -84,7 +84,7 @@ func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.scenarios, "scenarios", "", "directory of scenario YAML files, reloaded on change (KYCEMU_SCENARIOS)")
 	fs.Int64Var(&cfg.seed, "seed", 0, "seed for ids, tokens and fake identities; 0 picks one at random (KYCEMU_SEED)")
 	fs.StringVar(&cfg.clock, "clock", "real", "real, or manual: time moves only through POST /_emulator/clock (KYCEMU_CLOCK)")
-	fs.StringVar(&cfg.clockStart, "clock-start", "2026-01-01T00:00:00Z", "start time of a manual clock, RFC 3339 (KYCEMU_CLOCK_START)")
+	fs.StringVar(&cfg.clockStart, "clock-start", "", "start time of a manual clock, RFC 3339; default the wall-clock time at start (KYCEMU_CLOCK_START)")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "base URL for links handed out (upload URLs); default: from each request's Host (KYCEMU_PUBLIC_URL)")
 	fs.StringVar(&cfg.webhookURL, "webhook-url", "", "default target of outbound webhooks for tenants that configured none (KYCEMU_WEBHOOK_URL)")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "text or json (KYCEMU_LOG_FORMAT)")
@@ -132,10 +132,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cfg.clock {
 	case "real":
 	case "manual":
-		start, err := time.Parse(time.RFC3339, cfg.clockStart)
-		if err != nil {
-			fmt.Fprintln(stderr, "kycemu: --clock-start must be an RFC 3339 time")
-			return 2
+		var start time.Time // zero: the wall-clock time (clock.NewManual)
+		if cfg.clockStart != "" {
+			if start, err = time.Parse(time.RFC3339, cfg.clockStart); err != nil {
+				fmt.Fprintln(stderr, "kycemu: --clock-start must be an RFC 3339 time")
+				return 2
+			}
 		}
 		opts = append(opts, emulator.WithClock(clock.NewManual(start)))
 	default:

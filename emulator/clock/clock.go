@@ -54,8 +54,15 @@ type Mock struct {
 	advancing sync.Mutex
 }
 
-// NewManual returns a manual clock that reads start until moved.
+// NewManual returns a manual clock that reads start until moved. A zero
+// start means the wall-clock time now, to the second: webhook signatures
+// stamped on such a clock pass receivers that compare them with their own
+// wall clock (Kulipa's SDK refuses timestamps more than 5 minutes old),
+// while a fixed start keeps every timestamp the same on every run.
 func NewManual(start time.Time) *Mock {
+	if start.IsZero() {
+		start = Real{}.Now().Truncate(time.Second)
+	}
 	return &Mock{now: start.UTC()}
 }
 

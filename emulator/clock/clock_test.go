@@ -106,3 +106,15 @@ func TestRealClock(t *testing.T) {
 		t.Fatal("real clock should be automatic and UTC")
 	}
 }
+
+func TestManualStartsAtTheGivenTimeOrNow(t *testing.T) {
+	fixed := time.Date(2026, 1, 1, 9, 0, 0, 0, time.FixedZone("x", 3600))
+	if got := clock.NewManual(fixed).Now(); !got.Equal(fixed) || got.Location() != time.UTC {
+		t.Errorf("fixed start: %v", got)
+	}
+	before := time.Now().Truncate(time.Second)
+	got := clock.NewManual(time.Time{}).Now()
+	if got.Before(before) || got.After(time.Now()) || got.Nanosecond() != 0 {
+		t.Errorf("zero start: %v, want the wall-clock time (to the second) around %v", got, before)
+	}
+}
