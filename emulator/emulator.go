@@ -31,6 +31,7 @@ type Emulator struct {
 	mounts  []*mount
 	byName  map[string]*mount
 	byHost  map[string]*mount
+	byRoot  map[string]*mount // first path segment of a RootRoute -> its provider
 	control http.Handler
 	started time.Time
 	reqIDs  *fake.Source
@@ -59,6 +60,7 @@ func New(opts ...Option) (*Emulator, error) {
 		journal: httpx.NewJournal(cfg.journalSize),
 		byName:  map[string]*mount{},
 		byHost:  map[string]*mount{},
+		byRoot:  map[string]*mount{},
 	}
 	e.reqIDs = e.rand.Derive("request-ids")
 	e.started = e.clock.Now()
@@ -89,6 +91,16 @@ func (e *Emulator) add(p provider.Provider) error {
 	m, err := newMount(e, p)
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", p.Name(), err)
+	}
+	if rr, ok := p.(provider.RootRoutes); ok {
+		for _, rt := range rr.RootRoutes() {
+			seg, _, _ := strings.Cut(strings.TrimPrefix(rt.Path, "/"), "/")
+			if other, taken := e.byRoot[seg]; (taken && other.p.Name() != p.Name()) || e.byName[seg] != nil || seg == p.Name() ||
+				seg == "" || strings.ContainsAny(seg, "{}") || seg == "_emulator" {
+				return fmt.Errorf("mount %s: root route %s does not start with a segment of its own", p.Name(), rt.Path)
+			}
+			e.byRoot[seg] = m
+		}
 	}
 	e.mounts = append(e.mounts, m)
 	e.byName[p.Name()] = m
@@ -181,6 +193,11 @@ func (e *Emulator) Reset(tenant string) {
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/_emulator" || strings.HasPrefix(r.URL.Path, "/_emulator/") {
 		e.control.ServeHTTP(w, r)
+		return
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if m, ok := e.byRoot[first]; ok {
+		m.serveRoot(w, r)
 		return
 	}
 	host := strings.ToLower(r.Host)

@@ -72,7 +72,7 @@ func usage(w io.Writer) {
 // serveConfig holds the serve flags.
 type serveConfig struct {
 	addr, scenarios, clock, clockStart, publicURL, logFormat, logLevel string
-	webhookURL                                                         string
+	webhookURL, cors                                                   string
 	seed                                                               int64
 	strict                                                             bool
 }
@@ -89,6 +89,7 @@ func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.webhookURL, "webhook-url", "", "default target of outbound webhooks for tenants that configured none (KYCEMU_WEBHOOK_URL)")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "text or json (KYCEMU_LOG_FORMAT)")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error (KYCEMU_LOG_LEVEL)")
+	fs.StringVar(&cfg.cors, "cors", "*", "origins whose pages may call the APIs and buckets, comma-separated; * any, off none (KYCEMU_CORS)")
 	fs.BoolVar(&cfg.strict, "strict-responses", false, "validate every response against the provider's spec (KYCEMU_STRICT_RESPONSES)")
 	return fs
 }
@@ -149,6 +150,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.publicURL != "" {
 		opts = append(opts, emulator.WithPublicURL(cfg.publicURL))
+	}
+	if cfg.cors != "*" {
+		var origins []string
+		for _, o := range strings.Split(cfg.cors, ",") {
+			if o = strings.TrimSpace(o); o != "" && o != "off" {
+				origins = append(origins, o)
+			}
+		}
+		opts = append(opts, emulator.WithCORS(origins...))
 	}
 	if cfg.scenarios != "" {
 		opts = append(opts, emulator.WithScenarioDir(cfg.scenarios))
