@@ -27,14 +27,14 @@ func TestConsoleInBrowser(t *testing.T) {
 	b := browsertest.New(t)
 	ui := h.srv.URL + "/_emulator/ui"
 
-	b.Do(chromedp.Navigate(ui + "/"))
+	b.Run(chromedp.Navigate(ui + "/"))
 	if got := b.Text(tid("provider-sessions-gu1")); got != "1" {
 		t.Fatalf("overview counts %s gu1 sessions", got)
 	}
 	b.Snapshot("console-overview")
 
 	// Sessions, filtered by provider and status, then the session's page.
-	b.Do(chromedp.Navigate(ui+"/sessions"),
+	b.Run(chromedp.Navigate(ui+"/sessions"),
 		chromedp.SetValue(chromedp.CSS(tid("filter-provider")), "gu1"),
 		chromedp.SendKeys(chromedp.CSS(tid("filter-status")), "in_review"))
 	b.Navigates(chromedp.Click(chromedp.CSS(tid("filter-submit"))))
@@ -49,8 +49,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.Snapshot("console-session")
 
 	// Approve with the keyboard: type a reason, Tab to the button, Enter.
-	b.Do(chromedp.Focus(chromedp.CSS(tid("action-reason"))), chromedp.KeyEvent("looks fine"), chromedp.KeyEvent("\t"))
-	if got := browsertest.Get(b, chromedp.Evaluate[string](`document.activeElement.dataset.testid`)); got != "action-approve" {
+	b.Run(chromedp.Focus(chromedp.CSS(tid("action-reason"))), chromedp.KeyEvent("looks fine"), chromedp.KeyEvent("\t"))
+	if got := browsertest.Value(b, chromedp.Evaluate[string](`document.activeElement.dataset.testid`)); got != "action-approve" {
 		t.Fatalf("Tab after the reason reaches %q", got)
 	}
 	b.Navigates(chromedp.KeyEvent("\r"))
@@ -81,7 +81,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	// The approval's webhook: payload and signature, then redeliver it.
-	b.Do(chromedp.Navigate(ui + "/webhooks?event=kyc.validation_approved"))
+	b.Run(chromedp.Navigate(ui + "/webhooks?event=kyc.validation_approved"))
 	b.Navigates(chromedp.Click(chromedp.CSS(tid("delivery-link"))))
 	if p := b.Text(tid("delivery-payload")); !strings.Contains(p, `"status": "approved"`) {
 		t.Fatalf("payload shown: %s", p)
@@ -101,7 +101,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	// The journal: the validation's creation, masked.
-	b.Do(chromedp.Navigate(ui + "/requests?operation=createValidation"))
+	b.Run(chromedp.Navigate(ui + "/requests?operation=createValidation"))
 	b.Navigates(chromedp.Click(chromedp.CSS(tid("request-link"))))
 	if hs := b.Text(tid("request-headers")); !strings.Contains(hs, "Bearer [masked") || strings.Contains(hs, gu1Key) {
 		t.Fatalf("request headers shown: %s", hs)
@@ -112,21 +112,21 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.Snapshot("console-request")
 
 	// The editor checks as you type, with kycemu validate's messages.
-	b.Do(chromedp.Navigate(ui + "/scenarios/editor"))
+	b.Run(chromedp.Navigate(ui + "/scenarios/editor"))
 	b.Type(tid("editor-yaml"), "name: qa-slow\nprovider: gu1\ntimeline:\n- after: soon\n  status: approved\n")
-	b.Do(chromedp.WaitVisible(chromedp.CSS(tid("editor-problem"))))
+	b.Run(chromedp.WaitVisible(chromedp.CSS(tid("editor-problem"))))
 	if p := b.Text(tid("editor-problem")); !strings.HasPrefix(p, "scenario.yaml:4:") {
 		t.Fatalf("problem shown: %s", p)
 	}
 	b.Snapshot("console-editor")
 	b.Type(tid("editor-yaml"), "name: qa-slow\nprovider: gu1\ntimeline:\n- after: 10m\n  from: in_review\n  status: approved\n")
-	b.Do(chromedp.WaitNotPresent(chromedp.CSS(tid("editor-problem"))))
+	b.Run(chromedp.WaitNotPresent(chromedp.CSS(tid("editor-problem"))))
 	b.Navigates(chromedp.Click(chromedp.CSS(tid("editor-save"))))
 	if r := h.do("GET", "/_emulator/scenarios/gu1/qa-slow", nil); r.status != 200 {
 		t.Fatalf("saved scenario: %d", r.status)
 	}
 	// And make it the tenant's default from its page.
-	b.Do(chromedp.Navigate(ui+"/scenarios/gu1/qa-slow"),
+	b.Run(chromedp.Navigate(ui+"/scenarios/gu1/qa-slow"),
 		chromedp.SendKeys(chromedp.CSS(tid("default-tenant")), gu1Tenant))
 	b.Navigates(chromedp.Click(chromedp.CSS(tid("default-set"))))
 	if r := h.do("GET", "/_emulator/scenarios/defaults?provider=gu1", nil); !strings.Contains(string(r.body), `"scenario":"qa-slow"`) {
@@ -134,7 +134,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	// Live refresh: the overview follows what happens without a reload.
-	b.Do(chromedp.Navigate(ui+"/"), chromedp.Click(chromedp.CSS(tid("live-toggle"))))
+	b.Run(chromedp.Navigate(ui+"/"), chromedp.Click(chromedp.CSS(tid("live-toggle"))))
 	h.gu1Validation("", "")
-	b.Do(chromedp.Poll[chromedp.Void](`document.querySelector('[data-testid="provider-sessions-gu1"]').textContent === "2"`, chromedp.WithPollingInterval(100*time.Millisecond)))
+	b.Run(chromedp.Poll[chromedp.Void](`document.querySelector('[data-testid="provider-sessions-gu1"]').textContent === "2"`, chromedp.WithPollingInterval(100*time.Millisecond)))
 }
