@@ -2,13 +2,13 @@ package emulator_test
 
 import (
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator"
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/internal/procstat"
 )
 
 // BenchmarkConsole renders console pages of an emulator holding 10,000
@@ -53,7 +53,7 @@ func BenchmarkConsole(b *testing.B) {
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := procstat.CPU(0)
 			for b.Loop() {
 				w := httptest.NewRecorder()
 				emu.ServeHTTP(w, httptest.NewRequest("GET", p.path, nil))
@@ -63,14 +63,7 @@ func BenchmarkConsole(b *testing.B) {
 			}
 			// On a shared machine wall time (ns/op) includes waiting for a
 			// core; the process's CPU time per page is the steadier figure.
-			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64((procstat.CPU(0)-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
-}
-
-// cpuTime is the CPU time the process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
