@@ -421,10 +421,7 @@ func TestHostedPageDrivesTheFlow(t *testing.T) {
 	}
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, step := range []struct{ action, status string }{{"start", "in_progress"}, {"submit", "in_review"}} {
-		resp, err := noRedirect.PostForm(u, url.Values{"action": {step.action}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := postPage(t, noRedirect, u, pageForm(step.action), pagePictures(true))
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != u {
 			t.Fatalf("%s: %d to %s", step.action, resp.StatusCode, resp.Header.Get("Location"))

@@ -246,6 +246,8 @@ type validation struct {
 	Warnings        []string         `json:"warnings,omitempty"`
 	ExpiresAt       time.Time        `json:"expiresAt"`
 	VerifiedAt      *time.Time       `json:"verifiedAt,omitempty"`
+	// Page is what the person gave on the hosted page.
+	Page *pageSubmission `json:"page,omitempty"`
 }
 
 // move changes the status if the machine allows it, applies what the new
@@ -298,6 +300,9 @@ func (p *Provider) apply(tx *state.Tx, r *state.Record, now time.Time, by string
 			{"type": "identity_document", "side": "back", "status": "verified"}}
 		v.Biometric = map[string]any{"liveness": "passed", "faceMatch": "match", "faceMatchScore": 0.97}
 		v.Extracted = p.extracted(tx, er, now)
+		if v.Page != nil { // the person went through the hosted page
+			v.Page.review(v)
+		}
 	case Approved:
 		v.Decision = map[string]any{"result": Approved, "reason": nil, "decidedBy": decidedBy, "decidedAt": stamp}
 		v.Risk = map[string]any{"riskLevel": "low", "score": 8}
@@ -345,9 +350,19 @@ func (p *Provider) extracted(tx *state.Tx, er *state.Record, now time.Time) map[
 	}
 	en := state.Data[entity](er)
 	out["nationality"] = en.CountryCode
+	for k, s := range en.person() {
+		out[k] = s
+	}
+	return out
+}
+
+// person returns the non-empty person fields of the entity's data that
+// review data repeat.
+func (en *entity) person() map[string]string {
 	var data struct {
 		Person map[string]any `json:"person"`
 	}
+	out := map[string]string{}
 	if json.Unmarshal(en.EntityData, &data) == nil {
 		for _, k := range []string{"firstName", "lastName", "dateOfBirth", "nationality"} {
 			if s, ok := data.Person[k].(string); ok && s != "" {
