@@ -71,11 +71,14 @@ func (p *Provider) Handlers() map[string]provider.Handler {
 	}
 }
 
-// Extras serves the liveness stand-in and the document bucket's alias
-// under the mount, /_s3/{bucket}.
+// Extras serves the liveness stand-in, the capture page standing in for
+// the web SDK (page.go) and the document bucket's alias under the mount,
+// /_s3/{bucket}.
 func (p *Provider) Extras() []provider.Route {
 	return append(p.bucketRoutes("/_s3/{bucket}", atMount),
-		provider.Route{Method: http.MethodPost, Path: "/_liveness/{sessionId}", Handler: http.HandlerFunc(p.liveness)})
+		provider.Route{Method: http.MethodPost, Path: "/_liveness/{sessionId}", Handler: http.HandlerFunc(p.liveness)},
+		provider.Route{Method: http.MethodGet, Path: "/_sdk/{sessionId}", Handler: http.HandlerFunc(p.page)},
+		provider.Route{Method: http.MethodPost, Path: "/_sdk/{sessionId}", Handler: http.HandlerFunc(p.pageOutcome)})
 }
 
 // RootRoutes serve the document bucket at the emulator's root, where
