@@ -3,8 +3,13 @@ package b2core_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
+	"strconv"
 	"testing"
+
+	"github.com/kycemu/kycemu/emulator"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // BenchmarkWizardStep measures one POST /my/verifications through the
@@ -59,5 +64,38 @@ func BenchmarkWizardStep(b *testing.B) {
 		if (left == 0) != (w.Code == 202) {
 			b.Fatalf("body code %d with %d steps left", w.Code, left)
 		}
+	}
+}
+
+// BenchmarkAnonymousWizard measures GET /my/signup/wizard (no credential)
+// through the whole HTTP stack with a number of sign-up wizards already
+// open and none used: the anonymous hot path that the issue measured. The
+// per-tenant record bound is raised so that all the wizards stay live.
+func BenchmarkAnonymousWizard(b *testing.B) {
+	for _, live := range []int{0, 20_000} {
+		b.Run("live="+strconv.Itoa(live), func(b *testing.B) {
+			e := newEnv(b, emulator.WithLimits(state.Limits{RecordsPerTenant: 1_000_000, Records: 1_000_000}))
+			client := e.srv.Client()
+			url := e.api + "/my/signup/wizard"
+			get := func() {
+				resp, err := client.Get(url)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+			for range live {
+				get()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				get()
+			}
+		})
 	}
 }
