@@ -31,6 +31,18 @@ func (s *scripted) Plan(prov, kind, tenant, name string, _ []byte) (*provider.Pl
 	return &p, nil
 }
 
+// newProvider builds the provider on a store of its own (in memory).
+func newProvider(t *testing.T, mc *clock.Mock, sc provider.Scenarios, lim state.Limits) (*Provider, *state.Store) {
+	t.Helper()
+	st := state.New(state.Config{Clock: mc, Rand: fake.New(3), Limits: lim})
+	p := New(provider.Env{Clock: mc, Rand: fake.New(3), Scenarios: sc, Webhooks: provider.NoWebhooks{}}, st)
+	if err := st.Load(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return p, st
+}
+
 type harness struct {
 	t *testing.T
 	p *Provider
@@ -78,12 +90,7 @@ func TestScenarioPlan(t *testing.T) {
 			"steps": []any{map[string]any{"types": []any{1}}, map[string]any{"types": []any{4}}, map[string]any{"types": []any{6}}}}}},
 		Steps: []provider.Step{{From: Submitted, After: 90 * time.Second, Status: Rejected, Reason: "scripted"}},
 	}}
-	st := state.New(state.Config{Clock: mc, Rand: fake.New(3)})
-	p := New(provider.Env{Clock: mc, Rand: fake.New(3), Scenarios: sc, Webhooks: provider.NoWebhooks{}}, st)
-	if err := st.Load(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	p, st := newProvider(t, mc, sc, state.Limits{})
 	h := &harness{t: t, p: p}
 	h.signUp("plan@example.com")
 	const tenant = "plan@example.com"
