@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-		"testing"
+	"testing"
 
 	"github.com/kycemu/kycemu/emulator"
 	"github.com/kycemu/kycemu/emulator/state"
