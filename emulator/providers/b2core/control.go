@@ -16,7 +16,7 @@ func (p *Provider) Machines() map[string]*provider.Machine {
 }
 
 // actionsOf lists the control actions a procedure allows now.
-func (p *Provider) actionsOf(r *state.Record) []string {
+func actionsOf(r *state.Record) []string {
 	var out []string
 	for _, a := range []string{"approve", "reject", "expire"} {
 		if allows(r.Status, a) {

@@ -78,7 +78,7 @@ func (p *Provider) spec() state.Spec {
 				Fire: func(tx *state.Tx, r *state.Record, st provider.Step) {
 					p.move(tx, r, st.Status, "timeline", st.Reason)
 				},
-				Actions: p.actionsOf, Act: p.act},
+				Actions: actionsOf, Act: p.act},
 			{Name: kindClient, New: func() any { return &account{} },
 				Indexes: map[string]state.Scope{byClientID: state.ProviderScope}},
 			{Name: kindToken, New: func() any { return &token{} }, Machine: tokenMachine, Fire: expireToken},
@@ -243,8 +243,7 @@ type procedure struct {
 
 // start creates a procedure for the next level.
 func (p *Provider) start(tx *state.Tx, d *tenantData, level Level, steps []Step, plan *provider.Plan) (*state.Record, error) {
-	d.AppSeq++
-	pr := &procedure{App: d.AppSeq, Level: LevelRef{ID: level.ID, Name: level.Name}, Steps: steps}
+	pr := &procedure{App: d.AppSeq + 1, Level: LevelRef{ID: level.ID, Name: level.Name}, Steps: steps}
 	delayed := *plan
 	delayed.Steps = nil
 	for _, s := range plan.Steps {
@@ -259,7 +258,7 @@ func (p *Provider) start(tx *state.Tx, d *tenantData, level Level, steps []Step,
 	if err != nil {
 		return nil, err
 	}
-	d.Open = r.ID
+	d.AppSeq, d.Open = pr.App, r.ID
 	p.enter(tx, r, "")
 	if r.Status == InProgress {
 		p.enter(tx, r, InProgress)
