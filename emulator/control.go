@@ -93,11 +93,12 @@ func (e *Emulator) listProviders(w http.ResponseWriter, _ *http.Request) {
 		BasePaths  []string `json:"basePaths"`
 		Hosts      []string `json:"hosts"`
 		Operations []op     `json:"operations"`
+		machinery
 	}
 	out := make([]entry, 0, len(e.mounts))
 	for _, m := range e.mounts {
 		en := entry{Name: m.p.Name(), Title: m.doc.Title(), Version: m.doc.Version(), Mount: "/" + m.p.Name(),
-			BasePaths: m.doc.BasePaths(), Hosts: m.p.Hosts(), Operations: []op{}}
+			BasePaths: m.doc.BasePaths(), Hosts: m.p.Hosts(), Operations: []op{}, machinery: m.machinery()}
 		for _, o := range m.doc.Operations() {
 			en.Operations = append(en.Operations, op{o.ID, o.Method, o.Path})
 		}
