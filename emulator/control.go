@@ -38,6 +38,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	c.HandleFunc("/requests", e.listRequests).Methods(http.MethodGet)
 	c.HandleFunc("/requests", e.clearRequests).Methods(http.MethodDelete)
 	c.HandleFunc("/specs", e.listSpecs).Methods(http.MethodGet)
+	c.HandleFunc("/specs/control", e.getControlSpec).Methods(http.MethodGet)
 	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
 	e.scenarioRoutes(c)
 	e.webhookRoutes(c)
@@ -98,7 +99,7 @@ func (e *Emulator) listProviders(w http.ResponseWriter, _ *http.Request) {
 	out := make([]entry, 0, len(e.mounts))
 	for _, m := range e.mounts {
 		en := entry{Name: m.p.Name(), Title: m.doc.Title(), Version: m.doc.Version(), Mount: "/" + m.p.Name(),
-			BasePaths: m.doc.BasePaths(), Hosts: m.p.Hosts(), Operations: []op{}, machinery: m.machinery()}
+			BasePaths: m.doc.BasePaths(), Hosts: append([]string{}, m.p.Hosts()...), Operations: []op{}, machinery: m.machinery()}
 		for _, o := range m.doc.Operations() {
 			en.Operations = append(en.Operations, op{o.ID, o.Method, o.Path})
 		}
@@ -320,7 +321,7 @@ func (e *Emulator) getSpec(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw := m.doc.Raw()
-	if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
+	if wantsJSON(r) {
 		j, err := m.doc.JSON()
 		if err != nil {
 			writeControlError(w, http.StatusInternalServerError, "internal", "spec could not be converted")
