@@ -30,11 +30,12 @@ COPY . .
 RUN go build -trimpath \
       -ldflags "-s -w -X github.com/kycemu/kycemu/emulator.version=${VERSION}" \
       -o /out/kycemu ./cmd/kycemu \
- && mkdir -p /out/etc/ssl/certs /out/tmp \
+ && mkdir -p /out/etc/ssl/certs /out/tmp /out/data \
  && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
  && echo 'kycemu:x:65532:65532:kycemu:/:/sbin/nologin' > /out/etc/passwd \
  && echo 'kycemu:x:65532:' > /out/etc/group \
- && chmod 1777 /out/tmp
+ && chmod 1777 /out/tmp \
+ && chown 65532:65532 /out/data
 
 FROM scratch
 ARG VERSION=devel
