@@ -62,7 +62,7 @@ type Server struct {
 	// trailing slash.
 	URL string
 
-	h   *control.Harness
+	h         *control.Harness
 	emu       *emulator.Emulator
 	srv       *httptest.Server
 	ctl       *control.Client
