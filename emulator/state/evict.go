@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"log/slog"
+	"math"
 	"time"
 )
 
@@ -88,6 +89,7 @@ func (s *Store) linkLive(r *Record) {
 	s.live.push(r)
 	r.t.live.push(r)
 	r.ended = false
+	s.armRetention()
 }
 
 // unlink removes a record from every structure and records the deletion
@@ -123,6 +125,7 @@ func (s *Store) unlink(r *Record, tx *Tx) {
 	if r.ended {
 		s.ended.remove(r)
 		t.ended.remove(r)
+		s.armRetention()
 	} else {
 		s.live.remove(r)
 		t.live.remove(r)
@@ -268,34 +271,27 @@ func (s *Store) dropTenant(t *tenant, reason string) {
 	}
 }
 
-// armRetention schedules the sweep of the oldest finished record; the
-// caller holds s.mu.
+// armRetention records when the oldest finished record's retention ends;
+// the caller holds s.mu. The sweep runs lazily, after the next transaction
+// from then on, so housekeeping never holds a timer on the clock.
 func (s *Store) armRetention() {
-	if s.lim.Retention < 0 || s.ended.head == nil {
-		return
+	next := int64(math.MaxInt64)
+	if s.lim.Retention >= 0 && s.ended.head != nil {
+		next = s.ended.head.endedAt.Add(s.lim.Retention).UnixNano()
 	}
-	due := s.ended.head.endedAt.Add(s.lim.Retention)
-	if s.retention != nil && !due.Before(s.retentionT) {
-		return
-	}
-	if s.retention != nil {
-		s.retention.Stop()
-	}
-	s.retentionT = due
-	s.retention = s.clock.AfterFunc(due.Sub(s.clock.Now()), s.sweep)
+	s.retentionNext.Store(next)
 }
 
-// sweep drops the finished records whose retention is over.
-func (s *Store) sweep() {
+// sweepDue drops the finished records whose retention is over, if any is;
+// it takes no lock the caller holds.
+func (s *Store) sweepDue() {
+	if s.clock.Now().UnixNano() < s.retentionNext.Load() {
+		return
+	}
 	for {
 		s.mu.Lock()
-		s.retention = nil
 		r := s.ended.head
-		if r == nil {
-			s.mu.Unlock()
-			return
-		}
-		if r.endedAt.Add(s.lim.Retention).After(s.clock.Now()) {
+		if r == nil || r.endedAt.Add(s.lim.Retention).After(s.clock.Now()) {
 			s.armRetention()
 			s.mu.Unlock()
 			return

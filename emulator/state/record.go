@@ -103,7 +103,7 @@ type Record struct {
 	// dirty marks a record the current transaction will write.
 	dirty bool
 	// links in the store's and the tenant's live/ended lists (Store.mu).
-	g, tl links
+	g, tl   links
 	ended   bool      // which lists the record is on (Store.mu)
 	endedAt time.Time // when it went on the ended lists (Store.mu)
 }

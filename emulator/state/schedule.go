@@ -49,9 +49,9 @@ type scheduler struct {
 	// are not kept alive until their old due times.
 	cancelled map[uint64]struct{}
 	timer     clock.Timer
-	armedAt time.Time
-	running bool
-	stopped bool
+	armedAt   time.Time
+	running   bool
+	stopped   bool
 }
 
 func newScheduler(c clock.Clock, run func(dueRef)) *scheduler {
@@ -67,6 +67,26 @@ func (s *scheduler) cancel(ds []Due) {
 	defer s.mu.Unlock()
 	for _, d := range ds {
 		s.cancelled[d.N] = struct{}{}
+	}
+	// Drop cancelled steps from the top, so the timer follows the next
+	// step that will really fire (or stops when there is none).
+	top := len(s.h) > 0 && s.h[0].at.Equal(s.armedAt)
+	for len(s.h) > 0 {
+		if _, gone := s.cancelled[s.h[0].n]; !gone {
+			break
+		}
+		delete(s.cancelled, heap.Pop(&s.h).(dueRef).n)
+	}
+	if !s.running && !s.stopped && top {
+		switch {
+		case len(s.h) == 0:
+			if s.timer != nil {
+				s.timer.Stop()
+				s.timer = nil
+			}
+		case !s.h[0].at.Equal(s.armedAt):
+			s.arm(s.h[0].at)
+		}
 	}
 	if len(s.cancelled) > 1024 && len(s.cancelled) > len(s.h)/2 {
 		kept := s.h[:0]
@@ -178,4 +198,3 @@ func (s *Store) fire(d dueRef) {
 		return nil
 	})
 }
-

@@ -146,6 +146,7 @@ func (sp *Space) Tenants() []string {
 // even when it returns an error, so check before you change. A failed
 // write to the backend is returned as a 503 *provider.Error.
 func (sp *Space) Update(tenant string, fn func(tx *Tx) error) error {
+	sp.s.sweepDue()
 	for {
 		t := sp.tenant(tenant, true)
 		err, retry := sp.s.update(t, fn)
@@ -158,6 +159,7 @@ func (sp *Space) Update(tenant string, fn func(tx *Tx) error) error {
 // View runs fn in a read transaction on a tenant. A tenant without state
 // reads as empty; fn must not write.
 func (sp *Space) View(tenant string, fn func(tx *Tx) error) error {
+	sp.s.sweepDue()
 	t := sp.tenant(tenant, false)
 	if t == nil {
 		t = sp.newTenant(tenant)

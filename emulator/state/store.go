@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -123,8 +124,9 @@ type Store struct {
 	blobs      blobQueue
 	sessions   []*Record // session records in creation order (dead ones until compaction)
 	deadSess   int
-	retention  clock.Timer
-	retentionT time.Time
+	// retentionNext is when (UnixNano) the oldest finished record's
+	// retention ends.
+	retentionNext atomic.Int64
 
 	evicted      sync.Map // reason -> *atomic.Int64
 	blobsEvicted atomic.Int64
@@ -148,6 +150,7 @@ func New(cfg Config) *Store {
 		s.log.Error("state: the backend refused a write", "error", err)
 	})
 	s.sched = newScheduler(cfg.Clock, s.fire)
+	s.retentionNext.Store(math.MaxInt64)
 	return s
 }
 
@@ -174,11 +177,6 @@ func (s *Store) Space(name string, spec Spec) *Space {
 // Close flushes pending writes and closes the backend. Timelines stop.
 func (s *Store) Close() error {
 	s.sched.stop()
-	s.mu.Lock()
-	if s.retention != nil {
-		s.retention.Stop()
-	}
-	s.mu.Unlock()
 	err := s.commit.close()
 	if s.cfg.Backend != nil {
 		err = errors.Join(err, s.cfg.Backend.Close())
@@ -210,7 +208,9 @@ func (s *Store) countEviction(reason string) {
 
 // Put stores an item of another package's namespace (the webhook queue,
 // the journal) without waiting for it to be durable; Sync waits.
-func (s *Store) Put(ns, key string, val []byte) { s.commit.enqueue([]Op{{NS: ns, Key: []byte(key), Val: val}}) }
+func (s *Store) Put(ns, key string, val []byte) {
+	s.commit.enqueue([]Op{{NS: ns, Key: []byte(key), Val: val}})
+}
 
 // PutSync stores an item and waits until it is durable.
 func (s *Store) PutSync(ns, key string, val []byte) error {
@@ -252,6 +252,7 @@ func (s *Store) Get(ns, key string) ([]byte, bool, error) {
 // returns the page, the cursor of the next page (0 at the end) and the
 // number of matches in all.
 func (s *Store) Sessions(f Filter, after uint64, limit int) (page []provider.Session, next uint64, total int) {
+	s.sweepDue()
 	s.mu.Lock()
 	all := s.sessions // compaction allocates a new slice, so this one stays put
 	s.mu.Unlock()
