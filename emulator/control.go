@@ -26,7 +26,11 @@ func writeControlError(w http.ResponseWriter, status int, code, msg string) {
 	httpx.WriteJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
-func (e *Emulator) controlRoutes() http.Handler {
+func (e *Emulator) controlRoutes() http.Handler { return e.recoverControl(e.controlRouter()) }
+
+// controlRouter routes every control endpoint (a test walks it against
+// specs/control/openapi.yaml).
+func (e *Emulator) controlRouter() *mux.Router {
 	r := mux.NewRouter()
 	c := prefixed{r, "/_emulator"}
 	c.HandleFunc("/health", e.health).Methods(http.MethodGet, http.MethodHead)
@@ -58,7 +62,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeControlError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this control endpoint")
 	})
-	return e.recoverControl(r)
+	return r
 }
 
 // recoverControl contains a panic in a control handler: it is logged and

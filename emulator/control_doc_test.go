@@ -54,7 +54,7 @@ func TestEveryControlRouteIsDocumented(t *testing.T) {
 		documented[route(op.Method, base+op.Path)] = true
 	}
 	routed := map[string]bool{}
-	err = e.controlRoutes().(*mux.Router).Walk(func(r *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+	err = e.controlRouter().Walk(func(r *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		tpl, err := r.GetPathTemplate()
 		if err != nil {
 			return err
