@@ -1,9 +1,7 @@
 package testkit_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/kycemu/kycemu/testkit"
 	"github.com/kycemu/kycemu/testkit/control"
+	"github.com/kycemu/kycemu/testkit/internal/gu1test"
 	"github.com/kycemu/kycemu/testkit/providers/b2core"
 	"github.com/kycemu/kycemu/testkit/providers/gatenox"
 	"github.com/kycemu/kycemu/testkit/providers/gu1"
@@ -79,50 +78,10 @@ func mustContain(t *testing.T, msg string, parts ...string) {
 	}
 }
 
-// gu1Validation creates a gu1 person entity and a validation for it, as a
-// gu1 client does, and returns the validation id.
-func gu1Validation(t *testing.T, srv *testkit.Server, key, org string) string {
-	t.Helper()
-	call := func(path string, in any) map[string]any {
-		b, _ := json.Marshal(in)
-		req, _ := http.NewRequest(http.MethodPost, srv.BaseURL("gu1")+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("X-Organization-ID", org)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		if resp.StatusCode != http.StatusCreated {
-			t.Fatalf("POST %s: %d %v", path, resp.StatusCode, out)
-		}
-		return out
-	}
-	ent := call("/entities", map[string]any{"type": "person", "name": "Ana Souza", "countryCode": "BR"})
-	entity, _ := ent["entity"].(map[string]any)
-	id, _ := entity["id"].(string)
-	if id == "" {
-		id, _ = ent["id"].(string)
-	}
-	val := call("/api/kyc/validations", map[string]any{"entityId": id})
-	for _, k := range []string{"validationId", "id"} {
-		if v, ok := val[k].(string); ok {
-			return v
-		}
-	}
-	if v, ok := val["validation"].(map[string]any); ok {
-		return v["id"].(string)
-	}
-	t.Fatalf("no validation id in %v", val)
-	return ""
-}
 
 func TestWaitStatusRefusesUnknownStatusesAtOnce(t *testing.T) {
 	srv := testkit.Start(t)
-	vid := gu1Validation(t, srv, "gk_test", "org_1")
+	vid := gu1test.Validation(t, srv.Client(), srv.BaseURL("gu1"), "gk_test", "org_1")
 	nid := notusClient(t, srv, "wait-key").Create("123").Session.ID
 
 	t.Run("gu1 status in capitals", func(t *testing.T) {
@@ -235,7 +194,7 @@ func TestScenarioAndSecretHelpersRefuseMalformedTenants(t *testing.T) {
 func TestUnknownActionsNameTheValidOnes(t *testing.T) {
 	srv := testkit.Start(t)
 	nid := notusClient(t, srv, "act-key").Create("123").Session.ID
-	vid := gu1Validation(t, srv, "gk_act", "org_1")
+	vid := gu1test.Validation(t, srv.Client(), srv.BaseURL("gu1"), "gk_act", "org_1")
 	for id, want := range map[string]string{
 		nid: "use process, approve, reject, expire or liveness",
 		vid: "use start, review, approve, reject, abandon, expire or cancel",

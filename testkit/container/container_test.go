@@ -17,7 +17,9 @@ import (
 
 	"github.com/kycemu/kycemu/testkit/container"
 	"github.com/kycemu/kycemu/testkit/control"
+	"github.com/kycemu/kycemu/testkit/internal/gu1test"
 	"github.com/kycemu/kycemu/testkit/internal/notustest"
+	"github.com/kycemu/kycemu/testkit/providers/gu1"
 	"github.com/kycemu/kycemu/testkit/providers/notus"
 	"github.com/kycemu/kycemu/testkit/receiver"
 )
@@ -278,15 +280,19 @@ func TestScenarioDirMustHoldFiles(t *testing.T) {
 	}
 }
 
-func TestDataVolume(t *testing.T) {
+func TestDataVolumeKeepsStateAcrossContainers(t *testing.T) {
 	volume := fmt.Sprintf("kycemu-test-data-%d", time.Now().UnixNano())
 	img := image(t)
-	kc, err := container.Run(t.Context(), img, container.WithDataVolume(volume))
-	testcontainers.CleanupContainer(t, kc, testcontainers.RemoveVolumes(volume))
-	if err != nil {
-		t.Fatalf("start kycemu container: %v", err)
+	start := func() *container.Container {
+		kc, err := container.Run(t.Context(), img, container.WithManualClock(t0), container.WithDataVolume(volume))
+		if err != nil {
+			testcontainers.CleanupContainer(t, kc, testcontainers.RemoveVolumes(volume))
+			t.Fatalf("start kycemu container: %v", err)
+		}
+		return kc
 	}
-	info, err := kc.Inspect(t.Context())
+	first := start()
+	info, err := first.Inspect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,10 +301,27 @@ func TestDataVolume(t *testing.T) {
 	}) {
 		t.Fatalf("volume %s is not mounted read-write at %s: %+v", volume, container.DataDir, info.Mounts)
 	}
-	if !slices.Contains(info.Config.Env, "KYCEMU_DATA_DIR="+container.DataDir) {
-		t.Fatalf("env %v lacks KYCEMU_DATA_DIR", info.Config.Env)
+	kyc := first.Harness(t)
+	id := gu1test.Validation(t, http.DefaultClient, kyc.BaseURL(gu1.Name), "gk_kept", "org_kept")
+	kyc.Approve(id)
+	kyc.Advance(time.Hour)
+	if err := testcontainers.TerminateContainer(first); err != nil {
+		t.Fatal(err)
+	}
+
+	// A new container on the same volume (which the image's user writes)
+	// carries on: the validation with its history, and the clock.
+	second := start()
+	testcontainers.CleanupContainer(t, second, testcontainers.RemoveVolumes(volume))
+	kyc = second.Harness(t)
+	if got := kyc.Session(id); got.Status != gu1.StatusApproved || got.Tenant != gu1.Tenant("gk_kept", "org_kept") || len(got.History) < 2 {
+		t.Fatalf("after the restart: %+v", got)
+	}
+	if now := kyc.Now(); !now.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("clock after the restart: %s, want %s", now, t0.Add(time.Hour))
 	}
 	if _, err := container.Run(t.Context(), img, container.WithDataVolume("")); err == nil {
 		t.Fatal("an empty volume name was accepted")
 	}
 }
+
