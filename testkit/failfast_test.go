@@ -78,7 +78,6 @@ func mustContain(t *testing.T, msg string, parts ...string) {
 	}
 }
 
-
 func TestWaitStatusRefusesUnknownStatusesAtOnce(t *testing.T) {
 	srv := testkit.Start(t)
 	vid := gu1test.Validation(t, srv.Client(), srv.BaseURL("gu1"), "gk_test", "org_1")

@@ -324,4 +324,3 @@ func TestDataVolumeKeepsStateAcrossContainers(t *testing.T) {
 		t.Fatal("an empty volume name was accepted")
 	}
 }
-
