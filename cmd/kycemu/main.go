@@ -46,6 +46,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return validate(args, stdout, stderr)
 	case "health":
 		return health(args, stdout, stderr)
+	case "proxy":
+		return proxyCmd(ctx, args, stderr)
+	case "drift":
+		return driftCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kycemu", emulator.Version())
 		return 0
