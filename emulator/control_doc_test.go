@@ -26,7 +26,7 @@ import (
 
 func controlDoc(t *testing.T) *oas.Doc {
 	t.Helper()
-	doc, err := oas.Load(specs.MustRead("control"))
+	doc, err := oas.Load(specs.MustRead(specs.Control))
 	if err != nil {
 		t.Fatalf("specs/control/openapi.yaml: %v", err)
 	}

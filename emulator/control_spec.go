@@ -26,7 +26,7 @@ func wantsJSON(r *http.Request) bool {
 // getControlSpec serves the control API's own OpenAPI document
 // (specs/control/openapi.yaml).
 func (e *Emulator) getControlSpec(w http.ResponseWriter, r *http.Request) {
-	raw, err := specs.Read("control")
+	raw, err := specs.Read(specs.Control)
 	if err != nil {
 		writeControlError(w, http.StatusInternalServerError, "internal", "the control document is not embedded")
 		return
