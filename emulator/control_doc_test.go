@@ -331,6 +331,8 @@ func TestControlClientAgainstTheDocument(t *testing.T) {
 	must("reset", c.Reset(ctx))
 
 	// Provider controls.
+	_, err = c.S3(ctx, "notus")
+	must("notus s3", err)
 	for _, r := range []struct {
 		method, path, body string
 		status             int

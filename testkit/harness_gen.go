@@ -142,3 +142,10 @@ func (s *Server) Scenarios(provider string) []control.Scenario {
 	s.tb.Helper()
 	return s.h.Scenarios(provider)
 }
+
+// S3 returns a provider's bucket credentials and endpoint (only notus has
+// a bucket), for presigning and uploading with an S3 client.
+func (s *Server) S3(provider string) control.S3 {
+	s.tb.Helper()
+	return s.h.S3(provider)
+}
