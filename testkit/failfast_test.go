@@ -262,3 +262,14 @@ func TestServerShowsEveryHelper(t *testing.T) {
 		}
 	}
 }
+
+func TestWaitStatusEndsWhenTheSessionReachesAnotherFinalStatus(t *testing.T) {
+	srv := testkit.Start(t)
+	id := notusClient(t, srv, "final-key").Create("789").Session.ID
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_, _ = srv.Control().Reject(context.Background(), id, "blurry")
+	}()
+	msg, _ := mistake(t, func(tb control.TB) { srv.For(tb).WaitStatus(id, 2*time.Second, notus.StatusCompleted) })
+	mustContain(t, msg, `it is FAILED, a final status it will not leave`)
+}

@@ -56,21 +56,21 @@ func CheckTenant(provider, tenant string) error {
 	return nil
 }
 
-// checkStatuses refuses, before any waiting, statuses that s can never
-// reach: ones its kind does not have (listing the ones it has) and, when s
-// already rests in a final status, every other one. Against a kycemu whose
-// catalogue lists no kinds it checks nothing.
-func (c *Client) checkStatuses(ctx context.Context, s Session, want []Status) error {
+// checkStatuses refuses, before any waiting, statuses s's kind does not
+// have, listing the ones it has. It returns the kind's final statuses, for
+// the wait to stop at (see stuck); against a kycemu whose catalogue lists
+// no kinds it checks nothing and returns none.
+func (c *Client) checkStatuses(ctx context.Context, s Session, want []Status) (final []Status, err error) {
 	if len(want) == 0 {
-		return fmt.Errorf("kycemu control: wait for session %s: name at least one status", s.ID)
+		return nil, fmt.Errorf("kycemu control: wait for session %s: name at least one status", s.ID)
 	}
 	p, err := c.provider(ctx, s.Provider)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	k, ok := p.Kind(s.Kind)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	for _, w := range want {
 		if slices.Contains(k.Statuses, w) {
@@ -82,10 +82,15 @@ func (c *Client) checkStatuses(ctx context.Context, s Session, want []Status) er
 				hint = fmt.Sprintf(" (statuses are case-sensitive: %q)", st)
 			}
 		}
-		return fmt.Errorf("kycemu control: wait for session %s: %q is not a status of a %s %s%s; its statuses are %s",
+		return nil, fmt.Errorf("kycemu control: wait for session %s: %q is not a status of a %s %s%s; its statuses are %s",
 			s.ID, w, s.Provider, s.Kind, hint, joinQuoted(k.Statuses))
 	}
-	if slices.Contains(k.Terminal, s.Status) && !slices.Contains(want, s.Status) {
+	return k.Terminal, nil
+}
+
+// stuck reports a session resting in a final status none of want.
+func stuck(s Session, want, final []Status) error {
+	if slices.Contains(final, s.Status) && !slices.Contains(want, s.Status) {
 		return fmt.Errorf("kycemu control: wait for session %s to be %s: it is %s, a final status it will not leave",
 			s.ID, joinQuoted(want), s.Status)
 	}

@@ -139,7 +139,7 @@ func (h *Harness) WaitStatus(id string, timeout time.Duration, statuses ...Statu
 	defer cancel()
 	s, err := h.c.WaitStatus(ctx, id, 20*time.Millisecond, statuses...)
 	if err != nil {
-		h.t.Fatalf("kycemu: %v", err)
+		h.t.Fatalf("%v", err)
 	}
 	return s
 }

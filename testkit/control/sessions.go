@@ -99,16 +99,21 @@ func (c *Client) Expire(ctx context.Context, id string) (Session, error) {
 //
 // Mistakes fail at once, before any waiting: a status the session's kind
 // does not have (the error lists the ones it has), a session resting in a
-// final status other than those wanted, an unknown session. When ctx ends
-// on a manual clock that did not move during the wait, the error says so.
+// final status other than those wanted, an unknown session. A session that
+// reaches another final status while waited for ends the wait then. When
+// ctx ends on a manual clock that did not move during the wait, the error
+// says so.
 func (c *Client) WaitStatus(ctx context.Context, id string, interval time.Duration, statuses ...Status) (Session, error) {
 	s, err := c.Session(ctx, id)
 	if err != nil && (IsNotFound(err) || ctx.Err() != nil) {
 		return s, err
 	}
-	var k0 Clock
+	var (
+		k0    Clock
+		final []Status
+	)
 	if err == nil {
-		if err := c.checkStatuses(ctx, s, statuses); err != nil {
+		if final, err = c.checkStatuses(ctx, s, statuses); err != nil {
 			return s, err
 		}
 		k0, _ = c.Clock(ctx)
@@ -116,6 +121,11 @@ func (c *Client) WaitStatus(ctx context.Context, id string, interval time.Durati
 	for {
 		if err == nil && slices.Contains(statuses, s.Status) {
 			return s, nil
+		}
+		if err == nil {
+			if err := stuck(s, statuses, final); err != nil {
+				return s, err
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -132,7 +142,7 @@ func (c *Client) WaitStatus(ctx context.Context, id string, interval time.Durati
 // waitFailed explains a wait that ran out: on a manual clock that stood
 // still, that is the likely reason.
 func (c *Client) waitFailed(id string, want []Status, s Session, k0 Clock, cause error) error {
-	err := fmt.Errorf("wait for session %s to be %s: %w (last status %q)", id, joinQuoted(want), cause, s.Status)
+	err := fmt.Errorf("kycemu control: wait for session %s to be %s: %w (last status %q)", id, joinQuoted(want), cause, s.Status)
 	if k0.Mode != "manual" {
 		return err
 	}
