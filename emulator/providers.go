@@ -14,7 +14,7 @@ import (
 // registers what it keeps in st.
 func builtins(env provider.Env, st *state.Store) []provider.Provider {
 	return []provider.Provider{
-		notus.New(env),
+		notus.New(env, st),
 		b2core.New(env),
 		gu1.New(env, st),
 		kulipa.New(env),
