@@ -15,7 +15,7 @@ import (
 func builtins(env provider.Env, st *state.Store) []provider.Provider {
 	return []provider.Provider{
 		notus.New(env, st),
-		b2core.New(env),
+		b2core.New(env, st),
 		gu1.New(env, st),
 		kulipa.New(env),
 		gatenox.New(env),
