@@ -43,7 +43,11 @@ type console struct {
 	pages map[string]*template.Template
 }
 
-func (e *Emulator) consoleRoutes(c prefixed) {
+// consoleRouter routes the console's pages, forms and assets; the
+// emulator serves it under /_emulator/ui beside the JSON control API.
+func (e *Emulator) consoleRouter() *mux.Router {
+	r := mux.NewRouter()
+	c := prefixed{r, "/_emulator"}
 	con := &console{e: e, pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{
 		"stamp":  stamp,
@@ -93,13 +97,17 @@ func (e *Emulator) consoleRoutes(c prefixed) {
 	c.HandleFunc("/ui/scenarios/defaults", con.post(con.setDefault)).Methods(http.MethodPost)
 	c.HandleFunc("/ui/scenarios/defaults/clear", con.post(con.clearDefault)).Methods(http.MethodPost)
 	c.HandleFunc("/ui/scenarios/{provider}/{name}", con.scenario).Methods(get...)
-	c.r.PathPrefix(uiBase + "/static/").Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r.PathPrefix(uiBase + "/static/").Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)
 	})).Methods(get...)
-	c.r.PathPrefix(uiBase + "/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		con.fail(w, r, http.StatusNotFound, "There is no console page here.")
 	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		con.fail(w, r, http.StatusMethodNotAllowed, "This console page does not take that method.")
+	})
+	return r
 }
 
 // page is what every console page shows around its content.

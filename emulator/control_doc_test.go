@@ -250,7 +250,7 @@ func TestControlClientAgainstTheDocument(t *testing.T) {
 	raw(t, hc, http.MethodPost, srv.URL+"/_emulator/clock", "application/json", `{"advance":"1x"}`, 400)
 
 	// Journal.
-	_, err = c.Requests(ctx, control.RequestFilter{Provider: "notus", Tenant: "doc-key", Operation: "createStandardIndividualSession", Limit: 5})
+	_, err = c.Requests(ctx, control.RequestFilter{Provider: "notus", Tenant: "doc-key", Operation: "createStandardIndividualSession", Session: id, Limit: 5})
 	must("requests", err)
 	must("clear requests", c.ClearRequests(ctx, "other"))
 
@@ -317,6 +317,8 @@ func TestControlClientAgainstTheDocument(t *testing.T) {
 	}
 	raw(t, hc, http.MethodGet, srv.URL+"/_emulator/scenarios/notus/nope", "", "", 404)
 	raw(t, hc, http.MethodPost, srv.URL+"/_emulator/scenarios", "application/yaml", "name: doc-many\nprovider: gu1\n", 200)
+	raw(t, hc, http.MethodPost, srv.URL+"/_emulator/scenarios/validate?file=doc.yaml", "application/yaml", "name: doc-check\nprovider: gu1\n", 200)
+	raw(t, hc, http.MethodPost, srv.URL+"/_emulator/scenarios/validate", "application/yaml", "name: doc-check\nprovider: nobody\n", 200)
 	raw(t, hc, http.MethodGet, srv.URL+"/_emulator/scenarios/defaults", "", "", 200)
 	raw(t, hc, http.MethodPost, srv.URL+"/_emulator/scenarios/defaults", "application/json", `{"provider":"gu1","tenant":"k:o","scenario":"doc-many"}`, 200)
 	raw(t, hc, http.MethodDelete, srv.URL+"/_emulator/scenarios/defaults", "application/json", `{"provider":"gu1","tenant":"k:o"}`, 204)

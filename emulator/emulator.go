@@ -37,6 +37,7 @@ type Emulator struct {
 	byHost  map[string]*mount
 	byRoot  map[string]*mount // first path segment of a RootRoute -> its provider
 	control http.Handler
+	console http.Handler
 	started time.Time
 	reqIDs  *fake.Source
 	hooks   *webhook.Engine
@@ -110,6 +111,7 @@ func New(opts ...Option) (*Emulator, error) {
 		return nil, err
 	}
 	e.control = e.controlRoutes()
+	e.console = e.recoverControl(e.consoleRouter())
 	return e, nil
 }
 
@@ -316,6 +318,10 @@ func (e *Emulator) Reset(tenant string) {
 // ServeHTTP routes a request to the control API, to a provider by Host, or
 // to a provider by mount prefix.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == uiBase || strings.HasPrefix(r.URL.Path, uiBase+"/") {
+		e.console.ServeHTTP(w, r)
+		return
+	}
 	if r.URL.Path == "/_emulator" || strings.HasPrefix(r.URL.Path, "/_emulator/") {
 		e.control.ServeHTTP(w, r)
 		return

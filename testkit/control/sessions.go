@@ -188,20 +188,22 @@ func (c *Client) SetClock(ctx context.Context, t time.Time) (Clock, error) {
 
 // Request is one entry of the request journal.
 type Request struct {
-	Seq         uint64          `json:"seq"`
-	RequestID   string          `json:"requestId"`
-	Time        time.Time       `json:"time"`
-	Provider    string          `json:"provider,omitempty"`
-	Tenant      string          `json:"tenant,omitempty"`
-	Operation   string          `json:"operation,omitempty"`
-	Method      string          `json:"method"`
-	Path        string          `json:"path"`
-	Query       string          `json:"query,omitempty"`
-	Status      int             `json:"status"`
-	DurationMS  float64         `json:"durationMs"`
-	Scenario    string          `json:"scenario,omitempty"`
-	Fault       string          `json:"fault,omitempty"`
-	Error       string          `json:"error,omitempty"`
+	Seq        uint64    `json:"seq"`
+	RequestID  string    `json:"requestId"`
+	Time       time.Time `json:"time"`
+	Provider   string    `json:"provider,omitempty"`
+	Tenant     string    `json:"tenant,omitempty"`
+	Operation  string    `json:"operation,omitempty"`
+	Method     string    `json:"method"`
+	Path       string    `json:"path"`
+	Query      string    `json:"query,omitempty"`
+	Status     int       `json:"status"`
+	DurationMS float64   `json:"durationMs"`
+	Scenario   string    `json:"scenario,omitempty"`
+	Fault      string    `json:"fault,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	// Session is the id of the session the request touched, when known.
+	Session     string          `json:"session,omitempty"`
 	RequestBody json.RawMessage `json:"requestBody,omitempty"`
 }
 
@@ -210,13 +212,14 @@ type RequestFilter struct {
 	Provider  string
 	Tenant    string
 	Operation string // an operationId of the provider's spec
+	Session   string // only the requests that touched this session
 	Limit     int    // only the most recent Limit entries
 }
 
 // Requests reads the request journal, oldest first.
 func (c *Client) Requests(ctx context.Context, f RequestFilter) ([]Request, error) {
 	q := url.Values{}
-	for k, v := range map[string]string{"provider": f.Provider, "tenant": f.Tenant, "operation": f.Operation} {
+	for k, v := range map[string]string{"provider": f.Provider, "tenant": f.Tenant, "operation": f.Operation, "session": f.Session} {
 		if v != "" {
 			q.Set(k, v)
 		}
