@@ -42,9 +42,12 @@ type Emulator struct {
 
 	scenarios *scenario.Engine
 	store     *state.Store
-	stopWatch func()
-	closeOnce sync.Once
-	closeErr  error
+	// scenarioStore keeps scenarios and defaults set through the control
+	// API in the data directory.
+	scenarioStore scenarioStore
+	stopWatch     func()
+	closeOnce     sync.Once
+	closeErr      error
 }
 
 // New builds an emulator with every built-in provider.
@@ -72,10 +75,14 @@ func New(opts ...Option) (*Emulator, error) {
 	}
 	e.reqIDs = e.rand.Derive("request-ids")
 	e.started = e.clock.Now()
-	e.hooks = webhook.New(webhook.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, DefaultURL: cfg.webhookURL})
+	wcfg := webhook.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, DefaultURL: cfg.webhookURL}
 	e.scenarios = scenario.NewEngine(scenario.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, MaxLatency: cfg.maxLatency})
 	e.store = state.New(state.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, Backend: backend, Limits: cfg.limits,
 		RestorePlan: func(prov, _, tenant string, p *provider.Plan) { e.scenarios.RestorePlan(prov, tenant, p) }})
+	if e.store.Durable() {
+		wcfg.Store = e.store
+	}
+	e.hooks = webhook.New(wcfg)
 	env := provider.Env{
 		Clock:     e.clock,
 		Rand:      e.rand,
@@ -85,17 +92,20 @@ func New(opts ...Option) (*Emulator, error) {
 	}
 	for _, p := range builtins(env, e.store) {
 		if err := e.add(p); err != nil {
-			_ = e.store.Close()
+			_ = e.Close()
 			return nil, err
+		}
+		if s, ok := p.(provider.WebhookSigner); ok {
+			e.hooks.RegisterSigner(p.Name(), s.SignWebhook)
 		}
 	}
 	if err := e.startScenarios(); err != nil {
 		_ = e.Close()
 		return nil, err
 	}
-	if err := e.store.Load(); err != nil {
+	if err := e.restore(); err != nil {
 		_ = e.Close()
-		return nil, fmt.Errorf("load state: %w", err)
+		return nil, err
 	}
 	e.control = e.controlRoutes()
 	return e, nil
@@ -128,6 +138,50 @@ func (e *Emulator) Close() error {
 	})
 	return e.closeErr
 }
+
+// restore brings back what the data directory holds — the manual clock's
+// time first, so timelines re-arm against it, then the records, then the
+// webhook queue — and keeps the manual clock's time stored from now on.
+func (e *Emulator) restore() error {
+	m, manual := e.clock.(*clock.Mock)
+	if manual && e.store.Durable() {
+		b, ok, err := e.store.Get(nsEmulator, "clock")
+		if err != nil {
+			return fmt.Errorf("read the stored clock: %w", err)
+		}
+		if ok {
+			var at time.Time
+			if err := at.UnmarshalText(b); err != nil {
+				return fmt.Errorf("read the stored clock: %w", err)
+			}
+			if at.After(m.Now()) {
+				_ = m.Set(at)
+			}
+		}
+	}
+	e.scenarioStore.e = e
+	if err := e.scenarioStore.restore(); err != nil {
+		return fmt.Errorf("restore scenarios: %w", err)
+	}
+	if err := e.store.Load(); err != nil {
+		return fmt.Errorf("load state: %w", err)
+	}
+	if err := e.hooks.Restore(); err != nil {
+		return err
+	}
+	if manual && e.store.Durable() {
+		m.OnMove(func(at time.Time) {
+			b, _ := at.MarshalText()
+			if err := e.store.PutSync(nsEmulator, "clock", b); err != nil {
+				e.cfg.log.Error("the manual clock's time could not be stored", "error", err)
+			}
+		})
+	}
+	return nil
+}
+
+// nsEmulator is the emulator's own namespace in the state backend.
+const nsEmulator = "emulator"
 
 // State returns the store that keeps every provider's records.
 func (e *Emulator) State() *state.Store { return e.store }
@@ -240,6 +294,7 @@ func (e *Emulator) Reset(tenant string) {
 		}
 	}
 	e.scenarios.Reset(tenant)
+	e.scenarioStore.defaultsChanged()
 	e.journal.Clear(tenant)
 	e.hooks.Reset(tenant)
 }

@@ -350,7 +350,7 @@ func TestUntypedJSONIsPerProvider(t *testing.T) {
 	}{
 		{"/loose/v1/things", "application/x-www-form-urlencoded", `{"name":"ab"}`, 201}, // curl --data-raw
 		{"/loose/v1/things", "", `{"name":"ab"}`, 201},
-		{"/loose/v1/things", "text/plain;charset=UTF-8", `{"name":"ab"}`, 201}, // fetch with a string body
+		{"/loose/v1/things", "text/plain;charset=UTF-8", `{"name":"ab"}`, 201},         // fetch with a string body
 		{"/loose/v1/things", "application/x-www-form-urlencoded", `{"name":"a"}`, 400}, // still validated
 		{"/loose/v1/things", "application/x-www-form-urlencoded", `name=ab`, 400},
 		{"/loose/v1/things", "image/png", `{"name":"ab"}`, 400},

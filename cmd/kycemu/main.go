@@ -75,6 +75,7 @@ type serveConfig struct {
 	webhookURL                                                         string
 	seed                                                               int64
 	strict                                                             bool
+	state                                                              stateConfig
 }
 
 func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
@@ -90,6 +91,7 @@ func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "text or json (KYCEMU_LOG_FORMAT)")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error (KYCEMU_LOG_LEVEL)")
 	fs.BoolVar(&cfg.strict, "strict-responses", false, "validate every response against the provider's spec (KYCEMU_STRICT_RESPONSES)")
+	stateFlags(fs, &cfg.state)
 	return fs
 }
 
@@ -128,7 +130,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kycemu:", err)
 		return 2
 	}
-	opts := []emulator.Option{emulator.WithLogger(log), emulator.WithStrictResponses(cfg.strict)}
+	opts := append([]emulator.Option{emulator.WithLogger(log), emulator.WithStrictResponses(cfg.strict)}, cfg.state.options()...)
 	switch cfg.clock {
 	case "real":
 	case "manual":
@@ -172,7 +174,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("listen failed", "addr", cfg.addr, "error", err)
 		return 1
 	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 	log.Info("kycemu listening", "addr", ln.Addr().String(), "version", emulator.Version(),
 		"providers", emu.Providers(), "clock", cfg.clock, "seed", emu.Seed())
 	errc := make(chan error, 1)
@@ -184,10 +187,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("shutdown incomplete", "error", err)
+		log.Error("shutdown incomplete: requests were still running", "error", err)
+		_ = emu.Close()
+		return 1
+	}
+	if err := emu.Close(); err != nil {
+		log.Error("closing the data directory failed", "error", err)
+		return 1
 	}
 	return 0
 }
