@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
@@ -41,7 +42,36 @@ type signingKey struct {
 // the API key alone, so it is the same after a restart and nothing of it
 // needs storing.
 func (p *Provider) keyOf(tenant string) *signingKey {
-	return newSigningKey(p.env.Rand.Derive(Name, tenant, "webhook-key"))
+	if k := p.keys.get(tenant); k != nil {
+		return k
+	}
+	k := newSigningKey(p.env.Rand.Derive(Name, tenant, "webhook-key"))
+	p.keys.put(tenant, k)
+	return k
+}
+
+// keyCache keeps derived signing keys: deriving one costs about two
+// signatures. It holds at most maxKeys and starts afresh when full.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]*signingKey
+}
+
+const maxKeys = 1024
+
+func (c *keyCache) get(tenant string) *signingKey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[tenant]
+}
+
+func (c *keyCache) put(tenant string, k *signingKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxKeys {
+		c.m = map[string]*signingKey{}
+	}
+	c.m[tenant] = k
 }
 
 // SignWebhook signs a tenant's webhook sent at the given time (see
