@@ -74,8 +74,11 @@ func (c *keyCache) put(tenant string, k *signingKey) {
 	c.m[tenant] = k
 }
 
+var _ provider.WebhookSigner = (*Provider)(nil)
+
 // SignWebhook signs a tenant's webhook sent at the given time (see
-// signingKey.sign), for the webhook engine's retries.
+// signingKey.sign); the webhook engine signs every attempt through it, so
+// a retry after a restart is signed with the key the endpoint serves.
 func (p *Provider) SignWebhook(tenant, secret string, body []byte, at time.Time) http.Header {
 	return p.keyOf(tenant).sign(secret, body, at)
 }
