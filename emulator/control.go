@@ -47,7 +47,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	for _, m := range e.mounts {
 		if pc, ok := m.p.(provider.Controls); ok {
 			for _, rt := range pc.Controls() {
-				r.Handle("/_emulator/providers/"+m.p.Name()+rt.Path, rt.Handler).Methods(rt.Method)
+				r.Handle("/_emulator/providers/"+m.p.Name()+rt.Path, m.withURLs(rt.Handler)).Methods(rt.Method)
 			}
 		}
 	}

@@ -35,6 +35,7 @@ type Emulator struct {
 	mounts  []*mount
 	byName  map[string]*mount
 	byHost  map[string]*mount
+	byRoot  map[string]*mount // first path segment of a RootRoute -> its provider
 	control http.Handler
 	started time.Time
 	reqIDs  *fake.Source
@@ -72,6 +73,7 @@ func New(opts ...Option) (*Emulator, error) {
 		journal: httpx.NewJournal(cfg.journalSize),
 		byName:  map[string]*mount{},
 		byHost:  map[string]*mount{},
+		byRoot:  map[string]*mount{},
 	}
 	e.reqIDs = e.rand.Derive("request-ids")
 	e.started = e.clock.Now()
@@ -117,6 +119,16 @@ func (e *Emulator) add(p provider.Provider) error {
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", p.Name(), err)
 	}
+	if rr, ok := p.(provider.RootRoutes); ok {
+		for _, rt := range rr.RootRoutes() {
+			seg, _, _ := strings.Cut(strings.TrimPrefix(rt.Path, "/"), "/")
+			if other, taken := e.byRoot[seg]; (taken && other.p.Name() != p.Name()) || e.byName[seg] != nil || seg == p.Name() ||
+				seg == "" || strings.ContainsAny(seg, "{}") || seg == "_emulator" {
+				return fmt.Errorf("mount %s: root route %s does not start with a segment of its own", p.Name(), rt.Path)
+			}
+			e.byRoot[seg] = m
+		}
+	}
 	e.mounts = append(e.mounts, m)
 	e.byName[p.Name()] = m
 	for _, h := range p.Hosts() {
@@ -154,7 +166,9 @@ func (e *Emulator) restore() error {
 			if err := at.UnmarshalText(b); err != nil {
 				return fmt.Errorf("read the stored clock: %w", err)
 			}
-			if at.After(m.Now()) {
+			// A manual clock resumes where it stood, whatever its start:
+			// time does not pass for it while kycemu is down.
+			if err := m.Resume(at); err != nil && at.After(m.Now()) {
 				_ = m.Set(at)
 			}
 		}
@@ -304,6 +318,11 @@ func (e *Emulator) Reset(tenant string) {
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/_emulator" || strings.HasPrefix(r.URL.Path, "/_emulator/") {
 		e.control.ServeHTTP(w, r)
+		return
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if m, ok := e.byRoot[first]; ok {
+		m.serveRoot(w, r)
 		return
 	}
 	host := strings.ToLower(r.Host)

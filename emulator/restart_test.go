@@ -2,7 +2,6 @@ package emulator_test
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -15,16 +14,7 @@ import (
 // starts earlier than where the old one stood.
 func restarted(t *testing.T, dir string) *harness {
 	t.Helper()
-	emu, err := emulator.New(emulator.WithDataDir(dir), emulator.WithClock(clock.NewManual(t0)), emulator.WithStrictResponses(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(func() {
-		srv.Close()
-		_ = emu.Close()
-	})
-	return &harness{t: t, emu: emu, srv: srv}
+	return serve(t, emulator.WithDataDir(dir), emulator.WithClock(clock.NewManual(t0)), emulator.WithStrictResponses(true))
 }
 
 const restartScenario = `

@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/state"
+	"github.com/kycemu/kycemu/internal/procstat"
 )
 
 // gu1Flow creates an entity and a validation for one of 50 tenants through
@@ -41,21 +40,6 @@ func gu1Flow(tb testing.TB, h http.Handler, i int) string {
 	ent := do("/entities", map[string]any{"type": "person", "name": "Bench Person", "countryCode": "BR"})
 	v := do("/api/kyc/validations", map[string]any{"entityId": ent["entity"].(map[string]any)["id"]})
 	return v["id"].(string)
-}
-
-// rssMB reads the process's resident set size.
-func rssMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 // BenchmarkSteadyWeek creates b.N gu1 validations and finishes half of
@@ -90,7 +74,7 @@ func BenchmarkSteadyWeek(b *testing.B) {
 	runtime.ReadMemStats(&ms)
 	st := emu.State().Stats()
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
-	b.ReportMetric(rssMB(), "rss-MB")
+	b.ReportMetric(procstat.RSS(0), "rss-MB")
 	b.ReportMetric(float64(st.Records), "records")
 	var ev int64
 	for _, n := range st.Evicted {
