@@ -591,3 +591,25 @@ func TestPeekDoesNotRewrite(t *testing.T) {
 		t.Fatalf("a peeked record was written: %s", stored)
 	}
 }
+
+func TestDeleteAndCreateOneKeySurvivesARestart(t *testing.T) {
+	b := memstore.New()
+	rg := newRig(t, b, state.Limits{}, nil)
+	rg.create(t, "t", "a", nil)
+	_ = rg.sp.Update("t", func(tx *state.Tx) error {
+		tx.Delete(tx.Get("check", "a"))
+		_, err := tx.Create(state.NewRecord{Kind: "check", ID: "a", Data: &check{Name: "second"}, Status: "approved"})
+		return err
+	})
+	rg2 := restart(t, rg, func() state.Backend { return b })
+	s, ok := rg2.store.Session("a")
+	if !ok || s.Status != "approved" {
+		t.Fatalf("the re-created record after a restart: %+v %v", s, ok)
+	}
+	// Created straight in a terminal status, it is finished: retention
+	// drops it.
+	rg2.advance(8 * 24 * time.Hour)
+	if _, ok := rg2.store.Session("a"); ok {
+		t.Fatal("a record born finished was kept past its retention")
+	}
+}
