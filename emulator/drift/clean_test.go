@@ -1,6 +1,7 @@
 package drift_test
 
 import (
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -190,7 +191,8 @@ func kulipaFlow(t *testing.T, api, key string, advance func(time.Duration) time.
 		t.Fatalf("start kyc: %d %s", r.status, r.body)
 	}
 	webview := r.object(t)["url"].(string)
-	if got := call(t, http.MethodPost, webview, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "action=complete"); got.status >= 400 {
+	ct, form := webviewForm()
+	if got := call(t, http.MethodPost, webview, map[string]string{"Content-Type": ct}, form); got.status >= 400 {
 		t.Fatalf("complete webview: %d %s", got.status, got.body)
 	}
 	advance(2 * time.Second)
@@ -241,4 +243,21 @@ func b2coreFlow(t *testing.T, api string) {
 		t.Fatalf("verification wizard with the issued token: %d %s", r.status, r.body)
 	}
 	call(t, http.MethodGet, api+"/my/verifications", h, nil)
+}
+
+// webviewForm is a full KYC's webview form as a browser posts it: the
+// person's details, the document's sides and a selfie.
+func webviewForm() (contentType, body string) {
+	var b strings.Builder
+	mw := multipart.NewWriter(&b)
+	for k, v := range map[string]string{"action": "complete", "firstName": "Ada", "lastName": "Lovelace",
+		"dateOfBirth": "1990-12-10", "docCountry": "GB", "docType": "id_card", "docNumber": "X1234567"} {
+		_ = mw.WriteField(k, v)
+	}
+	for _, f := range []string{"front", "back", "selfie"} {
+		w, _ := mw.CreateFormFile(f, f+".jpg")
+		_, _ = w.Write(append([]byte("\xff\xd8\xff\xe0"), make([]byte, 64)...))
+	}
+	_ = mw.Close()
+	return mw.FormDataContentType(), b.String()
 }

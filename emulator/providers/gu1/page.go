@@ -129,13 +129,12 @@ func (p *Provider) onSession(sessionID string, fn func(tx *state.Tx, r *state.Re
 	return err == nil
 }
 
-func (p *Provider) renderPage(w http.ResponseWriter, status int, tx *state.Tx, r *state.Record, form *pageSubmission, msg string) {
+// renderPage shows the page, with what was wrong when msg is set (what the
+// person typed is not repeated: the form starts again from the entity).
+func (p *Provider) renderPage(w http.ResponseWriter, status int, tx *state.Tx, r *state.Record, msg string) {
 	d := pageData{Frame: hosted.Frame{Title: "Verify your identity", Brand: "gu1.ai", Error: msg},
 		Status: r.Status, Done: doneText[r.Status], DocumentTypes: documentTypes}
-	switch {
-	case form != nil:
-		d.Form = *form
-	case r.Status == InProgress:
+	if r.Status == InProgress {
 		d.Form = p.prefill(tx, r)
 	}
 	w.Header().Set(provider.SessionHeader, r.ID)
@@ -160,7 +159,7 @@ func (p *Provider) prefill(tx *state.Tx, r *state.Record) pageSubmission {
 
 func (p *Provider) page(w http.ResponseWriter, r *http.Request) {
 	if !p.onSession(provider.Vars(r)["sessionId"], func(tx *state.Tx, v *state.Record) {
-		p.renderPage(w, http.StatusOK, tx, v, nil, "")
+		p.renderPage(w, http.StatusOK, tx, v, "")
 	}) {
 		http.Error(w, "verification session not found", http.StatusNotFound)
 	}
@@ -241,24 +240,24 @@ func (p *Provider) pageAction(w http.ResponseWriter, r *http.Request) {
 		switch action {
 		case "start":
 			if !p.move(tx, v, InProgress, "page", "") {
-				p.renderPage(w, http.StatusConflict, tx, v, nil, "That step is not possible now.")
+				p.renderPage(w, http.StatusConflict, tx, v, "That step is not possible now.")
 				return
 			}
 		case "abandon":
 			if !p.move(tx, v, Abandoned, "page", "the user left the verification flow") {
-				p.renderPage(w, http.StatusConflict, tx, v, nil, "That step is not possible now.")
+				p.renderPage(w, http.StatusConflict, tx, v, "That step is not possible now.")
 				return
 			}
 		case "submit":
 			if v.Status != InProgress {
-				p.renderPage(w, http.StatusConflict, tx, v, nil, "That step is not possible now.")
+				p.renderPage(w, http.StatusConflict, tx, v, "That step is not possible now.")
 				return
 			}
 			if !p.submit(w, r, tx, v) {
 				return
 			}
 		default:
-			p.renderPage(w, http.StatusBadRequest, tx, v, nil, "Unknown action.")
+			p.renderPage(w, http.StatusBadRequest, tx, v, "Unknown action.")
 			return
 		}
 		w.Header().Set(provider.SessionHeader, v.ID)
@@ -274,22 +273,22 @@ func (p *Provider) pageAction(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) submit(w http.ResponseWriter, r *http.Request, tx *state.Tx, v *state.Record) bool {
 	sub, problem := submissionOf(r, tx.Now())
 	if problem != "" {
-		p.renderPage(w, http.StatusBadRequest, tx, v, &sub, problem)
+		p.renderPage(w, http.StatusBadRequest, tx, v, problem)
 		return false
 	}
 	outcome, err := hosted.OutcomeOf(r)
 	if err != nil {
-		p.renderPage(w, http.StatusBadRequest, tx, v, &sub, "Please "+err.Error()+".")
+		p.renderPage(w, http.StatusBadRequest, tx, v, "Please "+err.Error()+".")
 		return false
 	}
 	files, data, problem := pageUploads(r, sub.DocumentType)
 	if problem != "" {
-		p.renderPage(w, http.StatusBadRequest, tx, v, &sub, problem)
+		p.renderPage(w, http.StatusBadRequest, tx, v, problem)
 		return false
 	}
 	for i, f := range files {
 		if err := tx.PutBlob(v, f.Slot, data[i]); err != nil {
-			p.renderPage(w, http.StatusServiceUnavailable, tx, v, &sub, "Your pictures could not be kept; please try again.")
+			p.renderPage(w, http.StatusServiceUnavailable, tx, v, "Your pictures could not be kept; please try again.")
 			return false
 		}
 	}

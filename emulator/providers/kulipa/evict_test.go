@@ -37,7 +37,7 @@ func TestEvictedRecordsAnswer404(t *testing.T) {
 		t.Errorf("KYC for an evicted user: %d %s", r.status, r.raw)
 	}
 	// Ada's KYC outlived her: it completes and is verified as usual.
-	if r := e.form(webview, url.Values{"action": {"complete"}}); r.status != http.StatusSeeOther {
+	if r := e.completeFull(webview); r.status != http.StatusSeeOther {
 		t.Fatalf("complete: %d %s", r.status, r.raw)
 	}
 	e.advance(2 * time.Second)

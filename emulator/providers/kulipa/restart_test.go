@@ -56,7 +56,7 @@ func TestRestartCarriesOn(t *testing.T) {
 
 	// The partner's endpoint goes down; the user completes the webview.
 	down.Store(true)
-	if r := e.form(webview, url.Values{"action": {"complete"}}); r.status != http.StatusSeeOther {
+	if r := e.completeFull(webview); r.status != http.StatusSeeOther {
 		t.Fatalf("complete: %d %s", r.status, r.raw)
 	}
 	var failed hook

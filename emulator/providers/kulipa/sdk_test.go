@@ -224,7 +224,7 @@ func TestDotNetSDKRoundTrip(t *testing.T) {
 
 	// A verified identity fixes the address: a new KYC is needed.
 	k := c.kyc(u.ID, "full", nil)
-	e.form(k.str("url"), map[string][]string{"action": {"complete"}})
+	e.completeFull(k.str("url"))
 	e.advance(2 * time.Second)
 	if got := checkSDKUser(t, c.get("/users/"+u.ID).raw); got.Status != "active" || got.LegalName == nil {
 		t.Fatalf("after the KYC: %+v", got)

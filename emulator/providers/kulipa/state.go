@@ -207,6 +207,8 @@ type kyc struct {
 	ExpiresAt   time.Time        `json:"expiresAt"`
 	SubmittedAt *time.Time       `json:"submittedAt,omitempty"`
 	VerifiedAt  *time.Time       `json:"verifiedAt,omitempty"`
+	// Webview is what the person gave in the webview (full and rfi KYCs).
+	Webview *webviewAnswers `json:"webview,omitempty"`
 }
 
 // answer is the first response to an idempotency key's request (record
@@ -270,6 +272,9 @@ func (p *Provider) apply(tx *state.Tx, r, ur *state.Record, now time.Time, reaso
 			}
 		case TypeFull, TypeImport:
 			k.Identity = identityOf(tx, u, now)
+			if k.Webview != nil && k.Webview.Full != nil {
+				k.Webview.Full.read(k.Identity)
+			}
 		}
 	case Verified:
 		k.VerifiedAt = &now
