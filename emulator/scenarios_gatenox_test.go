@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -179,8 +180,12 @@ func init() {
 			h.wantCase(caseID, "rejected")
 			r := h.gx("GET", "/verification_individuals/"+caseID+"/audit_log", nil, "")
 			audits := r.json(t)["audit_log"].(map[string]any)["audits"].([]any)
-			if last := audits[len(audits)-1].(map[string]any); last["comment"] != "document expired" {
+			last := audits[len(audits)-1].(map[string]any)
+			if got := fmt.Sprint(last["audited_changes"].(map[string]any)["rejection_comment"]); got != "[<nil> document expired]" {
 				t.Errorf("last audit row: %v", last)
+			}
+			if c := h.wantCase(caseID, "rejected"); c["rejection_comment"] != "document expired" {
+				t.Errorf("rejection_comment %v", c["rejection_comment"])
 			}
 		},
 		"gatenox/expire": func(t *testing.T, h *harness) {

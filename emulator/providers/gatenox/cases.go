@@ -271,14 +271,9 @@ func (p *Provider) stateCall(event string) provider.Handler {
 				return dataError("Assessment comment must be provided")
 			}
 		}
-		for _, f := range []string{"rejection_comment", "qa_comment", "assessment_comment"} {
-			if v := form.Get(f); v != "" {
-				ch.comment = &v
-				break
-			}
-		}
 		if event == evReject {
-			ch.qaComment = nil // a rejection's comment is kept in the audit log only
+			// A rejection's comment is its own; a QA comment is not taken.
+			ch.qaComment, ch.rejectionComment = nil, optional(form.Get("rejection_comment"))
 		}
 		p.moveCase(k, to, apiActor(c), ch, "")
 		return ok(c, http.StatusOK, map[string]any{"verification": k.current()})

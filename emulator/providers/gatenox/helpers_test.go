@@ -97,6 +97,9 @@ func (e *env) send(req *http.Request) response {
 	if resp.StatusCode >= 500 {
 		e.t.Fatalf("%s %s answered %d: %s", req.Method, req.URL.Path, resp.StatusCode, raw)
 	}
+	if api, isAPI := strings.CutPrefix(req.URL.Path, "/gatenox"); isAPI && strings.HasPrefix(api, "/api/") {
+		checkOfficial(e.t, req.Method, api, resp.StatusCode, resp.Header, raw)
+	}
 	return out
 }
 

@@ -71,8 +71,38 @@ var (
 
 func pick(r *fake.Source, from []string) string { return from[r.Intn(len(from))] }
 
-// sanctionsSources are the lists the emulated screening reports.
-const sanctionsSources = "OFAC SDN, UN Security Council, EU Financial Sanctions, UK HMT"
+// sanctionsSource is one list a sanctions check screens against.
+type sanctionsSource struct {
+	Source      string `json:"source"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Link        string `json:"link"`
+	CountryName string `json:"country_name"`
+}
+
+// sanctionsSources are the lists the emulated standard screening covers
+// (those Gatenox names for it: OFAC, EU, UN, Poland, UK and Singapore).
+var sanctionsSources = []sanctionsSource{
+	{"us_department_of_treasury_sdn", "OFAC SDN (US Treasury)", "People and companies the US Office of Foreign Assets Control designates.",
+		"https://www.treasury.gov/resource-center/sanctions/SDN-List/Pages/default.aspx", "USA"},
+	{"eu_financial_sanction_list", "EU Financial Sanctions", "The European Union's consolidated list of restrictive measures.",
+		"https://www.eeas.europa.eu/eeas/european-union-sanctions_en", "European Union"},
+	{"un_consolidated_sanction_list", "UN Security Council Consolidated List", "Everyone the UN Security Council's sanctions regimes name.",
+		"https://www.un.org/securitycouncil/content/un-sc-consolidated-list", "International"},
+	{"pl_sanction_list", "Polish Sanction List", "Poland's list of people and entities under national sanctions.",
+		"https://www.gov.pl/web/mswia/lista-osob-i-podmiotow-objetych-sankcjami", "Poland"},
+	{"uk_hmt_financial_sanction_list", "UK HMT Financial Sanctions", "The UK Treasury's consolidated list of financial sanctions targets.",
+		"https://www.gov.uk/government/publications/financial-sanctions-consolidated-list-of-targets/consolidated-list-of-targets", "United Kingdom"},
+	{"sg_statutes_online_terrorism_act", "Singapore Terrorism (Suppression of Financing) Act", "Singapore's designations under its terrorism financing act.",
+		"https://sso.agc.gov.sg/Act/TSFA2002", "Singapore"},
+}
+
+// sanctionsComment is the comment of a sanctions_check audit row: the
+// check's id and the lists it covered.
+type sanctionsComment struct {
+	SanctionsCheck string            `json:"sanctions_check"`
+	Sources        []sanctionsSource `json:"sources"`
+}
 
 // openCase creates the case of a completed invitation: a made-up person
 // (with what they typed, if anything), their address, a passport and a
@@ -125,15 +155,15 @@ func (p *Provider) openCase(inv *invitation, a actor, sub submission, now time.T
 
 	p.audit(k, "create", map[string]any{"status": CaseNew, "verification_type": "primary",
 		"customer_id": inv.customerID, "personal_verification_id": inv.id}, a, nil, now)
-	check := "Sanctions check " + r.UUID() + ": no matches in " + sanctionsSources
-	p.audit(k, "sanctions_check", map[string]any{}, actor{by: "system"}, &check, now)
+	check := &sanctionsComment{SanctionsCheck: r.UUID(), Sources: sanctionsSources}
+	p.audit(k, "sanctions_check", map[string]any{}, actor{by: "system"}, check, now)
 	t.auditSeq++
 	k.associated = append(k.associated, audit{
 		ID: t.auditSeq, AuditableID: ps.id, AuditableType: "Verification", AssociatedID: strPtr(k.id),
 		AssociatedType: strPtr("Review"), UserID: a.userID, UserType: a.userType, Username: a.username,
 		Action: "create", AuditedChanges: map[string]any{"given_names": ps.givenNames, "surname": ps.surname,
 			"date_of_birth": ps.birthDate.Format(time.DateOnly), "nationality": ps.nationality, "email": inv.email},
-		Version: 1, RemoteAddress: a.remote, RequestUUID: a.requestID, CreatedAt: stamp(now),
+		Version: 1, RemoteAddress: a.remote, RequestUUID: t.requestUUID(a), CreatedAt: stamp(now),
 	})
 	var score *riskScore
 	if t.settings.ExternalRiskScore {

@@ -196,6 +196,7 @@ type kase struct {
 	assessment        *string
 	assessmentComment *string
 	qaComment         *string
+	rejectionComment  *string
 	reopenAt          *time.Time
 	lastDataUpdate    time.Time
 	created           time.Time
@@ -251,7 +252,7 @@ type change struct {
 	assessment        *string
 	assessmentComment *string
 	qaComment         *string
-	comment           *string // kept in the audit row
+	rejectionComment  *string
 }
 
 // moveInvitation changes an invitation's state if the machine allows it
@@ -350,17 +351,14 @@ func (p *Provider) moveCase(k *kase, to string, a actor, ch change, reason strin
 	set("assessment", &k.assessment, ch.assessment)
 	set("assessment_comment", &k.assessmentComment, ch.assessmentComment)
 	set("qa_comment", &k.qaComment, ch.qaComment)
+	set("rejection_comment", &k.rejectionComment, ch.rejectionComment)
 	if to == CaseInProgress && (from == CaseCompleted || from == CaseRejected) {
 		changes["reopen_at"] = []any{stampPtr(k.reopenAt), stamp(now)}
 		k.reopenAt = &now
 	}
 	k.status, k.updated = to, now
 	k.history = append(k.history, provider.Transition{From: from, To: to, At: now, By: a.by, Reason: reason})
-	comment := ch.comment
-	if comment == nil && reason != "" {
-		comment = &reason
-	}
-	p.audit(k, "update", changes, a, comment, now)
+	p.audit(k, "update", changes, a, nil, now)
 	p.revise(k, now)
 	p.stateChange(k, from, to)
 	k.timeline.Entered(to)
@@ -385,6 +383,9 @@ func forced(k *kase, to, reason string) change {
 			c = "assessed by kycemu"
 		}
 		ch.assessmentComment = &c
+	}
+	if to == CaseRejected && reason != "" {
+		ch.rejectionComment = &reason
 	}
 	return ch
 }
@@ -412,15 +413,26 @@ func (p *Provider) fireCase(k *kase) func(provider.Step) {
 }
 
 // audit appends a row about the case itself; the caller holds the lock.
-func (p *Provider) audit(k *kase, action string, changes map[string]any, a actor, comment *string, now time.Time) {
+// comment is nil or, on a sanctions_check row, the check it reports.
+func (p *Provider) audit(k *kase, action string, changes map[string]any, a actor, comment *sanctionsComment, now time.Time) {
 	t := k.inv.tenant
 	t.auditSeq++
 	k.version++
 	k.audits = append(k.audits, audit{
 		ID: t.auditSeq, AuditableID: k.id, AuditableType: "Review", UserID: a.userID, UserType: a.userType,
 		Username: a.username, Action: action, AuditedChanges: changes, Version: k.version,
-		RemoteAddress: a.remote, RequestUUID: a.requestID, CreatedAt: stamp(now), Comment: comment,
+		RemoteAddress: a.remote, RequestUUID: t.requestUUID(a), CreatedAt: stamp(now), Comment: comment,
 	})
+}
+
+// requestUUID is the id of the request a change came with; a change the
+// emulator makes on its own (a timeline, the clock, the control API) runs
+// as a job of its own, with a fresh id, as Gatenox's background jobs do.
+func (t *tenant) requestUUID(a actor) string {
+	if a.requestID != nil {
+		return *a.requestID
+	}
+	return t.rand.UUID()
 }
 
 // revise records the case as it is now; revisions within one second

@@ -5,13 +5,18 @@ import (
 	"time"
 )
 
+// Where Gatenox's examples omit a key (an invitation's verification_id
+// before its case exists, an external risk score's values before they
+// arrive) the views omit it too; where the examples show an empty string
+// for a value the client did not give (customer_id), the views do.
+
 type createdInvitationView struct {
 	ID                 string  `json:"id"`
-	CustomerID         *string `json:"customer_id"`
+	CustomerID         string  `json:"customer_id"`
 	Email              string  `json:"email"`
 	InvitationType     string  `json:"invitation_type"`
-	RedirectURLSuccess *string `json:"redirect_url_success"`
-	RedirectURLFailure *string `json:"redirect_url_failure"`
+	RedirectURLSuccess string  `json:"redirect_url_success"`
+	RedirectURLFailure string  `json:"redirect_url_failure"`
 	State              string  `json:"state"`
 	InvitationURL      string  `json:"invitation_url"`
 	CompletedAt        *string `json:"completed_at"`
@@ -24,8 +29,8 @@ type createdInvitationView struct {
 // holds the tenant lock.
 func (inv *invitation) createdView() createdInvitationView {
 	return createdInvitationView{
-		ID: inv.id, CustomerID: inv.customerID, Email: inv.email, InvitationType: "individual",
-		RedirectURLSuccess: inv.successURL, RedirectURLFailure: inv.failureURL, State: inv.state,
+		ID: inv.id, CustomerID: deref(inv.customerID), Email: inv.email, InvitationType: "individual",
+		RedirectURLSuccess: deref(inv.successURL), RedirectURLFailure: deref(inv.failureURL), State: inv.state,
 		InvitationURL: inv.url, CompletedAt: stampPtr(inv.completed), CreatedAt: stamp(inv.created),
 		UpdatedAt: stamp(inv.updated), CompanyName: nil,
 	}
@@ -35,7 +40,7 @@ type invitationView struct {
 	createdInvitationView
 	DisplayName               *string `json:"display_name"`
 	ExternalVerificationState *string `json:"external_verification_state"`
-	VerificationID            *string `json:"verification_id"`
+	VerificationID            string  `json:"verification_id,omitempty"`
 }
 
 // view is the invitation as the list answers it.
@@ -43,7 +48,7 @@ func (inv *invitation) view() invitationView {
 	v := invitationView{createdInvitationView: inv.createdView(), ExternalVerificationState: strPtr("CREATED")}
 	if k := inv.kase; k != nil {
 		v.DisplayName = strPtr(k.person.fullName())
-		v.VerificationID = strPtr(k.id)
+		v.VerificationID = k.id
 	}
 	return v
 }
@@ -55,8 +60,8 @@ type detailedView struct {
 
 type scoreView struct {
 	ID                string        `json:"id"`
-	RiskScoreSimple   *string       `json:"risk_score_simple"`
-	RiskScoreDetailed *detailedView `json:"risk_score_detailed"`
+	RiskScoreSimple   *string       `json:"risk_score_simple,omitempty"`
+	RiskScoreDetailed *detailedView `json:"risk_score_detailed,omitempty"`
 	CreatedAt         string        `json:"created_at"`
 	UpdatedAt         string        `json:"updated_at"`
 	VerificationID    string        `json:"verification_id"`
@@ -81,7 +86,7 @@ func (s *riskScore) view() scoreView {
 
 type caseView struct {
 	ID                     string     `json:"id"`
-	CustomerID             *string    `json:"customer_id"`
+	CustomerID             string     `json:"customer_id"`
 	Status                 string     `json:"status"`
 	EntityName             string     `json:"entity_name"`
 	EntityIdentifier       string     `json:"entity_identifier"`
@@ -98,9 +103,10 @@ type caseView struct {
 	ReopenAt               *string    `json:"reopen_at"`
 	QAComment              *string    `json:"qa_comment"`
 	AssessmentComment      *string    `json:"assessment_comment"`
+	RejectionComment       *string    `json:"rejection_comment,omitempty"`
 	AssignedTo             any        `json:"assigned_to"`
 	PersonalVerificationID string     `json:"personal_verification_id"`
-	ExternalRiskScore      *scoreView `json:"external_risk_score"`
+	ExternalRiskScore      *scoreView `json:"external_risk_score,omitempty"`
 }
 
 // view is the case as it is now, without its revision timestamps (see
@@ -110,12 +116,13 @@ func (k *kase) view() caseView {
 	name := k.person.fullName()
 	dob := k.person.birthDate.Format(time.DateOnly)
 	v := caseView{
-		ID: k.id, CustomerID: copyPtr(k.inv.customerID), Status: k.status, EntityName: name, EntityIdentifier: dob,
+		ID: k.id, CustomerID: deref(k.inv.customerID), Status: k.status, EntityName: name, EntityIdentifier: dob,
 		EntityContactEmail: k.inv.email, CreatedAt: stamp(k.created), UpdatedAt: stamp(k.updated),
 		CompanyName: name, CompanyNumber: dob, AccessType: "verifier_compliance_officer",
 		LastDataUpdate: strPtr(stamp(k.lastDataUpdate)), VerificationType: "primary",
 		Assessment: copyPtr(k.assessment), ReopenAt: stampPtr(k.reopenAt), QAComment: copyPtr(k.qaComment),
-		AssessmentComment: copyPtr(k.assessmentComment), PersonalVerificationID: k.inv.id,
+		AssessmentComment: copyPtr(k.assessmentComment), RejectionComment: copyPtr(k.rejectionComment),
+		PersonalVerificationID: k.inv.id,
 	}
 	if k.score != nil {
 		s := k.score.view()
@@ -129,6 +136,14 @@ func (k *kase) current() caseView {
 	v := k.view()
 	v.RevisionTimestamps = k.timestamps()
 	return v
+}
+
+// deref is "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func copyPtr(s *string) *string {
@@ -157,10 +172,6 @@ func (a *address) view() addressView {
 	return addressView{ID: a.id, Name: optional(a.name), Line1: optional(a.line1), Line2: nil, Line3: nil,
 		Postcode: optional(a.postcode), City: optional(a.city), State: nil, Country: optional(a.country),
 		CreatedAt: stamp(a.created), UpdatedAt: stamp(a.created)}
-}
-
-type addressRef struct {
-	Address addressView `json:"address"`
 }
 
 type urlsView struct {
@@ -241,8 +252,8 @@ type personView struct {
 	TitlePosition            *string                 `json:"title_position"`
 	CreatedAt                string                  `json:"created_at"`
 	UpdatedAt                string                  `json:"updated_at"`
-	AddressOfResidence       addressRef              `json:"address_of_residence"`
-	AddressForCorrespondence *addressRef             `json:"address_for_correspondence"`
+	AddressOfResidence       addressView             `json:"address_of_residence"`
+	AddressForCorrespondence *addressView            `json:"address_for_correspondence"`
 	Documents                []documentEntryView     `json:"documents"`
 	PersonalVerification     personalVerificationRef `json:"personal_verification"`
 }
@@ -261,7 +272,7 @@ func (k *kase) personView() personView {
 		Nationality: ps.nationality, Pep: false, PepDescription: nil, PlaceOfBirth: optional(ps.placeOfBirth),
 		PersonalNumber: optional(ps.personalNumber), FundsSources: optional(ps.fundsSources), Email: inv.email,
 		Phone: optional(ps.phone), TitlePosition: optional(ps.title), CreatedAt: stamp(ps.created),
-		UpdatedAt: stamp(ps.created), AddressOfResidence: addressRef{Address: k.addresses[0].view()},
+		UpdatedAt: stamp(ps.created), AddressOfResidence: k.addresses[0].view(),
 		Documents: docs,
 		PersonalVerification: personalVerificationRef{Email: inv.email, CompletedAt: stampPtr(inv.completed),
 			UpdatedAt: stamp(inv.updated), State: inv.state},
@@ -282,7 +293,8 @@ type audit struct {
 	AuditedChanges map[string]any `json:"audited_changes"`
 	Version        int            `json:"version"`
 	RemoteAddress  *string        `json:"remote_address"`
-	RequestUUID    *string        `json:"request_uuid"`
+	RequestUUID    string         `json:"request_uuid"`
 	CreatedAt      string         `json:"created_at"`
-	Comment        *string        `json:"comment"`
+	// Comment is null, or on a sanctions_check row the check it reports.
+	Comment *sanctionsComment `json:"comment"`
 }
