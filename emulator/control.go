@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // The control API is kycemu's own: JSON in, JSON out, errors as
@@ -143,6 +145,8 @@ func (e *Emulator) reset(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"reset": scope, "tenant": in.Tenant})
 }
 
+// sessionStores lists the providers that still keep sessions of their own
+// rather than in the state layer.
 func (e *Emulator) sessionStores() []provider.Sessions {
 	var out []provider.Sessions
 	for _, m := range e.mounts {
@@ -153,28 +157,79 @@ func (e *Emulator) sessionStores() []provider.Sessions {
 	return out
 }
 
-func (e *Emulator) listSessions(w http.ResponseWriter, r *http.Request) {
+// maxPage caps the page size of control lists.
+const maxPage = 1000
+
+// pageParams reads ?limit= (default 100, at most 1000) and ?after= (the
+// cursor a previous page answered as "next"), refusing any parameter not in
+// allowed.
+func pageParams(w http.ResponseWriter, r *http.Request, allowed ...string) (after uint64, limit int, ok bool) {
 	q := r.URL.Query()
-	prov, tenant, status := q.Get("provider"), q.Get("tenant"), q.Get("status")
-	if prov != "" {
-		if _, ok := e.byName[prov]; !ok {
+	for k := range q {
+		if k != "limit" && k != "after" && !slices.Contains(allowed, k) {
+			writeControlError(w, http.StatusBadRequest, "unknown_parameter",
+				"unknown query parameter "+strconv.Quote(k)+"; use "+strings.Join(append(allowed, "limit", "after"), ", "))
+			return 0, 0, false
+		}
+	}
+	limit = 100
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > maxPage {
+			writeControlError(w, http.StatusBadRequest, "invalid_limit", "limit must be an integer from 1 to 1000")
+			return 0, 0, false
+		}
+		limit = n
+	}
+	if a := q.Get("after"); a != "" {
+		n, err := strconv.ParseUint(a, 10, 64)
+		if err != nil {
+			writeControlError(w, http.StatusBadRequest, "invalid_cursor", `after must be the "next" value of the previous page`)
+			return 0, 0, false
+		}
+		after = n
+	}
+	return after, limit, true
+}
+
+func (e *Emulator) listSessions(w http.ResponseWriter, r *http.Request) {
+	after, limit, ok := pageParams(w, r, "provider", "tenant", "status", "kind")
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	f := state.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Status: q.Get("status"), Kind: q.Get("kind")}
+	if f.Provider != "" {
+		if _, ok := e.byName[f.Provider]; !ok {
 			writeControlError(w, http.StatusNotFound, "unknown_provider", "no provider by that name")
 			return
 		}
 	}
-	out := make([]provider.Session, 0)
+	out, next, total := e.store.Sessions(f, after, limit)
 	for _, st := range e.sessionStores() {
-		for _, s := range st.Sessions(tenant) {
-			if (prov == "" || s.Provider == prov) && (status == "" || strings.EqualFold(s.Status, status)) {
+		if after != 0 {
+			break // providers outside the state layer answer on the first page
+		}
+		for _, s := range st.Sessions(f.Tenant) {
+			if (f.Provider == "" || s.Provider == f.Provider) && (f.Status == "" || strings.EqualFold(s.Status, f.Status)) &&
+				(f.Kind == "" || s.Kind == f.Kind) {
 				out = append(out, s)
+				total++
 			}
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"sessions": out, "total": len(out)})
+	body := map[string]any{"sessions": out, "total": total}
+	if next != 0 {
+		body["next"] = strconv.FormatUint(next, 10)
+	}
+	httpx.WriteJSON(w, http.StatusOK, body)
 }
 
 func (e *Emulator) findSession(id string) (provider.Sessions, provider.Session, bool) {
+	if s, ok := e.store.Session(id); ok {
+		return nil, s, true
+	}
 	for _, st := range e.sessionStores() {
 		if s, ok := st.Session(id); ok {
 			return st, s, true
@@ -210,7 +265,13 @@ func (e *Emulator) actOnSession(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusBadRequest, "invalid_body", `name the action: {"action":"approve"}`)
 		return
 	}
-	s, err := st.Act(vars["id"], a)
+	var s provider.Session
+	var err error
+	if st != nil {
+		s, err = st.Act(vars["id"], a)
+	} else {
+		s, err = e.store.Act(vars["id"], a)
+	}
 	if err != nil {
 		var pe *provider.Error
 		if errors.As(err, &pe) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ type mount struct {
 	doc      *oas.Doc
 	router   *mux.Router
 	handlers map[string]provider.Handler
+	// untypedJSON: the provider reads JSON bodies sent without a JSON
+	// Content-Type (provider.UntypedJSON).
+	untypedJSON bool
 }
 
 func newMount(e *Emulator, p provider.Provider) (*mount, error) {
@@ -36,6 +40,9 @@ func newMount(e *Emulator, p provider.Provider) (*mount, error) {
 		return nil, fmt.Errorf("load %s spec: %w", p.Name(), err)
 	}
 	m := &mount{e: e, p: p, doc: doc, router: mux.NewRouter(), handlers: p.Handlers()}
+	if u, ok := p.(provider.UntypedJSON); ok {
+		m.untypedJSON = u.UntypedJSON()
+	}
 	ops := doc.Operations()
 	for _, op := range ops {
 		if _, ok := m.handlers[op.ID]; !ok {
@@ -134,6 +141,9 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 			}
 			return nil
 		}()
+		if perr == nil && m.untypedJSON && op.JSONBody {
+			typeJSON(r, body)
+		}
 		checked := m.doc.Request(op, r, c.Params)
 		var ann annotation
 		if perr == nil {
@@ -266,4 +276,19 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 		slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
 		slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),
 		slog.String("request_id", e.RequestID))
+}
+
+// typeJSON labels a JSON body that came without a JSON Content-Type (none,
+// curl's application/x-www-form-urlencoded default, or text/plain) as
+// application/json, for providers whose vendor reads it as JSON anyway.
+func typeJSON(r *http.Request, body []byte) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "", "application/x-www-form-urlencoded", "text/plain":
+	default:
+		return
+	}
+	if len(body) > 0 && json.Valid(body) {
+		r.Header.Set("Content-Type", "application/json")
+	}
 }

@@ -315,3 +315,51 @@ func BenchmarkNew(b *testing.B) {
 		})
 	}
 }
+
+// loose is the stub with a vendor that reads JSON bodies whatever their
+// Content-Type says.
+type loose struct{ stub }
+
+func (loose) Name() string      { return "loose" }
+func (loose) Hosts() []string   { return nil }
+func (loose) UntypedJSON() bool { return true }
+
+func TestUntypedJSONIsPerProvider(t *testing.T) {
+	srv := newFakeEmulator(t)
+	e := srv.Config.Handler.(*Emulator)
+	if err := e.add(loose{}); err != nil {
+		t.Fatal(err)
+	}
+	send := func(path, ctype, body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		req.Header.Set("x-key", "k")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	cases := []struct {
+		path, ctype, body string
+		status            int
+	}{
+		{"/loose/v1/things", "application/x-www-form-urlencoded", `{"name":"ab"}`, 201}, // curl --data-raw
+		{"/loose/v1/things", "", `{"name":"ab"}`, 201},
+		{"/loose/v1/things", "text/plain;charset=UTF-8", `{"name":"ab"}`, 201},         // fetch with a string body
+		{"/loose/v1/things", "application/x-www-form-urlencoded", `{"name":"a"}`, 400}, // still validated
+		{"/loose/v1/things", "application/x-www-form-urlencoded", `name=ab`, 400},
+		{"/loose/v1/things", "image/png", `{"name":"ab"}`, 400},
+		{"/fake/v1/things", "application/x-www-form-urlencoded", `{"name":"ab"}`, 400},
+		{"/fake/v1/things", "", `{"name":"ab"}`, 400},
+	}
+	for _, tc := range cases {
+		if got := send(tc.path, tc.ctype, tc.body); got != tc.status {
+			t.Errorf("%s (%q, %s): %d, want %d", tc.path, tc.ctype, tc.body, got, tc.status)
+		}
+	}
+}

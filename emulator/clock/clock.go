@@ -52,6 +52,22 @@ type Mock struct {
 	timers timerHeap
 	// advancing serialises Advance calls so timers fire in one order.
 	advancing sync.Mutex
+	onMove    func(time.Time) // guarded by advancing
+}
+
+// OnMove registers f to be called with the new time after every Advance
+// and Set, once the timers that fell due have run (the emulator stores the
+// time, so a restarted manual clock resumes where it stood).
+func (m *Mock) OnMove(f func(time.Time)) {
+	m.advancing.Lock()
+	defer m.advancing.Unlock()
+	m.onMove = f
+}
+
+func (m *Mock) moved(t time.Time) {
+	if m.onMove != nil {
+		m.onMove(t)
+	}
 }
 
 // NewManual returns a manual clock that reads start until moved.
@@ -101,6 +117,7 @@ func (m *Mock) Advance(d time.Duration) (time.Time, error) {
 	target := m.now.Add(d)
 	m.mu.Unlock()
 	m.runUntil(target)
+	m.moved(target)
 	return target, nil
 }
 
@@ -115,6 +132,7 @@ func (m *Mock) Set(t time.Time) error {
 	}
 	m.mu.Unlock()
 	m.runUntil(t.UTC())
+	m.moved(t.UTC())
 	return nil
 }
 

@@ -106,3 +106,22 @@ func TestRealClock(t *testing.T) {
 		t.Fatal("real clock should be automatic and UTC")
 	}
 }
+
+func TestOnMoveSeesEveryMoveAfterItsTimers(t *testing.T) {
+	m := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	var fired bool
+	m.AfterFunc(time.Minute, func() { fired = true })
+	var seen []time.Time
+	m.OnMove(func(now time.Time) {
+		if !fired && len(seen) == 0 {
+			t.Error("OnMove ran before the due timer")
+		}
+		seen = append(seen, now)
+	})
+	_, _ = m.Advance(2 * time.Minute)
+	_ = m.Set(m.Now().Add(time.Hour))
+	_, _ = m.Advance(-time.Second) // refused: no move
+	if len(seen) != 2 || !seen[1].Equal(m.Now()) {
+		t.Fatalf("OnMove saw %v", seen)
+	}
+}

@@ -44,6 +44,18 @@ type Extras interface {
 	Extras() []Route
 }
 
+// UntypedJSON is implemented by providers whose vendor reads a JSON body
+// whatever its Content-Type says, as its own examples rely on (B2Core's curl
+// examples send --data-raw JSON without a header, so curl labels it
+// application/x-www-form-urlencoded). For an operation whose body is
+// declared as application/json only, the core then reads a body that
+// parses as JSON and comes with no Content-Type, curl's form default or
+// text/plain (fetch's default for a string) as application/json.
+type UntypedJSON interface {
+	// UntypedJSON reports whether such bodies are accepted.
+	UntypedJSON() bool
+}
+
 // Route is an extra route. Path is relative to the provider's mount and may
 // hold {name} segments (gorilla/mux syntax), read with PathValue-like
 // helpers from the request (see Vars).

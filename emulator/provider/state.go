@@ -318,6 +318,14 @@ type Event struct {
 	Retry []time.Duration
 }
 
+// WebhookSigner is implemented by providers whose webhooks are signed. The
+// webhook engine signs every attempt through it, by provider name, so a
+// delivery retried after a restart is signed as its first attempt was: the
+// signature may depend only on the tenant, the secret, the body and the time.
+type WebhookSigner interface {
+	SignWebhook(tenant, secret string, body []byte, at time.Time) http.Header
+}
+
 // NoWebhooks drops every event.
 type NoWebhooks struct{}
 

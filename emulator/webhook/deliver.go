@@ -152,6 +152,7 @@ func (e *Engine) settle(q *queue, d *delivery, a Attempt) {
 	}
 	due := a.At.Add(d.schedule[len(d.Attempts)-1])
 	d.Status, d.NextAttemptAt = StatusRetrying, &due
+	e.save(d)
 	wait := due.Sub(e.cfg.Clock.Now())
 	if wait <= 0 {
 		e.makeReady(q)

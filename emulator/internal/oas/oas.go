@@ -42,7 +42,10 @@ type Operation struct {
 	// Secured reports whether the operation declares a security
 	// requirement (its own, or the document's default).
 	Secured bool
-	route   *routers.Route
+	// JSONBody reports whether the request body, if any, is declared as
+	// application/json and nothing else.
+	JSONBody bool
+	route    *routers.Route
 }
 
 var (
@@ -125,12 +128,17 @@ func (d *Doc) Operations() []*Operation {
 			if sec == nil {
 				sec = &d.t.Security
 			}
+			jsonBody := false
+			if rb := op.RequestBody; rb != nil && rb.Value != nil && len(rb.Value.Content) == 1 {
+				jsonBody = rb.Value.Content.Get("application/json") != nil
+			}
 			out = append(out, &Operation{
-				ID:      op.OperationID,
-				Method:  method,
-				Path:    path,
-				Secured: len(*sec) > 0,
-				route:   &routers.Route{Spec: d.t, Path: path, PathItem: item, Method: method, Operation: op},
+				ID:       op.OperationID,
+				Method:   method,
+				Path:     path,
+				Secured:  len(*sec) > 0,
+				JSONBody: jsonBody,
+				route:    &routers.Route{Spec: d.t, Path: path, PathItem: item, Method: method, Operation: op},
 			})
 		}
 	}

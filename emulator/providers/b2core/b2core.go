@@ -81,6 +81,11 @@ func (p *Provider) Spec() []byte { return p.spec }
 // clients reach the emulation through the /b2core mount.
 func (p *Provider) Hosts() []string { return nil }
 
+// UntypedJSON reports true: B2Core's own curl examples post JSON with
+// --data-raw and no Content-Type header (curl then labels it
+// application/x-www-form-urlencoded), so kycemu reads such bodies as JSON.
+func (p *Provider) UntypedJSON() bool { return true }
+
 // Handlers maps operations to handlers.
 func (p *Provider) Handlers() map[string]provider.Handler {
 	return map[string]provider.Handler{
