@@ -21,10 +21,28 @@ import (
 // validation, authentication, unknown routes) are mapped by kind, status
 // and the route they happened on.
 const (
-	codeDataError = "data_error"
-	codeNotFound  = "not_found"
-	codeCredits   = "NOT_ENOUGH_CREDITS"
+	codeDataError     = "data_error"
+	codeNotFound      = "not_found"
+	codeCredits       = "NOT_ENOUGH_CREDITS"
+	codeStatus        = "status_code"
+	codeNotAccessible = "VERIFICATION_NOT_ACCESSIBLE"
 )
+
+// statusCode is an error Gatenox answers as {"errors":{"status_code":code}}
+// (LICENSE_EXPIRED, STATE_TRANSITION_NOT_ALLOWED, ...).
+func statusCode(status int, code string) *provider.Error {
+	e := provider.Errorf(provider.KindInvalid, "%s", code).WithCode(codeStatus)
+	e.Status = status
+	return e
+}
+
+// notAccessible is the 400 of a case's company details before the
+// compliance officer started the case.
+func notAccessible(state string) *provider.Error {
+	e := provider.Errorf(provider.KindInvalid, "%s", state).WithCode(codeNotAccessible)
+	e.Status = http.StatusBadRequest
+	return e
+}
 
 // dataError is a 422 about the case's state or the state call's fields.
 func dataError(format string, args ...any) *provider.Error {
@@ -93,6 +111,11 @@ func errorBody(r *http.Request, e *provider.Error, status int) (int, any) {
 			"field_errors": map[string]any{"credits_balance": []any{"NOT_ENOUGH_CREDITS",
 				creditsDetail{BalanceBefore: before, Amount: amount, BalanceAfter: before - amount}}},
 		}
+	case e.Code == codeStatus:
+		return status, map[string]any{"errors": map[string]string{"status_code": e.Message}}
+	case e.Code == codeNotAccessible:
+		return status, map[string]any{"errors": map[string]string{"status_code": codeNotAccessible,
+			"verification_state": e.Message, "access_type": "verifier_compliance_officer"}}
 	case e.Code == codeNotFound:
 		return status, map[string]any{"errors": map[string]string{"not_found": e.Message}}
 	case e.Kind == provider.KindInvalid && inBody(e) && strings.HasSuffix(path, "/invites/individuals"):

@@ -58,11 +58,15 @@ type documentRec struct {
 	Created     time.Time       `json:"created"`
 }
 
-// personRec is a natural person of a company: a director, a UBO or both.
+// personRec is a natural person: an invited individual, or a director or
+// UBO of a company.
 type personRec struct {
 	ID             string        `json:"id"`
 	GivenNames     string        `json:"given_names"`
 	Surname        string        `json:"surname"`
+	FamilyName     string        `json:"family_name,omitempty"`
+	Parents        string        `json:"parents_given_names,omitempty"`
+	Title          string        `json:"title_position,omitempty"`
 	DateOfBirth    string        `json:"date_of_birth,omitempty"`
 	Sex            string        `json:"sex,omitempty"`
 	Nationality    string        `json:"nationality,omitempty"`
@@ -225,23 +229,6 @@ func (d *corporateData) companyDocuments() []*documentRec {
 	}
 	for i := range d.OfficeProof {
 		out = append(out, &d.OfficeProof[i])
-	}
-	return out
-}
-
-// files lists every stored file of the case.
-func (d *corporateData) files() []fileRec {
-	var out []fileRec
-	docs := d.companyDocuments()
-	for i := range d.People {
-		for j := range d.People[i].Documents {
-			docs = append(docs, &d.People[i].Documents[j])
-		}
-	}
-	for _, doc := range docs {
-		for _, a := range doc.Attachments {
-			out = append(out, a.Original, a.Thumb, a.Medium)
-		}
 	}
 	return out
 }

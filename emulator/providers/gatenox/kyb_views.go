@@ -232,7 +232,8 @@ type kybPersonView struct {
 }
 
 func (p *personRec) brief() personBriefView {
-	return personBriefView{ID: p.ID, Surname: p.Surname, GivenNames: p.GivenNames, DateOfBirth: optional(p.DateOfBirth),
+	return personBriefView{ID: p.ID, Surname: p.Surname, GivenNames: p.GivenNames, FamilyName: optional(p.FamilyName),
+		ParentsGivenNames: optional(p.Parents), TitlePosition: optional(p.Title), DateOfBirth: optional(p.DateOfBirth),
 		Sex: optional(p.Sex), Nationality: optional(p.Nationality), Pep: p.PEP, PepDescription: optional(p.PEPDescription),
 		PlaceOfBirth: optional(p.PlaceOfBirth), PersonalNumber: optional(p.PersonalNumber),
 		FundsSources: optional(p.FundsSources), Email: optional(p.Email), Phone: optional(p.Phone),

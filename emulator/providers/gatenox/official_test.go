@@ -21,6 +21,7 @@ import (
 	"github.com/kycemu/kycemu/emulator/internal/oas"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/providers/gatenox"
+	"github.com/kycemu/kycemu/emulator/state"
 	"github.com/kycemu/kycemu/specs"
 )
 
@@ -175,7 +176,7 @@ func TestOfficialOperationsHaveHandlers(t *testing.T) {
 	for _, op := range doc.Operations() {
 		ours[shape(op.Method, op.Path)] = op.ID
 	}
-	handlers := gatenox.New(provider.Env{}).Handlers()
+	handlers := gatenox.New(provider.Env{}, state.New(state.Config{})).Handlers()
 	ops := o.Operations()
 	if len(ops) != 64 {
 		t.Errorf("the official 1.11.0 document has 64 operations, the extract %d", len(ops))

@@ -2,7 +2,8 @@ package gatenox
 
 import (
 	"slices"
-	"time"
+
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // Where Gatenox's examples omit a key (an invitation's verification_id
@@ -25,14 +26,14 @@ type createdInvitationView struct {
 	CompanyName        *string `json:"company_name"`
 }
 
-// createdView is the invitation as the create call answers it; the caller
-// holds the tenant lock.
-func (inv *invitation) createdView() createdInvitationView {
+// createdView is an individual invitation as the create call answers it.
+func createdView(r *state.Record) createdInvitationView {
+	inv := state.Data[invitation](r)
 	return createdInvitationView{
-		ID: inv.id, CustomerID: deref(inv.customerID), Email: inv.email, InvitationType: "individual",
-		RedirectURLSuccess: deref(inv.successURL), RedirectURLFailure: deref(inv.failureURL), State: inv.state,
-		InvitationURL: inv.url, CompletedAt: stampPtr(inv.completed), CreatedAt: stamp(inv.created),
-		UpdatedAt: stamp(inv.updated), CompanyName: nil,
+		ID: r.ID, CustomerID: deref(inv.CustomerID), Email: inv.Email, InvitationType: "individual",
+		RedirectURLSuccess: deref(inv.SuccessURL), RedirectURLFailure: deref(inv.FailureURL), State: r.Status,
+		InvitationURL: inv.URL, CompletedAt: stampPtr(inv.Completed), CreatedAt: stamp(r.Created),
+		UpdatedAt: stamp(r.Updated), CompanyName: nil,
 	}
 }
 
@@ -43,12 +44,13 @@ type invitationView struct {
 	VerificationID            string  `json:"verification_id,omitempty"`
 }
 
-// view is the invitation as the list answers it.
-func (inv *invitation) view() invitationView {
-	v := invitationView{createdInvitationView: inv.createdView(), ExternalVerificationState: strPtr("CREATED")}
-	if k := inv.kase; k != nil {
-		v.DisplayName = strPtr(k.person.fullName())
-		v.VerificationID = k.id
+// invitationViewOf is an individual invitation as the list answers it.
+func invitationViewOf(r *state.Record) invitationView {
+	inv := state.Data[invitation](r)
+	v := invitationView{createdInvitationView: createdView(r), ExternalVerificationState: strPtr("CREATED")}
+	if inv.CaseID != "" {
+		v.DisplayName = strPtr(inv.DisplayName)
+		v.VerificationID = inv.CaseID
 	}
 	return v
 }
@@ -67,21 +69,35 @@ type scoreView struct {
 	VerificationID    string        `json:"verification_id"`
 }
 
-func (s *riskScore) view() scoreView {
-	v := scoreView{ID: s.id, RiskScoreSimple: s.simple, CreatedAt: stamp(s.created), UpdatedAt: stamp(s.updated),
-		VerificationID: s.kase.id}
-	if s.detailed {
+func (s *riskScore) view(id string) scoreView {
+	v := scoreView{ID: id, RiskScoreSimple: copyPtr(s.Simple), CreatedAt: stamp(s.Created), UpdatedAt: stamp(s.Updated),
+		VerificationID: s.CaseID}
+	if s.Detailed {
 		score := ""
-		if s.score != nil {
-			score = *s.score
+		if s.Score != nil {
+			score = *s.Score
 		}
-		reasons := slices.Clone(s.reasons)
+		reasons := slices.Clone(s.Reasons)
 		if reasons == nil {
 			reasons = []string{}
 		}
 		v.RiskScoreDetailed = &detailedView{Score: score, Reasons: reasons}
 	}
 	return v
+}
+
+// scoreOf is the view of a case's current external risk score record, or
+// nil.
+func scoreOf(tx *state.Tx, rv *review) *scoreView {
+	if rv.ScoreID == "" {
+		return nil
+	}
+	sr := tx.Get(kindScore, rv.ScoreID)
+	if sr == nil {
+		return nil
+	}
+	v := state.Data[riskScore](sr).view(sr.ID)
+	return &v
 }
 
 type caseView struct {
@@ -109,32 +125,28 @@ type caseView struct {
 	ExternalRiskScore      *scoreView `json:"external_risk_score,omitempty"`
 }
 
-// view is the case as it is now, without its revision timestamps (see
-// current); the caller holds the tenant lock. Its pointers are fresh copies,
-// so the view can be kept as a revision.
-func (k *kase) view() caseView {
-	name := k.person.fullName()
-	dob := k.person.birthDate.Format(time.DateOnly)
-	v := caseView{
-		ID: k.id, CustomerID: deref(k.inv.customerID), Status: k.status, EntityName: name, EntityIdentifier: dob,
-		EntityContactEmail: k.inv.email, CreatedAt: stamp(k.created), UpdatedAt: stamp(k.updated),
+// caseViewOf is an individual case as it is now, without its revision
+// timestamps (see currentCase). Its pointers are fresh copies, so the view
+// can be kept as a revision.
+func (p *Provider) caseViewOf(tx *state.Tx, r *state.Record) caseView {
+	k := state.Data[kase](r)
+	name := k.Person.fullName()
+	dob := k.Person.DateOfBirth
+	return caseView{
+		ID: r.ID, CustomerID: k.CustomerID, Status: r.Status, EntityName: name, EntityIdentifier: dob,
+		EntityContactEmail: k.Email, CreatedAt: stamp(r.Created), UpdatedAt: stamp(k.Updated),
 		CompanyName: name, CompanyNumber: dob, AccessType: "verifier_compliance_officer",
-		LastDataUpdate: strPtr(stamp(k.lastDataUpdate)), VerificationType: "primary",
-		Assessment: copyPtr(k.assessment), ReopenAt: stampPtr(k.reopenAt), QAComment: copyPtr(k.qaComment),
-		AssessmentComment: copyPtr(k.assessmentComment), RejectionComment: copyPtr(k.rejectionComment),
-		PersonalVerificationID: k.inv.id,
+		LastDataUpdate: strPtr(stamp(k.LastDataUpdate)), VerificationType: "primary",
+		Assessment: copyPtr(k.Assessment), ReopenAt: stampPtr(k.ReopenAt), QAComment: copyPtr(k.QAComment),
+		AssessmentComment: copyPtr(k.AssessmentComment), RejectionComment: copyPtr(k.RejectionComment),
+		PersonalVerificationID: k.InvitationID, ExternalRiskScore: scoreOf(tx, &k.review),
 	}
-	if k.score != nil {
-		s := k.score.view()
-		v.ExternalRiskScore = &s
-	}
-	return v
 }
 
-// current is the newest revision with every revision timestamp.
-func (k *kase) current() caseView {
-	v := k.view()
-	v.RevisionTimestamps = k.timestamps()
+// currentCase is the newest revision with every revision timestamp.
+func (p *Provider) currentCase(tx *state.Tx, r *state.Record) caseView {
+	v := p.caseViewOf(tx, r)
+	v.RevisionTimestamps = state.Data[kase](r).timestamps()
 	return v
 }
 
@@ -166,12 +178,6 @@ type addressView struct {
 	Country   *string `json:"country"`
 	CreatedAt string  `json:"created_at"`
 	UpdatedAt string  `json:"updated_at"`
-}
-
-func (a *address) view() addressView {
-	return addressView{ID: a.id, Name: optional(a.name), Line1: optional(a.line1), Line2: nil, Line3: nil,
-		Postcode: optional(a.postcode), City: optional(a.city), State: nil, Country: optional(a.country),
-		CreatedAt: stamp(a.created), UpdatedAt: stamp(a.created)}
 }
 
 type urlsView struct {
@@ -212,20 +218,6 @@ type documentEntryView struct {
 	Document  documentView `json:"document"`
 }
 
-func (d *document) view() documentEntryView {
-	at := stamp(d.created)
-	atts := make([]attachmentView, len(d.attachments))
-	for i, a := range d.attachments {
-		atts[i] = attachmentView{ID: a.id, AttachmentType: a.typ, Filename: a.original.filename, Filesize: len(a.original.data),
-			Mime: a.original.mime, CreatedAt: at, UpdatedAt: at,
-			URLs: urlsView{Thumb: a.thumbURL, Medium: a.mediumURL, Original: a.originalURL}}
-	}
-	return documentEntryView{ID: d.entryID, Purposes: []string{d.purpose}, CreatedAt: at, UpdatedAt: at,
-		Document: documentView{ID: d.id, CountryOfIssue: optional(d.country), Name: d.name, Number: optional(d.number),
-			DocumentType: d.typ, DateOfIssue: optional(d.issued), ExpirationDate: optional(d.expires),
-			CreatedAt: at, UpdatedAt: at, Attachments: atts}}
-}
-
 type personalVerificationRef struct {
 	Email       string  `json:"email"`
 	CompletedAt *string `json:"completed_at"`
@@ -233,50 +225,13 @@ type personalVerificationRef struct {
 	State       string  `json:"state"`
 }
 
-type personView struct {
-	ID                       string                  `json:"id"`
-	Surname                  string                  `json:"surname"`
-	GivenNames               string                  `json:"given_names"`
-	FamilyName               *string                 `json:"family_name"`
-	ParentsGivenNames        *string                 `json:"parents_given_names"`
-	DateOfBirth              string                  `json:"date_of_birth"`
-	Sex                      string                  `json:"sex"`
-	Nationality              string                  `json:"nationality"`
-	Pep                      bool                    `json:"pep"`
-	PepDescription           *string                 `json:"pep_description"`
-	PlaceOfBirth             *string                 `json:"place_of_birth"`
-	PersonalNumber           *string                 `json:"personal_number"`
-	FundsSources             *string                 `json:"funds_sources"`
-	Email                    string                  `json:"email"`
-	Phone                    *string                 `json:"phone"`
-	TitlePosition            *string                 `json:"title_position"`
-	CreatedAt                string                  `json:"created_at"`
-	UpdatedAt                string                  `json:"updated_at"`
-	AddressOfResidence       addressView             `json:"address_of_residence"`
-	AddressForCorrespondence *addressView            `json:"address_for_correspondence"`
-	Documents                []documentEntryView     `json:"documents"`
-	PersonalVerification     personalVerificationRef `json:"personal_verification"`
-}
-
-// personView is the person of a case with their documents; the caller
-// holds the tenant lock.
-func (k *kase) personView() personView {
-	ps, inv := k.person, k.inv
-	docs := make([]documentEntryView, len(ps.documents))
-	for i, d := range ps.documents {
-		docs[i] = d.view()
-	}
-	return personView{
-		ID: ps.id, Surname: ps.surname, GivenNames: ps.givenNames, FamilyName: optional(ps.familyName),
-		ParentsGivenNames: optional(ps.parents), DateOfBirth: ps.birthDate.Format(time.DateOnly), Sex: ps.sex,
-		Nationality: ps.nationality, Pep: false, PepDescription: nil, PlaceOfBirth: optional(ps.placeOfBirth),
-		PersonalNumber: optional(ps.personalNumber), FundsSources: optional(ps.fundsSources), Email: inv.email,
-		Phone: optional(ps.phone), TitlePosition: optional(ps.title), CreatedAt: stamp(ps.created),
-		UpdatedAt: stamp(ps.created), AddressOfResidence: k.addresses[0].view(),
-		Documents: docs,
-		PersonalVerification: personalVerificationRef{Email: inv.email, CompletedAt: stampPtr(inv.completed),
-			UpdatedAt: stamp(inv.updated), State: inv.state},
-	}
+// personViewOf is the person of an individual case with their documents.
+func personViewOf(r *state.Record) kybPersonView {
+	k := state.Data[kase](r)
+	v := k.Person.view(k.BaseURL)
+	v.PersonalVerification = &personalVerificationRef{Email: k.Email, CompletedAt: stampPtr(&k.Person.Created),
+		UpdatedAt: stamp(k.Person.Created), State: InvCompleted}
+	return v
 }
 
 // audit is one row of the audit log, in Rails' audited gem's shape.
