@@ -3,6 +3,7 @@ package gatenox
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -268,9 +269,9 @@ func (p *Provider) createCorporateInvites(c *provider.Call) error {
 	ctx := contextOf(c.Tenant)
 	return p.update(c, func(tx *state.Tx) error {
 		set := settingsOf(tx)
-		for _, rc := range in.Recipients {
+		for i, rc := range in.Recipients {
 			if rc.CompletenessProfileID != "" && profileByID(tx, rc.CompletenessProfileID) == nil {
-				return provider.Invalid("recipients.completeness_profile_id", "is not one of the company's profiles")
+				return provider.Invalid(fmt.Sprintf("recipients.%d.completeness_profile_id", i), "is not one of the company's profiles")
 			}
 		}
 		if err := charge(tx, len(in.Recipients)*set.InviteCost); err != nil {
@@ -630,6 +631,11 @@ func (p *Provider) buildCorporate(tx *state.Tx, inv *corporateInvitation, form c
 		}
 		d.Directors = append(d.Directors, directorRec{ID: r.UUID(), Position: firstOf(po.Position, "director"),
 			PersonID: personFor(po, pin), Created: now})
+	}
+	if ps, found := d.person(d.Directors[0].PersonID); found {
+		d.Company.AMLContactPerson, d.Company.AMLContactEmail = ps.fullName(), inv.Email
+		d.Company.AMLContactPhone = r.Person(now).Phone
+		d.Company.Phone = d.Company.AMLContactPhone
 	}
 	if len(ubos) == 0 {
 		// The first director owns the company.

@@ -15,6 +15,8 @@ import (
 //	422 state           {"errors":{"data_error":"There is no event qa defined for the new state"}}
 //	422 validation      {"errors":{...},"field_errors":{"recipients.0.email":["must be a valid email"]}}
 //	400 parameters      {"errors":{"risk_score":["detailed",["is missing"]]}}
+//	400 check forms     {"errors":{"surname":"is missing"}}
+//	400/422 refusals    {"errors":{"status_code":"LICENSE_EXPIRED"}}
 //	anything else       {"error":{"code":404,"message":"no such route"}}
 //
 // Handlers pick one with the codes below; errors the core raises (request
@@ -118,7 +120,8 @@ func errorBody(r *http.Request, e *provider.Error, status int) (int, any) {
 			"verification_state": e.Message, "access_type": "verifier_compliance_officer"}}
 	case e.Code == codeNotFound:
 		return status, map[string]any{"errors": map[string]string{"not_found": e.Message}}
-	case e.Kind == provider.KindInvalid && inBody(e) && strings.HasSuffix(path, "/invites/individuals"):
+	case e.Kind == provider.KindInvalid && inBody(e) && (strings.HasSuffix(path, "/invites/individuals") ||
+		strings.HasSuffix(path, "/invites/corporates")):
 		field := e.Field
 		top, _, _ := strings.Cut(field, ".")
 		if field == "" {
@@ -128,6 +131,18 @@ func errorBody(r *http.Request, e *provider.Error, status int) (int, any) {
 			"errors":       map[string]string{top: "is invalid"},
 			"field_errors": map[string][]string{field: {e.Message}},
 		}
+	case e.Kind == provider.KindInvalid && inBody(e) && e.Field != "" && strings.Contains(path, "/checks/"):
+		reason := "is invalid"
+		switch {
+		case e.Message == "is required":
+			reason = "is missing"
+		case strings.HasPrefix(e.Message, "must be a valid"), strings.HasPrefix(e.Message, "has an invalid format"),
+			strings.HasPrefix(e.Message, "must match"):
+			reason = "is in invalid format"
+		case strings.HasPrefix(e.Message, "must be one of"):
+			reason = "is not included in the list"
+		}
+		return http.StatusBadRequest, map[string]any{"errors": map[string]string{e.Field: reason}}
 	case e.Kind == provider.KindInvalid && inBody(e) && e.Field != "" && strings.Contains(path, "/state/"):
 		return http.StatusUnprocessableEntity, map[string]any{"errors": map[string]string{
 			"data_error": humanize(e.Field) + " " + railsReason(e.Message)}}

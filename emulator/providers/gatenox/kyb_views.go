@@ -100,34 +100,35 @@ type cryptoAddressView struct {
 	UpdatedAt             string  `json:"updated_at"`
 }
 
-// companyView is a company with its details.
+// companyView is a company with its details; a detail it has not given is
+// left out rather than null (Gatenox's examples type every one by its value).
 type companyView struct {
 	companyBriefView
-	ActivityDescription       *string             `json:"activity_description"`
-	BusinessDescription       *string             `json:"business_description"`
-	ProductsDescription       *string             `json:"products_description"`
+	ActivityDescription       *string             `json:"activity_description,omitempty"`
+	BusinessDescription       *string             `json:"business_description,omitempty"`
+	ProductsDescription       *string             `json:"products_description,omitempty"`
 	BusinessActivityCountries []string            `json:"business_activity_countries"`
-	TaxNumber                 *string             `json:"tax_number"`
-	FundsSources              *string             `json:"funds_sources"`
+	TaxNumber                 *string             `json:"tax_number,omitempty"`
+	FundsSources              *string             `json:"funds_sources,omitempty"`
 	SourcesOfFunds            []string            `json:"sources_of_funds"`
-	SourcesOfFundsOther       *string             `json:"sources_of_funds_other"`
+	SourcesOfFundsOther       *string             `json:"sources_of_funds_other,omitempty"`
 	BankAccounts              []bankAccountView   `json:"bank_accounts"`
 	CryptoAddresses           []cryptoAddressView `json:"crypto_addresses"`
-	Website                   *string             `json:"website"`
-	PhoneNumber               *string             `json:"phone_number"`
-	Email                     *string             `json:"email"`
-	EmployeesCount            *string             `json:"employees_count"`
-	AMLContactPerson          *string             `json:"aml_contact_person"`
-	AMLContactEmail           *string             `json:"aml_contact_email"`
-	AMLContactPhoneNumber     *string             `json:"aml_contact_phone_number"`
-	OpencorporatesURL         *string             `json:"opencorporates_url"`
-	ExpectedMonthlyVolume     *string             `json:"expected_monthly_transactions_volume"`
+	Website                   *string             `json:"website,omitempty"`
+	PhoneNumber               *string             `json:"phone_number,omitempty"`
+	Email                     *string             `json:"email,omitempty"`
+	EmployeesCount            *string             `json:"employees_count,omitempty"`
+	AMLContactPerson          *string             `json:"aml_contact_person,omitempty"`
+	AMLContactEmail           *string             `json:"aml_contact_email,omitempty"`
+	AMLContactPhoneNumber     *string             `json:"aml_contact_phone_number,omitempty"`
+	OpencorporatesURL         *string             `json:"opencorporates_url,omitempty"`
+	ExpectedMonthlyVolume     *string             `json:"expected_monthly_transactions_volume,omitempty"`
 	Investigations            bool                `json:"investigations"`
 	Prosecutions              bool                `json:"prosecutions"`
 	UBOCriminalRecords        bool                `json:"ubo_criminal_records"`
 	RegistrationAuthority     string              `json:"registration_authority"`
 	LicenseRequired           bool                `json:"license_required"`
-	DocumentsNoteFromVerifier *string             `json:"documents_note_from_verifier"`
+	DocumentsNoteFromVerifier *string             `json:"documents_note_from_verifier,omitempty"`
 }
 
 func (c *companyRec) view() companyView {

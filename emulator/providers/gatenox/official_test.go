@@ -254,3 +254,42 @@ func TestOfficialExtract(t *testing.T) {
 		t.Fatal("the stored extract differs from one rebuilt from the original; run with -update")
 	}
 }
+
+// TestErrorsOfEveryOperation walks the official document and calls every
+// operation as a client that got it wrong: without a token (401), and,
+// where the path names a record, with an id nobody has (404). Each answer
+// is checked against the official document like every other.
+func TestErrorsOfEveryOperation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client("sweep-company")
+	const unknown = "7c0c8a8e-7a51-4a11-9d5e-9b1f8a0e0e0e"
+	concrete := map[string]string{"jurisdiction_code": "gb", "company_number": "13714404", "rest": "eyJpZCI6Im5vbmUifQ"}
+	for _, op := range official(t).Operations() {
+		path := param.ReplaceAllStringFunc(op.Path, func(p string) string {
+			if v, ok := concrete[p[1:len(p)-1]]; ok {
+				return v
+			}
+			return unknown
+		})
+		t.Run(op.Method+" "+op.Path, func(t *testing.T) {
+			anon := e.call(op.Method, "/gatenox"+path, nil)
+			if anon.status != http.StatusUnauthorized || anon.str("errors", "token") != "missing token" {
+				t.Errorf("without a token: %d %s", anon.status, anon.raw)
+			}
+			checkOfficial(t, op.Method, path, anon.status, anon.header, anon.raw)
+			if path == op.Path || op.Method != http.MethodGet && strings.Contains(op.Path, "/checks/") && !strings.Contains(op.Path, "{id}") {
+				return // nothing to look up
+			}
+			var r response
+			if op.Method == http.MethodGet {
+				r = c.do(op.Method, path, nil)
+			} else {
+				r = c.formWith(op.Method, path)
+			}
+			if r.status != http.StatusNotFound {
+				t.Errorf("an unknown id: %d %s", r.status, r.raw)
+			}
+		})
+	}
+}

@@ -172,40 +172,57 @@ func (c *checkRec) issueViews(id string) []issueView {
 	return out
 }
 
-// checkBrief is a check as the lists answer it.
+// checkBrief is what every check shows in the lists.
 type checkBrief struct {
-	ID          string  `json:"id"`
-	CheckType   string  `json:"check_type"`
-	Comment     *string `json:"comment,omitempty"`
-	CreatedAt   string  `json:"created_at"`
-	UpdatedAt   string  `json:"updated_at"`
-	State       string  `json:"state"`
-	GivenNames  string  `json:"given_names,omitempty"`
-	Surname     string  `json:"surname,omitempty"`
-	DateOfBirth *string `json:"date_of_birth,omitempty"`
-	CompanyName string  `json:"company_name,omitempty"`
+	ID        string  `json:"id"`
+	CheckType string  `json:"check_type"`
+	Comment   *string `json:"comment,omitempty"`
+	CreatedAt string  `json:"created_at"`
+	UpdatedAt string  `json:"updated_at"`
+	State     string  `json:"state"`
 }
 
-func (c *checkRec) brief(id string) checkBrief {
-	v := checkBrief{ID: id, CheckType: c.CheckType, Comment: optional(c.Comment), CreatedAt: stamp(c.Created),
-		UpdatedAt: stamp(c.Updated), State: c.State}
-	switch c.Kind {
-	case KindCheckIndividual:
-		v.GivenNames, v.Surname, v.DateOfBirth = c.GivenNames, c.Surname, optional(c.DateOfBirth)
-	case KindCheckCompany:
-		v.CompanyName = c.CompanyName
-	}
-	return v
-}
-
-// checkView is a person or company check with its findings.
-type checkView struct {
+// personCheckBrief is a person's check in the list (date_of_birth null
+// when none was given).
+type personCheckBrief struct {
 	checkBrief
-	Issues []issueView `json:"issues"`
+	GivenNames  string  `json:"given_names"`
+	Surname     string  `json:"surname"`
+	DateOfBirth *string `json:"date_of_birth"`
 }
 
-func (c *checkRec) view(id string) checkView {
-	return checkView{checkBrief: c.brief(id), Issues: c.issueViews(id)}
+type companyCheckBrief struct {
+	checkBrief
+	CompanyName string `json:"company_name"`
+}
+
+func (c *checkRec) common(id string) checkBrief {
+	return checkBrief{ID: id, CheckType: c.CheckType, Comment: optional(c.Comment), CreatedAt: stamp(c.Created),
+		UpdatedAt: stamp(c.Updated), State: c.State}
+}
+
+// brief is a person or company check as its list answers it.
+func (c *checkRec) brief(id string) any {
+	if c.Kind == KindCheckCompany {
+		return companyCheckBrief{checkBrief: c.common(id), CompanyName: c.CompanyName}
+	}
+	return personCheckBrief{checkBrief: c.common(id), GivenNames: c.GivenNames, Surname: c.Surname,
+		DateOfBirth: optional(c.DateOfBirth)}
+}
+
+// view is a person or company check with its findings.
+func (c *checkRec) view(id string) any {
+	issues := c.issueViews(id)
+	if c.Kind == KindCheckCompany {
+		return struct {
+			companyCheckBrief
+			Issues []issueView `json:"issues"`
+		}{c.brief(id).(companyCheckBrief), issues}
+	}
+	return struct {
+		personCheckBrief
+		Issues []issueView `json:"issues"`
+	}{c.brief(id).(personCheckBrief), issues}
 }
 
 // entityView is a check in the list of every person and company check.
@@ -240,20 +257,14 @@ type cscoreView struct {
 
 // cryptoBrief is a crypto address check as the list answers it.
 type cryptoBrief struct {
-	ID            string      `json:"id"`
-	CheckType     string      `json:"check_type"`
-	Comment       *string     `json:"comment,omitempty"`
-	CreatedAt     string      `json:"created_at"`
-	UpdatedAt     string      `json:"updated_at"`
-	State         string      `json:"state"`
+	checkBrief
 	CScoreSection *cscoreView `json:"cscore_section,omitempty"`
 	AddressType   string      `json:"address_type"`
 	Address       string      `json:"address"`
 }
 
 func (c *checkRec) cryptoBrief(id string) cryptoBrief {
-	v := cryptoBrief{ID: id, CheckType: c.CheckType, Comment: optional(c.Comment), CreatedAt: stamp(c.Created),
-		UpdatedAt: stamp(c.Updated), State: c.State, AddressType: c.AddressType, Address: c.Address}
+	v := cryptoBrief{checkBrief: c.common(id), AddressType: c.AddressType, Address: c.Address}
 	if c.Crypto != nil {
 		v.CScoreSection = &cscoreView{CScore: c.Crypto.Score, RiskLevel: c.Crypto.Risk}
 	}
