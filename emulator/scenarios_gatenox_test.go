@@ -387,4 +387,3 @@ func (h *harness) wantKYB(id, want string) map[string]any {
 	}
 	return c
 }
-

@@ -13,6 +13,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
@@ -134,9 +135,22 @@ func caseHasFile(tx *state.Tx, caseID, key string) bool {
 	return false
 }
 
-// pngImage draws a small card-like image: a coloured background with a
-// few darker lines, seeded from r.
-func pngImage(r *fake.Source, w, h int) []byte {
+// encoders reuses PNG encoders' buffers across images (each stored
+// document has three).
+type encoders struct{ pool sync.Pool }
+
+func (e *encoders) Get() *png.EncoderBuffer {
+	if b, ok := e.pool.Get().(*png.EncoderBuffer); ok {
+		return b
+	}
+	return nil
+}
+
+func (e *encoders) Put(b *png.EncoderBuffer) { e.pool.Put(b) }
+
+// png draws a small card-like image: a coloured background with a few
+// darker lines, seeded from r.
+func (p *Provider) png(r *fake.Source, w, h int) []byte {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	bg := color.NRGBA{R: uint8(150 + r.Intn(100)), G: uint8(150 + r.Intn(100)), B: uint8(150 + r.Intn(100)), A: 255}
 	ink := color.NRGBA{R: bg.R / 3, G: bg.G / 3, B: bg.B / 3, A: 255}
@@ -161,7 +175,7 @@ func pngImage(r *fake.Source, w, h int) []byte {
 		}
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &p.encoders}
 	_ = enc.Encode(&buf, img) // encoding to memory cannot fail
 	return buf.Bytes()
 }

@@ -26,9 +26,10 @@ const Name = "gatenox"
 
 // Provider is the Gatenox emulation.
 type Provider struct {
-	env   provider.Env
-	spec  []byte
-	state *state.Space
+	env      provider.Env
+	spec     []byte
+	state    *state.Space
+	encoders encoders
 }
 
 // New builds the provider on its space of the store.

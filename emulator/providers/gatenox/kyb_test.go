@@ -60,7 +60,7 @@ func TestKYBFlow(t *testing.T) {
 	inv := c.inviteCompany(map[string]any{"email": "owner@acme.example", "customer_id": "acme-1",
 		"redirect_url_success": "https://client.example/kyb/ok",
 		"company_data": map[string]any{"company_details": map[string]any{
-			"company":          map[string]any{"formal_name": "Acme Payments Ltd", "company_number": "12345678", "jurisdiction": map[string]any{"country": "United Kingdom"}, "crypto_addresses": []any{map[string]any{"address": "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "address_type": "BTC"}}},
+			"company":            map[string]any{"formal_name": "Acme Payments Ltd", "company_number": "12345678", "jurisdiction": map[string]any{"country": "United Kingdom"}, "crypto_addresses": []any{map[string]any{"address": "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "address_type": "BTC"}}},
 			"registered_address": map[string]any{"line_1": "24 High Street", "postcode": "AB12 3CD", "city": "London", "country": "GB"}},
 			"corporate_shareholders": []any{map[string]any{"approximate_percentage_of_shares": 40,
 				"company": map[string]any{"formal_name": "Acme Holdings GmbH", "company_number": "HRB 1234", "jurisdiction": map[string]any{"country": "Germany"}}}}}})

@@ -158,7 +158,7 @@ func (p *Provider) passport(tx *state.Tx, base string, ps *personRec, now time.T
 	d := documentRec{EntryID: r.UUID(), ID: r.UUID(), Purposes: []string{"personal_document"}, Type: "passport",
 		Name: "passport.png", Country: ps.Nationality, Number: r.String("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 9),
 		Issued: issued.Format(time.DateOnly), Expires: issued.AddDate(10, 0, 0).Format(time.DateOnly), Created: now}
-	d.Attachments = []attachmentRec{p.attach(tx, "main", "passport.png", "image/png", pngImage(r, 240, 160), "")}
+	d.Attachments = []attachmentRec{p.attach(tx, "main", "passport.png", "image/png", p.png(r, 240, 160), "")}
 	return d
 }
 
@@ -180,8 +180,8 @@ func (p *Provider) attach(tx *state.Tx, typ, filename, mime string, data []byte,
 	base := trimExt(filename)
 	a := attachmentRec{ID: r.UUID(), Type: typ, Created: tx.Now(),
 		Original: p.store(tx, "store", filename, mime, data),
-		Thumb:    p.store(tx, "thumbs", base+"_thumb.png", "image/png", pngImage(r, 60, 40)),
-		Medium:   p.store(tx, "thumbs", base+"_medium.png", "image/png", pngImage(r, 120, 80))}
+		Thumb:    p.store(tx, "thumbs", base+"_thumb.png", "image/png", p.png(r, 60, 40)),
+		Medium:   p.store(tx, "thumbs", base+"_medium.png", "image/png", p.png(r, 120, 80))}
 	a.Original.Source = source
 	return a
 }
