@@ -128,26 +128,12 @@ type createCorporateInvitesIn struct {
 // corporateInvitation is a corporate invitation (record kind
 // "corporate_invitation").
 type corporateInvitation struct {
-	Token            string                  `json:"token"`
-	Email            string                  `json:"email"`
-	CustomerID       *string                 `json:"customerId,omitempty"`
-	SuccessURL       *string                 `json:"successUrl,omitempty"`
-	FailureURL       *string                 `json:"failureUrl,omitempty"`
-	URL              string                  `json:"url"`
-	BaseURL          string                  `json:"baseUrl"`
-	ProfileID        string                  `json:"profileId"`
-	SendNotification bool                    `json:"sendNotification"`
-	Prefill          *companyDataIn          `json:"prefill,omitempty"`
-	Completed        *time.Time              `json:"completed,omitempty"`
-	CaseID           string                  `json:"caseId,omitempty"`
-	CaseStatus       string                  `json:"caseStatus,omitempty"`
-	CompanyName      string                  `json:"companyName,omitempty"`
-	CasePlan         *provider.Plan          `json:"casePlan,omitempty"`
-	Script           script                  `json:"script"`
-	Faults           []provider.WebhookFault `json:"faults,omitempty"`
+	invitee
+	ProfileID        string         `json:"profileId"`
+	SendNotification bool           `json:"sendNotification"`
+	Prefill          *companyDataIn `json:"prefill,omitempty"`
+	CompanyName      string         `json:"companyName,omitempty"`
 }
-
-func (inv *corporateInvitation) setCaseStatus(s string) { inv.CaseStatus = s }
 
 // dataVersion is a case's corporate data from one second on.
 type dataVersion struct {
@@ -286,11 +272,11 @@ func (p *Provider) createCorporateInvites(c *provider.Call) error {
 			if profile == "" {
 				profile = profilesOf(tx.Tenant())[0].ID
 			}
-			inv := &corporateInvitation{Token: token, Email: rc.Email, CustomerID: rc.CustomerID,
+			inv := &corporateInvitation{invitee: invitee{Token: token, Email: rc.Email, CustomerID: rc.CustomerID,
 				SuccessURL: rc.RedirectURLSuccess, FailureURL: rc.RedirectURLFailure, BaseURL: c.BaseURL,
-				URL: c.BaseURL + "/referrals/join/" + ctx.Referral + "/" + token, ProfileID: profile,
-				SendNotification: in.SendNotification, Prefill: rc.CompanyData, CasePlan: casePlan,
-				Script: plans[i].script, Faults: faultsOf(invPlan, casePlan)}
+				URL: c.BaseURL + "/referrals/join/" + ctx.Referral + "/" + token, CasePlan: casePlan,
+				Script: plans[i].script, Faults: faultsOf(invPlan, casePlan)},
+				ProfileID: profile, SendNotification: in.SendNotification, Prefill: rc.CompanyData}
 			rec, err := tx.Create(state.NewRecord{Kind: KindCorporateInvitation, ID: id, Data: inv, Status: InvInvited,
 				By: "client", Plan: invPlan, Index: map[string]string{byToken: token}})
 			if err != nil {
@@ -378,18 +364,8 @@ func corporateListItemOf(r *state.Record) corporateListItem {
 }
 
 func (p *Provider) listCorporateInvites(c *provider.Call) error {
-	states := csvSet(c.Query("state"))
-	customer, byCustomer := c.R.URL.Query()["customer_id"]
 	return p.view(c, func(tx *state.Tx) error {
-		var match []*state.Record
-		for _, r := range tx.List(KindCorporateInvitation) {
-			inv := state.Data[corporateInvitation](r)
-			if (states != nil && !states[r.Status]) || (byCustomer && deref(inv.CustomerID) != customer[0]) {
-				continue
-			}
-			match = append(match, r)
-		}
-		items, m := pageOf(c, match, "state")
+		items, m := pageOf(c, invitesOf(c, tx, KindCorporateInvitation), "state")
 		out := make([]corporateListItem, len(items))
 		for i, r := range items {
 			out[i] = corporateListItemOf(r)
@@ -435,29 +411,15 @@ func (p *Provider) resendCorporateInvite(c *provider.Call) error {
 	})
 }
 
-// moveCorporateInvitation changes a corporate invitation's state if the
-// machine allows it. With submit, completing it also sends the company's
-// data (the scenario's, the prefill and made-up values), creating the case.
+// moveCorporateInvitation moves a corporate invitation. With submit,
+// completing it also sends the company's data (the scenario's, the prefill
+// and made-up values), creating the case.
 func (p *Provider) moveCorporateInvitation(tx *state.Tx, r *state.Record, to string, a actor, reason string, submit bool) bool {
-	if !invitationMachine.Can(r.Status, to) {
-		return false
-	}
-	if to == InvInvited {
-		tx.Unschedule(r)
-	}
-	tx.Move(r, to, a.by, reason)
-	switch to {
-	case InvCompleted:
-		now := tx.Now()
-		inv := state.Data[corporateInvitation](r)
-		inv.Completed = &now
+	return p.moveInvite(tx, r, to, a, reason, func() {
 		if submit {
 			p.openCorporateCase(tx, r, a, companyForm{})
 		}
-	case InvInvited:
-		p.scheduleExpiry(tx, r)
-	}
-	return true
+	})
 }
 
 func (p *Provider) fireCorporateInvitation(tx *state.Tx, r *state.Record, st provider.Step) {
@@ -486,17 +448,9 @@ func (p *Provider) openCorporateCase(tx *state.Tx, ir *state.Record, a actor, fo
 		CustomerID: deref(inv.CustomerID), BaseURL: inv.BaseURL, LastDataUpdate: now, Updated: now,
 		Script: inv.Script, Faults: inv.Faults, Audits: []audit{}, Associated: []audit{}}}
 	k.setData(data, now)
-	plan := inv.CasePlan
-	if plan == nil {
-		plan = &provider.Plan{}
-	}
-	if plan.Scenario == "" && ir.Plan != nil && ir.Plan.Scenario != "" {
-		cp := *plan
-		cp.Scenario = ir.Plan.Scenario
-		plan = &cp
-	}
 	rnd := tx.Rand()
-	cr, err := tx.Create(state.NewRecord{Kind: KindCorporateCase, ID: rnd.UUID(), Data: k, Status: CaseNew, By: a.by, Plan: plan})
+	cr, err := tx.Create(state.NewRecord{Kind: KindCorporateCase, ID: rnd.UUID(), Data: k, Status: CaseNew, By: a.by,
+		Plan: casePlanOf(ir, &inv.invitee, KindCorporateCase, p)})
 	if err != nil {
 		p.env.Log.Error("gatenox corporate case not created", "error", err)
 		return

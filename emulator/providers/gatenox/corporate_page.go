@@ -3,7 +3,6 @@ package gatenox
 import (
 	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -172,13 +171,7 @@ func (p *Provider) corporatePageAction(w http.ResponseWriter, r *http.Request) {
 			renderCorporatePage(w, http.StatusBadRequest, st, "Unknown action.", open, update)
 			return nil
 		}
-		dest := inv.URL
-		if target != nil {
-			if u, err := url.Parse(*target); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-				dest = *target
-			}
-		}
-		http.Redirect(w, r, dest, http.StatusSeeOther)
+		redirect(w, r, target, inv.URL)
 		return nil
 	})
 	if err != nil {

@@ -115,9 +115,10 @@ func (p *Provider) createInvites(c *provider.Call) error {
 			invPlan, casePlan := p.orDefault(KindInvitation, set.AutoSubmit, plans[i].inv, plans[i].kase)
 			r := tx.Rand()
 			id, token := r.UUID(), r.String(fake.Base58, tokenLength)
-			inv := &invitation{Token: token, Email: rc.Email, CustomerID: rc.CustomerID, SuccessURL: rc.RedirectURLSuccess,
-				FailureURL: rc.RedirectURLFailure, BaseURL: c.BaseURL, URL: c.BaseURL + "/invitations/kyc/" + token,
-				CasePlan: casePlan, Script: plans[i].script, Faults: faultsOf(invPlan, casePlan)}
+			inv := &invitation{invitee: invitee{Token: token, Email: rc.Email, CustomerID: rc.CustomerID,
+				SuccessURL: rc.RedirectURLSuccess, FailureURL: rc.RedirectURLFailure, BaseURL: c.BaseURL,
+				URL: c.BaseURL + "/invitations/kyc/" + token, CasePlan: casePlan, Script: plans[i].script,
+				Faults: faultsOf(invPlan, casePlan)}}
 			rec, err := tx.Create(state.NewRecord{Kind: KindInvitation, ID: id, Data: inv, Status: InvInvited, By: "client",
 				Plan: invPlan, Index: map[string]string{byToken: token}})
 			if err != nil {
@@ -184,27 +185,30 @@ func csvSet(s string) map[string]bool {
 }
 
 func (p *Provider) listInvites(c *provider.Call) error {
-	states := csvSet(c.Query("state"))
-	customer, byCustomer := c.R.URL.Query()["customer_id"]
 	return p.view(c, func(tx *state.Tx) error {
-		var match []*state.Record
-		for _, r := range tx.List(KindInvitation) {
-			inv := state.Data[invitation](r)
-			if states != nil && !states[r.Status] {
-				continue
-			}
-			if byCustomer && (inv.CustomerID == nil || *inv.CustomerID != customer[0]) {
-				continue
-			}
-			match = append(match, r)
-		}
-		items, m := pageOf(c, match, "state")
+		items, m := pageOf(c, invitesOf(c, tx, KindInvitation), "state")
 		out := make([]invitationView, len(items))
 		for i, r := range items {
 			out[i] = invitationViewOf(r)
 		}
 		return ok(c, http.StatusOK, invitationList{PersonalVerifications: out, Meta: m})
 	})
+}
+
+// invitesOf is the company's invitations of a kind that the call's state
+// and customer_id filters keep.
+func invitesOf(c *provider.Call, tx *state.Tx, kind string) []*state.Record {
+	states := csvSet(c.Query("state"))
+	customer, byCustomer := c.R.URL.Query()["customer_id"]
+	var match []*state.Record
+	for _, r := range tx.List(kind) {
+		inv := invitationOf(r)
+		if (states != nil && !states[r.Status]) || (byCustomer && (inv.CustomerID == nil || *inv.CustomerID != customer[0])) {
+			continue
+		}
+		match = append(match, r)
+	}
+	return match
 }
 
 // sortRecords orders records by order_by: created_at (the default),

@@ -210,7 +210,9 @@ func TestKYBFlow(t *testing.T) {
 	equal(t, "completed", done.str("verification", "status"), "completed")
 	equal(t, "assessment", done.str("verification", "assessment"), "risk_medium")
 
-	hs := rc.wait(t, 6)
+	// Five moves and a risk score request for the case, two events for the
+	// individual case made on the way.
+	hs := rc.wait(t, 8)
 	equal(t, "state changes", stateChanges(hs, caseID), []string{"processing→new", "new→in_progress",
 		"in_progress→data_update_requested", "data_update_requested→in_progress", "in_progress→completed"})
 
@@ -359,7 +361,7 @@ func TestVerificationStatesOfIndividualCases(t *testing.T) {
 	equal(t, "rejection_comment", rej.str("verification", "rejection_comment"), "no")
 	ok200(t, "reopen", c.form(base+"/state/reopen"))
 	ok200(t, "audit", c.do(http.MethodGet, base+"/audit_log", nil))
-	hs := rc.wait(t, 13)
+	hs := rc.wait(t, 14) // twelve moves, two risk score requests
 	equal(t, "moves", len(stateChanges(hs, caseID)), 12)
 	if r := c.do(http.MethodGet, base+"/company_details", nil); r.status != 404 {
 		t.Errorf("company details of an individual case: %d", r.status)

@@ -190,14 +190,6 @@ func (d *documentRec) view(base string) documentEntryView {
 			UpdatedAt: at, Attachments: atts}}
 }
 
-func documentViews(base string, docs []*documentRec) []documentEntryView {
-	out := make([]documentEntryView, len(docs))
-	for i, d := range docs {
-		out[i] = d.view(base)
-	}
-	return out
-}
-
 // personBriefView is a person as the people, directors and UBOs lists
 // answer them.
 type personBriefView struct {

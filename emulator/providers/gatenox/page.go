@@ -162,18 +162,24 @@ func (p *Provider) pageAction(w http.ResponseWriter, r *http.Request) {
 			renderPage(w, http.StatusConflict, st, "This invitation can no longer be used.", false)
 			return nil
 		}
-		dest := provider.BaseURL(r) + "/invitations/kyc/" + inv.Token
-		if target != nil {
-			if u, err := url.Parse(*target); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-				dest = *target
-			}
-		}
-		http.Redirect(w, r, dest, http.StatusSeeOther)
+		redirect(w, r, target, provider.BaseURL(r)+"/invitations/kyc/"+inv.Token)
 		return nil
 	})
 	if err != nil {
 		http.Error(w, "invitation not found", http.StatusNotFound)
 	}
+}
+
+// redirect ends a page action on the invitation's redirect URL when it has
+// a usable one, else on the page again.
+func redirect(w http.ResponseWriter, r *http.Request, target *string, page string) {
+	dest := page
+	if target != nil {
+		if u, err := url.Parse(*target); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			dest = *target
+		}
+	}
+	http.Redirect(w, r, dest, http.StatusSeeOther)
 }
 
 // updatePerson applies what a person sends back after a data update

@@ -111,8 +111,9 @@ func (ps *personRec) fullName() string { return ps.GivenNames + " " + ps.Surname
 // made-up person (with what they typed, if anything), their address, a
 // passport and a utility bill with their files, the first revision and
 // audit rows, the external risk score record, and the webhooks.
-func (p *Provider) openCase(tx *state.Tx, ir *state.Record, a actor, sub submission, now time.Time) {
+func (p *Provider) openCase(tx *state.Tx, ir *state.Record, a actor, sub submission) {
 	inv := state.Data[invitation](ir)
+	now := tx.Now()
 	r := tx.Rand()
 	ps := madeUpPerson(r, sub, now)
 	ps.Email = inv.Email
@@ -120,17 +121,9 @@ func (p *Provider) openCase(tx *state.Tx, ir *state.Record, a actor, sub submiss
 	k := &kase{Person: ps, review: review{
 		InvitationID: ir.ID, Email: inv.Email, CustomerID: deref(inv.CustomerID), BaseURL: inv.BaseURL,
 		LastDataUpdate: now, Updated: now, Script: inv.Script, Faults: inv.Faults, Audits: []audit{}, Associated: []audit{}}}
-	plan := inv.CasePlan
-	if plan == nil {
-		plan = p.DefaultPlan(KindCase)
-	}
-	if plan.Scenario == "" && ir.Plan != nil && ir.Plan.Scenario != "" {
-		cp := *plan
-		cp.Scenario = ir.Plan.Scenario
-		plan = &cp
-	}
 	id := r.UUID()
-	cr, err := tx.Create(state.NewRecord{Kind: KindCase, ID: id, Data: k, Status: CaseNew, By: a.by, Plan: plan})
+	cr, err := tx.Create(state.NewRecord{Kind: KindCase, ID: id, Data: k, Status: CaseNew, By: a.by,
+		Plan: casePlanOf(ir, &inv.invitee, KindCase, p)})
 	if err != nil {
 		p.env.Log.Error("gatenox case not created", "error", err)
 		return

@@ -142,9 +142,9 @@ func (p *Provider) DefaultPlan(kind string) *provider.Plan {
 	return nil
 }
 
-// invitation is an individual invitation (record kind "invitation"); its
-// state, history and times live on the record.
-type invitation struct {
+// invitee is what both kinds of invitation keep; their state, history and
+// times live on the record.
+type invitee struct {
 	Token      string                  `json:"token"`
 	Email      string                  `json:"email"`
 	CustomerID *string                 `json:"customerId,omitempty"`
@@ -157,17 +157,22 @@ type invitation struct {
 	CasePlan   *provider.Plan          `json:"casePlan,omitempty"`
 	Script     script                  `json:"script"`
 	Faults     []provider.WebhookFault `json:"faults,omitempty"`
-	// DisplayName is the person's name once they submitted their data.
-	DisplayName string `json:"displayName,omitempty"`
 	// CaseStatus mirrors the case's status, for the control API's list of
 	// what the invitation allows.
 	CaseStatus string `json:"caseStatus,omitempty"`
 }
 
-// linked is an invitation that mirrors its case's status.
-type linked interface{ setCaseStatus(string) }
+func (i *invitee) base() *invitee { return i }
 
-func (inv *invitation) setCaseStatus(s string) { inv.CaseStatus = s }
+// invitationOf is the common part of an invitation record of either kind.
+func invitationOf(r *state.Record) *invitee { return r.Data.(interface{ base() *invitee }).base() }
+
+// invitation is an individual invitation (record kind "invitation").
+type invitation struct {
+	invitee
+	// DisplayName is the person's name once they submitted their data.
+	DisplayName string `json:"displayName,omitempty"`
+}
 
 // mirror copies a case's status to its invitation.
 func mirror(tx *state.Tx, r *state.Record) {
@@ -176,8 +181,23 @@ func mirror(tx *state.Tx, r *state.Record) {
 		kind = KindCorporateInvitation
 	}
 	if ir := tx.Get(kind, reviewOf(r).InvitationID); ir != nil {
-		ir.Data.(linked).setCaseStatus(r.Status)
+		invitationOf(ir).CaseStatus = r.Status
 	}
+}
+
+// casePlanOf is the plan of an invitation's case: its own, named after the
+// invitation's scenario when it has none of its own.
+func casePlanOf(ir *state.Record, inv *invitee, kind string, p *Provider) *provider.Plan {
+	plan := inv.CasePlan
+	if plan == nil {
+		plan = p.DefaultPlan(kind)
+	}
+	if plan.Scenario == "" && ir.Plan != nil && ir.Plan.Scenario != "" {
+		cp := *plan
+		cp.Scenario = ir.Plan.Scenario
+		plan = &cp
+	}
+	return plan
 }
 
 // review is what both kinds of case share: who was invited, the compliance
@@ -281,10 +301,11 @@ type change struct {
 	rejectionComment  *string
 }
 
-// moveInvitation changes an individual invitation's state if the machine
-// allows it and reports whether it did. Completing creates the case; a
-// resent invitation gets a fresh time limit.
-func (p *Provider) moveInvitation(tx *state.Tx, r *state.Record, to string, a actor, reason string, sub submission) bool {
+// moveInvite changes an invitation's state (either kind) if the machine
+// allows it and reports whether it did. Completing stamps completed_at and
+// runs onComplete (which makes the case, if any); a resent invitation gets
+// a fresh time limit.
+func (p *Provider) moveInvite(tx *state.Tx, r *state.Record, to string, a actor, reason string, onComplete func()) bool {
 	if !invitationMachine.Can(r.Status, to) {
 		return false
 	}
@@ -295,13 +316,18 @@ func (p *Provider) moveInvitation(tx *state.Tx, r *state.Record, to string, a ac
 	switch to {
 	case InvCompleted:
 		now := tx.Now()
-		inv := state.Data[invitation](r)
-		inv.Completed = &now
-		p.openCase(tx, r, a, sub, now)
+		invitationOf(r).Completed = &now
+		onComplete()
 	case InvInvited:
 		p.scheduleExpiry(tx, r)
 	}
 	return true
+}
+
+// moveInvitation moves an individual invitation; completing it creates the
+// case with what the person submitted.
+func (p *Provider) moveInvitation(tx *state.Tx, r *state.Record, to string, a actor, reason string, sub submission) bool {
+	return p.moveInvite(tx, r, to, a, reason, func() { p.openCase(tx, r, a, sub) })
 }
 
 // scheduleExpiry arms an invitation's time limit.
