@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -46,7 +47,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	for _, m := range e.mounts {
 		if pc, ok := m.p.(provider.Controls); ok {
 			for _, rt := range pc.Controls() {
-				r.Handle("/_emulator/providers/"+m.p.Name()+rt.Path, rt.Handler).Methods(rt.Method)
+				r.Handle("/_emulator/providers/"+m.p.Name()+rt.Path, m.withURLs(rt.Handler)).Methods(rt.Method)
 			}
 		}
 	}
@@ -56,7 +57,32 @@ func (e *Emulator) controlRoutes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeControlError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this control endpoint")
 	})
-	return r
+	return e.recoverControl(r)
+}
+
+// recoverControl contains a panic in a control handler: it is logged and
+// journaled, the client gets a 500 in the control envelope, and the process
+// stays up.
+func (e *Emulator) recoverControl(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httpx.NewRecorder(w)
+		start := time.Now()
+		defer func() {
+			v := recover()
+			if v == nil {
+				rec.Flush()
+				return
+			}
+			e.cfg.log.Error("panic in control handler", "path", r.URL.Path, "panic", v)
+			rec.Reset()
+			writeControlError(rec, http.StatusInternalServerError, "internal", "the control endpoint failed; the emulator keeps running")
+			rec.Flush()
+			e.journal.Add(httpx.Entry{Time: e.clock.Now(), Operation: "control", Method: r.Method, Path: r.URL.Path,
+				Query: r.URL.RawQuery, Status: http.StatusInternalServerError,
+				DurationMS: float64(time.Since(start).Microseconds()) / 1000, Error: fmt.Sprintf("panic: %v", v)})
+		}()
+		h.ServeHTTP(rec, r)
+	})
 }
 
 // prefixed registers routes under a path prefix on one router (not a
@@ -111,6 +137,10 @@ func (e *Emulator) listProviders(w http.ResponseWriter, _ *http.Request) {
 // decodeControl reads an optional JSON body into v.
 func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
 	b, err := httpx.ReadBody(r, 1<<20)
+	if errors.Is(err, httpx.ErrTooLarge) {
+		writeControlError(w, http.StatusRequestEntityTooLarge, "too_large", "a control request body is at most 1 MiB")
+		return false
+	}
 	if err != nil {
 		writeControlError(w, http.StatusBadRequest, "invalid_body", "body could not be read")
 		return false

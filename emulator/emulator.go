@@ -35,6 +35,7 @@ type Emulator struct {
 	mounts  []*mount
 	byName  map[string]*mount
 	byHost  map[string]*mount
+	byRoot  map[string]*mount // first path segment of a RootRoute -> its provider
 	control http.Handler
 	started time.Time
 	reqIDs  *fake.Source
@@ -42,9 +43,12 @@ type Emulator struct {
 
 	scenarios *scenario.Engine
 	store     *state.Store
-	stopWatch func()
-	closeOnce sync.Once
-	closeErr  error
+	// scenarioStore keeps scenarios and defaults set through the control
+	// API in the data directory.
+	scenarioStore scenarioStore
+	stopWatch     func()
+	closeOnce     sync.Once
+	closeErr      error
 }
 
 // New builds an emulator with every built-in provider.
@@ -69,6 +73,7 @@ func New(opts ...Option) (*Emulator, error) {
 		journal: httpx.NewJournal(cfg.journalSize),
 		byName:  map[string]*mount{},
 		byHost:  map[string]*mount{},
+		byRoot:  map[string]*mount{},
 	}
 	e.reqIDs = e.rand.Derive("request-ids")
 	e.started = e.clock.Now()
@@ -114,6 +119,16 @@ func (e *Emulator) add(p provider.Provider) error {
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", p.Name(), err)
 	}
+	if rr, ok := p.(provider.RootRoutes); ok {
+		for _, rt := range rr.RootRoutes() {
+			seg, _, _ := strings.Cut(strings.TrimPrefix(rt.Path, "/"), "/")
+			if other, taken := e.byRoot[seg]; (taken && other.p.Name() != p.Name()) || e.byName[seg] != nil || seg == p.Name() ||
+				seg == "" || strings.ContainsAny(seg, "{}") || seg == "_emulator" {
+				return fmt.Errorf("mount %s: root route %s does not start with a segment of its own", p.Name(), rt.Path)
+			}
+			e.byRoot[seg] = m
+		}
+	}
 	e.mounts = append(e.mounts, m)
 	e.byName[p.Name()] = m
 	for _, h := range p.Hosts() {
@@ -151,10 +166,16 @@ func (e *Emulator) restore() error {
 			if err := at.UnmarshalText(b); err != nil {
 				return fmt.Errorf("read the stored clock: %w", err)
 			}
-			if at.After(m.Now()) {
+			// A manual clock resumes where it stood, whatever its start:
+			// time does not pass for it while kycemu is down.
+			if err := m.Resume(at); err != nil && at.After(m.Now()) {
 				_ = m.Set(at)
 			}
 		}
+	}
+	e.scenarioStore.e = e
+	if err := e.scenarioStore.restore(); err != nil {
+		return fmt.Errorf("restore scenarios: %w", err)
 	}
 	if err := e.store.Load(); err != nil {
 		return fmt.Errorf("load state: %w", err)
@@ -287,6 +308,7 @@ func (e *Emulator) Reset(tenant string) {
 		}
 	}
 	e.scenarios.Reset(tenant)
+	e.scenarioStore.defaultsChanged()
 	e.journal.Clear(tenant)
 	e.hooks.Reset(tenant)
 }
@@ -296,6 +318,11 @@ func (e *Emulator) Reset(tenant string) {
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/_emulator" || strings.HasPrefix(r.URL.Path, "/_emulator/") {
 		e.control.ServeHTTP(w, r)
+		return
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if m, ok := e.byRoot[first]; ok {
+		m.serveRoot(w, r)
 		return
 	}
 	host := strings.ToLower(r.Host)

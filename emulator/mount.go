@@ -28,6 +28,9 @@ type mount struct {
 	// untypedJSON: the provider reads JSON bodies sent without a JSON
 	// Content-Type (provider.UntypedJSON).
 	untypedJSON bool
+	// root serves the provider's RootRoutes; nil without any.
+	root *mux.Router
+	cors httpx.CORS
 }
 
 func newMount(e *Emulator, p provider.Provider) (*mount, error) {
@@ -42,6 +45,19 @@ func newMount(e *Emulator, p provider.Provider) (*mount, error) {
 	m := &mount{e: e, p: p, doc: doc, router: mux.NewRouter(), handlers: p.Handlers()}
 	if u, ok := p.(provider.UntypedJSON); ok {
 		m.untypedJSON = u.UntypedJSON()
+	}
+	pol := provider.CORS{Methods: []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}, ExposeHeaders: []string{"X-Request-Id", "Retry-After"}}
+	if cp, ok := p.(provider.CORSPolicy); ok {
+		pol = cp.CORS()
+	}
+	m.cors = httpx.CORS{Origins: e.cfg.corsOrigins, Methods: pol.Methods, ExposeHeaders: pol.ExposeHeaders, MaxAge: time.Hour}
+	if rr, ok := p.(provider.RootRoutes); ok {
+		m.root = mux.NewRouter()
+		for _, rt := range rr.RootRoutes() {
+			m.root.Handle(rt.Path, m.extra(rt.Handler)).Methods(rt.Method)
+		}
+		m.root.NotFoundHandler = m.routeError(provider.NotFound("no such route"))
+		m.root.MethodNotAllowedHandler = m.routeError(provider.Errorf(provider.KindMethod, "method not allowed on this route"))
 	}
 	ops := doc.Operations()
 	for _, op := range ops {
@@ -64,8 +80,9 @@ func newMount(e *Emulator, p provider.Provider) (*mount, error) {
 	return m, nil
 }
 
-// serve strips the mount prefix (empty for host routing) and dispatches.
-func (m *mount) serve(w http.ResponseWriter, r *http.Request, prefix string) {
+// rootURL is the public URL of the emulator's root for r: --public-url, or
+// the request's scheme and Host.
+func (m *mount) rootURL(r *http.Request) string {
 	base := m.e.cfg.publicURL
 	if base == "" {
 		scheme := "http"
@@ -77,8 +94,44 @@ func (m *mount) serve(w http.ResponseWriter, r *http.Request, prefix string) {
 		}
 		base = scheme + "://" + r.Host
 	}
-	base = strings.TrimSuffix(base, "/") + prefix
-	r2 := r.Clone(provider.WithBaseURL(r.Context(), base))
+	return strings.TrimSuffix(base, "/")
+}
+
+// handleCORS applies the provider's CORS policy; it reports whether the
+// request was a preflight, answered (or refused with 403) here.
+func (m *mount) handleCORS(w http.ResponseWriter, r *http.Request) bool {
+	preflight, allowed := m.cors.Handle(w, r)
+	if preflight && !allowed {
+		m.fail(w, r, "", provider.Errorf(provider.KindForbidden, "CORS request not allowed: this origin or method is not allowed"))
+	}
+	return preflight
+}
+
+// withURLs gives a control route the provider's public URLs (BaseURL,
+// RootURL), as if the request had come through the mount.
+func (m *mount) withURLs(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		root := m.rootURL(r)
+		h.ServeHTTP(w, r.WithContext(provider.WithRootURL(provider.WithBaseURL(r.Context(), root+"/"+m.p.Name()), root)))
+	})
+}
+
+// serveRoot dispatches a request to one of the provider's RootRoutes.
+func (m *mount) serveRoot(w http.ResponseWriter, r *http.Request) {
+	root := m.rootURL(r)
+	r2 := r.Clone(provider.WithRootURL(provider.WithBaseURL(r.Context(), root), root))
+	w.Header().Set("X-Request-Id", m.e.requestID())
+	if m.handleCORS(w, r2) {
+		return
+	}
+	m.root.ServeHTTP(w, r2)
+}
+
+// serve strips the mount prefix (empty for host routing) and dispatches.
+func (m *mount) serve(w http.ResponseWriter, r *http.Request, prefix string) {
+	root := m.rootURL(r)
+	base := root + prefix
+	r2 := r.Clone(provider.WithRootURL(provider.WithBaseURL(r.Context(), base), root))
 	if prefix != "" {
 		r2.URL.Path = strings.TrimPrefix(r.URL.Path, prefix)
 		if r.URL.RawPath != "" {
@@ -89,6 +142,9 @@ func (m *mount) serve(w http.ResponseWriter, r *http.Request, prefix string) {
 		}
 	}
 	w.Header().Set("X-Request-Id", m.e.requestID())
+	if m.handleCORS(w, r2) {
+		return
+	}
 	m.router.ServeHTTP(w, r2)
 }
 

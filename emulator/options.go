@@ -28,6 +28,7 @@ type config struct {
 	maxLatency      time.Duration
 	webhookURL      string
 	specs           *SpecCache
+	corsOrigins     []string
 	dataDir         string
 	backend         state.Backend
 	limits          state.Limits
@@ -41,7 +42,17 @@ func defaults() config {
 		maxBody:      1 << 20,
 		scenarioPoll: time.Second,
 		maxLatency:   30 * time.Second,
+		corsOrigins:  []string{"*"},
 	}
+}
+
+// WithCORS sets the origins whose pages may call the providers' APIs and
+// buckets from a browser ("*" for any; none turns CORS off). Preflights are
+// answered as an S3 bucket's CORS configuration answers them, with each
+// provider's methods and exposed headers. Default: any origin. The control
+// API never answers cross-origin requests.
+func WithCORS(origins ...string) Option {
+	return func(o *config) { o.corsOrigins = origins }
 }
 
 // WithClock sets the clock. Default: the wall clock (clock.Real). Pass

@@ -72,7 +72,10 @@ type config struct {
 func WithSeed(seed int64) Option { return func(c *config) { c.seed = &seed } }
 
 // WithManualClock starts a manual clock at start: time only moves through
-// Advance. Default: the wall clock.
+// Advance. A zero start (time.Time{}) starts it at the wall-clock time, so
+// wall-clock webhook verifiers accept what it signs; pass a fixed time
+// when a test needs the same timestamps on every run. Default: the wall
+// clock.
 func WithManualClock(start time.Time) Option {
 	return func(c *config) { c.clock = clock.NewManual(start) }
 }

@@ -46,6 +46,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return validate(args, stdout, stderr)
 	case "health":
 		return health(args, stdout, stderr)
+	case "proxy":
+		return proxyCmd(ctx, args, stderr)
+	case "drift":
+		return driftCmd(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kycemu", emulator.Version())
 		return 0
@@ -72,9 +76,10 @@ func usage(w io.Writer) {
 // serveConfig holds the serve flags.
 type serveConfig struct {
 	addr, scenarios, clock, clockStart, publicURL, logFormat, logLevel string
-	webhookURL                                                         string
+	webhookURL, cors                                                   string
 	seed                                                               int64
 	strict                                                             bool
+	state                                                              stateConfig
 }
 
 func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
@@ -84,12 +89,14 @@ func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.scenarios, "scenarios", "", "directory of scenario YAML files, reloaded on change (KYCEMU_SCENARIOS)")
 	fs.Int64Var(&cfg.seed, "seed", 0, "seed for ids, tokens and fake identities; 0 picks one at random (KYCEMU_SEED)")
 	fs.StringVar(&cfg.clock, "clock", "real", "real, or manual: time moves only through POST /_emulator/clock (KYCEMU_CLOCK)")
-	fs.StringVar(&cfg.clockStart, "clock-start", "2026-01-01T00:00:00Z", "start time of a manual clock, RFC 3339 (KYCEMU_CLOCK_START)")
+	fs.StringVar(&cfg.clockStart, "clock-start", "", "start time of a manual clock, RFC 3339; default the wall-clock time at start (KYCEMU_CLOCK_START)")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "base URL for links handed out (upload URLs); default: from each request's Host (KYCEMU_PUBLIC_URL)")
 	fs.StringVar(&cfg.webhookURL, "webhook-url", "", "default target of outbound webhooks for tenants that configured none (KYCEMU_WEBHOOK_URL)")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "text or json (KYCEMU_LOG_FORMAT)")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error (KYCEMU_LOG_LEVEL)")
+	fs.StringVar(&cfg.cors, "cors", "*", "origins whose pages may call the APIs and buckets, comma-separated; * any, off none (KYCEMU_CORS)")
 	fs.BoolVar(&cfg.strict, "strict-responses", false, "validate every response against the provider's spec (KYCEMU_STRICT_RESPONSES)")
+	stateFlags(fs, &cfg.state)
 	return fs
 }
 
@@ -128,14 +135,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kycemu:", err)
 		return 2
 	}
-	opts := []emulator.Option{emulator.WithLogger(log), emulator.WithStrictResponses(cfg.strict)}
+	opts := append([]emulator.Option{emulator.WithLogger(log), emulator.WithStrictResponses(cfg.strict)}, cfg.state.options()...)
 	switch cfg.clock {
 	case "real":
 	case "manual":
-		start, err := time.Parse(time.RFC3339, cfg.clockStart)
-		if err != nil {
-			fmt.Fprintln(stderr, "kycemu: --clock-start must be an RFC 3339 time")
-			return 2
+		var start time.Time // zero: the wall-clock time (clock.NewManual)
+		if cfg.clockStart != "" {
+			if start, err = time.Parse(time.RFC3339, cfg.clockStart); err != nil {
+				fmt.Fprintln(stderr, "kycemu: --clock-start must be an RFC 3339 time")
+				return 2
+			}
 		}
 		opts = append(opts, emulator.WithClock(clock.NewManual(start)))
 	default:
@@ -147,6 +156,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.publicURL != "" {
 		opts = append(opts, emulator.WithPublicURL(cfg.publicURL))
+	}
+	if cfg.cors != "*" {
+		var origins []string
+		for _, o := range strings.Split(cfg.cors, ",") {
+			if o = strings.TrimSpace(o); o != "" && o != "off" {
+				origins = append(origins, o)
+			}
+		}
+		opts = append(opts, emulator.WithCORS(origins...))
 	}
 	if cfg.scenarios != "" {
 		opts = append(opts, emulator.WithScenarioDir(cfg.scenarios))
@@ -172,7 +190,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("listen failed", "addr", cfg.addr, "error", err)
 		return 1
 	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 	log.Info("kycemu listening", "addr", ln.Addr().String(), "version", emulator.Version(),
 		"providers", emu.Providers(), "clock", cfg.clock, "seed", emu.Seed())
 	errc := make(chan error, 1)
@@ -184,10 +203,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("shutdown incomplete", "error", err)
+		log.Error("shutdown incomplete: requests were still running", "error", err)
+		_ = emu.Close()
+		return 1
+	}
+	if err := emu.Close(); err != nil {
+		log.Error("closing the data directory failed", "error", err)
+		return 1
 	}
 	return 0
 }

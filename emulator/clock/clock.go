@@ -64,14 +64,34 @@ func (m *Mock) OnMove(f func(time.Time)) {
 	m.onMove = f
 }
 
+// Resume sets the clock to t, earlier or later than now, provided no timer
+// is pending: a clock restored from storage before anything was scheduled
+// on it. It fails with ErrBackwards otherwise.
+func (m *Mock) Resume(t time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.timers) > 0 {
+		return ErrBackwards
+	}
+	m.now = t.UTC()
+	return nil
+}
+
 func (m *Mock) moved(t time.Time) {
 	if m.onMove != nil {
 		m.onMove(t)
 	}
 }
 
-// NewManual returns a manual clock that reads start until moved.
+// NewManual returns a manual clock that reads start until moved. A zero
+// start means the wall-clock time now, to the second: webhook signatures
+// stamped on such a clock pass receivers that compare them with their own
+// wall clock (Kulipa's SDK refuses timestamps more than 5 minutes old),
+// while a fixed start keeps every timestamp the same on every run.
 func NewManual(start time.Time) *Mock {
+	if start.IsZero() {
+		start = Real{}.Now().Truncate(time.Second)
+	}
 	return &Mock{now: start.UTC()}
 }
 

@@ -255,7 +255,10 @@ func (t *Timeline) Entered(status string) {
 			continue
 		}
 		s := s
-		t.timers = append(t.timers, t.clock.AfterFunc(s.After, func() { t.fire(s) }))
+		t.timers = append(t.timers, t.clock.AfterFunc(s.After, func() {
+			defer func() { _ = recover() }() // a step that panics is dropped; the process stays up
+			t.fire(s)
+		}))
 	}
 }
 

@@ -254,6 +254,26 @@ func (e *Engine) Put(label string, data []byte, prov, name string) ([]*Scenario,
 	return scs, nil
 }
 
+// Adopt puts one scenario of a body into the API layer, as Put did when
+// the body was first sent (the emulator restores put scenarios this way
+// after a restart).
+func (e *Engine) Adopt(label string, data []byte, prov, name string) error {
+	scs, err := Load(label, data, e.Catalog())
+	if err != nil {
+		return err
+	}
+	for _, sc := range scs {
+		if sc.Provider == prov && sc.Name == name {
+			sc.Origin = OriginAPI
+			e.mu.Lock()
+			e.layers[OriginAPI][prov] = append(e.layers[OriginAPI][prov], sc)
+			e.mu.Unlock()
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: no scenario %s/%s", label, prov, name)
+}
+
 // Delete removes a scenario put through the control API (and the tenant
 // defaults naming it, unless a file or built-in scenario of that name
 // remains).

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 )
 
@@ -164,6 +165,19 @@ func (e *Engine) Restore() error {
 	return nil
 }
 
+// after runs f once d has passed on the clock; a panic in f is logged and
+// the engine goes on.
+func (e *Engine) after(d time.Duration, f func()) clock.Timer {
+	return e.cfg.Clock.AfterFunc(d, func() {
+		defer func() {
+			if v := recover(); v != nil {
+				e.cfg.Log.Error("webhook: a timer panicked", "panic", v)
+			}
+		}()
+		f()
+	})
+}
+
 // resume runs f under the lock once wait has passed on the clock (at once
 // when it is not positive); the caller holds the lock.
 func (e *Engine) resume(d *delivery, wait time.Duration, f func()) {
@@ -171,7 +185,7 @@ func (e *Engine) resume(d *delivery, wait time.Duration, f func()) {
 		f()
 		return
 	}
-	d.timer = e.cfg.Clock.AfterFunc(wait, func() {
+	d.timer = e.after(wait, func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		if d.gone || e.closed || d.finished {

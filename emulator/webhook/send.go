@@ -169,7 +169,7 @@ func (e *Engine) admit(d *delivery, a applied) {
 		d.Status = StatusDelayed
 		due := e.cfg.Clock.Now().Add(a.delay)
 		d.NextAttemptAt = &due
-		d.timer = e.cfg.Clock.AfterFunc(a.delay, func() {
+		d.timer = e.after(a.delay, func() {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			if d.gone || e.closed || d.finished {
@@ -237,7 +237,7 @@ func (e *Engine) hold(d *delivery, wait time.Duration) {
 	d.Status = StatusDelayed
 	due := e.cfg.Clock.Now().Add(wait)
 	d.NextAttemptAt = &due
-	d.timer = e.cfg.Clock.AfterFunc(wait, func() {
+	d.timer = e.after(wait, func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		if d.gone || e.closed || q.held != d {

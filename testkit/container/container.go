@@ -145,13 +145,15 @@ func WithSeed(seed int64) testcontainers.CustomizeRequestOption {
 }
 
 // WithManualClock starts a manual clock at start (KYCEMU_CLOCK=manual):
-// time moves only through the control API (Harness.Advance). Default: the
-// wall clock.
+// time moves only through the control API (Harness.Advance). A zero start
+// sets no KYCEMU_CLOCK_START, so the clock starts at the wall-clock time,
+// as in testkit. Default: the wall clock.
 func WithManualClock(start time.Time) testcontainers.CustomizeRequestOption {
-	return testcontainers.WithEnv(map[string]string{
-		"KYCEMU_CLOCK":       "manual",
-		"KYCEMU_CLOCK_START": start.UTC().Format(time.RFC3339),
-	})
+	env := map[string]string{"KYCEMU_CLOCK": "manual"}
+	if !start.IsZero() {
+		env["KYCEMU_CLOCK_START"] = start.UTC().Format(time.RFC3339)
+	}
+	return testcontainers.WithEnv(env)
 }
 
 // WithStrictResponses turns validation of every response against the

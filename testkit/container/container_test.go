@@ -95,6 +95,17 @@ func TestNotusFlowInContainer(t *testing.T) {
 	}
 }
 
+// A manual clock without a start begins at the wall-clock time, as in
+// testkit, so wall-clock webhook verifiers accept what it signs.
+func TestManualClockWithoutStartIsWallClock(t *testing.T) {
+	before := time.Now().Add(-time.Second)
+	kc := run(t, container.WithManualClock(time.Time{}))
+	h, err := kc.Control().Health(t.Context())
+	if err != nil || h.Clock.Mode != "manual" || h.Clock.Now.Before(before.Truncate(time.Second)) || h.Clock.Now.After(time.Now()) {
+		t.Fatalf("health %+v %v, want a manual clock at the wall-clock time", h, err)
+	}
+}
+
 func TestImageRunsAsNonRoot(t *testing.T) {
 	kc := run(t)
 	info, err := kc.Inspect(t.Context())

@@ -280,3 +280,25 @@ func (c *Client) ResetTenant(ctx context.Context, tenant string) error {
 	}
 	return c.do(ctx, http.MethodPost, "/reset", nil, map[string]string{"tenant": tenant}, nil)
 }
+
+// S3 is what an S3 client (minio-go, the AWS SDKs) needs to reach a
+// provider's emulated bucket (Notus's document bucket): kycemu's fake
+// credentials, the region, the bucket name and the endpoint, the
+// emulator's root URL, to be addressed path-style
+// (<endpoint>/<bucket>/<key>).
+type S3 struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	Region          string `json:"region"`
+	Bucket          string `json:"bucket"`
+	Endpoint        string `json:"endpoint"`
+	ForcePathStyle  bool   `json:"forcePathStyle"`
+}
+
+// S3 returns a provider's bucket credentials (GET
+// /_emulator/providers/{provider}/s3; only notus has a bucket).
+func (c *Client) S3(ctx context.Context, provider string) (S3, error) {
+	var out S3
+	err := c.do(ctx, http.MethodGet, "/providers/"+url.PathEscape(provider)+"/s3", nil, nil, &out)
+	return out, err
+}

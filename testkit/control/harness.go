@@ -291,3 +291,16 @@ func (h *Harness) Scenarios(provider string) []Scenario {
 	}
 	return scs
 }
+
+// S3 returns a provider's bucket credentials and endpoint (only notus has
+// a bucket), for presigning and uploading with an S3 client.
+func (h *Harness) S3(provider string) S3 {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	s, err := h.c.S3(ctx, provider)
+	if err != nil {
+		h.t.Fatalf("kycemu: S3 credentials of %s: %v", provider, err)
+	}
+	return s
+}

@@ -1,6 +1,7 @@
 package notus
 
 import (
+	"net/http"
 	"slices"
 
 	"github.com/kycemu/kycemu/emulator/provider"
@@ -130,4 +131,26 @@ func (p *Provider) ScenarioOf(c *provider.Call) string {
 		return "" // another tenant's session: the handler answers 404
 	}
 	return s.plan.Scenario
+}
+
+// S3 is what an S3 client needs to reach the document bucket: kycemu's
+// fake credentials, the region, the bucket and the endpoint (the emulator's
+// root, addressed path-style).
+type S3 struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	Region          string `json:"region"`
+	Bucket          string `json:"bucket"`
+	Endpoint        string `json:"endpoint"`
+	ForcePathStyle  bool   `json:"forcePathStyle"`
+}
+
+// Controls serves GET /_emulator/providers/notus/s3.
+func (p *Provider) Controls() []provider.Route {
+	return []provider.Route{{Method: http.MethodGet, Path: "/s3", Handler: http.HandlerFunc(p.s3Credentials)}}
+}
+
+func (p *Provider) s3Credentials(w http.ResponseWriter, r *http.Request) {
+	provider.WriteJSON(w, http.StatusOK, S3{AccessKeyID: p.signer.AccessKeyID, SecretAccessKey: p.signer.Secret,
+		Region: p.signer.Region, Bucket: Bucket, Endpoint: provider.RootURL(r), ForcePathStyle: true})
 }

@@ -111,7 +111,7 @@ func (p *Provider) create(k kind) provider.Handler {
 		p.mu.Unlock()
 		s.timeline.Created()
 		s.timeline.Entered(Pending)
-		return c.JSON(http.StatusCreated, p.createdView(c.BaseURL, s, now))
+		return c.JSON(http.StatusCreated, p.createdView(provider.RootURL(c.R), s, now))
 	}
 }
 
@@ -143,19 +143,25 @@ func (p *Provider) addSlots(s *session) {
 	}
 }
 
-// form presigns the upload of one slot; nil when the session has no such
-// slot (the back of a passport).
-func (p *Provider) form(base string, s *session, name string, now time.Time) *s3post.Form {
+// form presigns the upload of one slot to the bucket at the emulator's
+// root; nil when the session has no such slot (the back of a passport).
+// The form carries the seven fields Notus documents; a scenario with the
+// option contentTypeField adds a Content-Type field and condition (image/
+// for photos).
+func (p *Provider) form(root string, s *session, name string, now time.Time) *s3post.Form {
 	sl := s.slot(name)
 	if sl == nil {
 		return nil
 	}
 	pol := s3post.Policy{Bucket: Bucket, Key: sl.key, Now: now, Expires: now.Add(uploadValidity),
-		MinSize: 1, MaxSize: maxUpload, ContentType: "image/jpeg", ContentTypePrefix: "image/"}
-	if !sl.images {
-		// Proofs may be photos or PDFs.
-		pol.ContentType, pol.ContentTypePrefix, pol.AnyContentType = "application/pdf", "", true
+		MinSize: 1, MaxSize: maxUpload}
+	if on, _ := s.plan.Options[optionContentType].(bool); on {
+		pol.ContentType, pol.ContentTypePrefix = "image/jpeg", "image/"
+		if !sl.images {
+			// Proofs may be photos or PDFs.
+			pol.ContentType, pol.ContentTypePrefix, pol.AnyContentType = "application/pdf", "", true
+		}
 	}
-	f := p.signer.Presign(base+"/_s3/"+Bucket, pol)
+	f := p.signer.Presign(root+"/"+Bucket, pol)
 	return &f
 }

@@ -75,13 +75,38 @@ func (p *Provider) Handlers() map[string]provider.Handler {
 	}
 }
 
-// Extras serves the document bucket and the liveness stand-in.
+// Extras serves the liveness stand-in and the document bucket's alias
+// under the mount, /_s3/{bucket}.
 func (p *Provider) Extras() []provider.Route {
+	return append(p.bucketRoutes("/_s3/{bucket}", atMount),
+		provider.Route{Method: http.MethodPost, Path: "/_liveness/{sessionId}", Handler: http.HandlerFunc(p.liveness)})
+}
+
+// RootRoutes serve the document bucket at the emulator's root, where
+// path-style S3 clients (minio-go, the AWS SDKs) address it with the
+// emulator's URL as endpoint: POST /notus-kyc-documents (browser upload),
+// GET/HEAD/PUT /notus-kyc-documents/{key}.
+func (p *Provider) RootRoutes() []provider.Route {
+	return p.bucketRoutes("/"+Bucket, atRoot)
+}
+
+func (p *Provider) bucketRoutes(prefix string, at endpointOf) []provider.Route {
+	object := prefix + "/{key:.+}"
 	return []provider.Route{
-		{Method: http.MethodPost, Path: "/_s3/{bucket}", Handler: http.HandlerFunc(p.upload)},
-		{Method: http.MethodGet, Path: "/_s3/{bucket}/{key:.+}", Handler: http.HandlerFunc(p.download)},
-		{Method: http.MethodPost, Path: "/_liveness/{sessionId}", Handler: http.HandlerFunc(p.liveness)},
+		{Method: http.MethodPost, Path: prefix, Handler: p.upload(at)},
+		{Method: http.MethodPost, Path: prefix + "/", Handler: p.upload(at)},
+		{Method: http.MethodGet, Path: object, Handler: p.download(at)},
+		{Method: http.MethodHead, Path: object, Handler: p.download(at)},
+		{Method: http.MethodPut, Path: object, Handler: p.put(at)},
 	}
+}
+
+// CORS is the bucket's and the API's cross-origin policy, as a bucket CORS
+// configuration for browser uploads sets it: ETag and the S3 request id
+// readable by scripts.
+func (p *Provider) CORS() provider.CORS {
+	return provider.CORS{Methods: []string{"GET", "HEAD", "POST", "PUT"},
+		ExposeHeaders: []string{"ETag", "Location", "x-amz-request-id", "X-Request-Id", "Retry-After"}}
 }
 
 // Authenticate takes the x-api-key header as the tenant.

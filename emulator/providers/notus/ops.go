@@ -2,7 +2,6 @@ package notus
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -106,16 +105,13 @@ func (p *Provider) documentURLs(c *provider.Call) error {
 	}
 	defer unlock()
 	now := p.env.Clock.Now()
-	host := c.R.Host
-	if u, err := url.Parse(c.BaseURL); err == nil && u.Host != "" {
-		host = u.Host
-	}
+	root := provider.RootURL(c.R)
 	link := func(key string) *string {
 		obj := s.object(key)
 		if obj == nil {
 			return nil
 		}
-		u := p.signer.PresignGet(c.BaseURL, "/_s3/"+Bucket+"/"+obj.Key, host, now, ttl)
+		u := p.signer.PresignGet(root+"/"+Bucket+"/"+obj.Key, now, ttl)
 		return &u
 	}
 	return c.JSON(http.StatusOK, map[string]*string{

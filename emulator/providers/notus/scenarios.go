@@ -1,6 +1,7 @@
 package notus
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,23 @@ import (
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/provider"
 )
+
+// optionContentType is the scenario option that puts a Content-Type field,
+// and a condition on it, into the upload forms (image/ for photos).
+const optionContentType = "contentTypeField"
+
+// CheckOptions accepts the one option Notus scenarios take.
+func (p *Provider) CheckOptions(_ string, opts map[string]any) error {
+	for k, v := range opts {
+		if k != optionContentType {
+			return fmt.Errorf("unknown option %q; notus takes only %s", k, optionContentType)
+		}
+		if _, ok := v.(bool); !ok {
+			return fmt.Errorf("option %s must be true or false", optionContentType)
+		}
+	}
+	return nil
+}
 
 // DefaultPlan is the plan of sessions no scenario drives (for scenarios
 // without a timeline, and the catalogue).
