@@ -45,7 +45,11 @@ func (p *Provider) orDefault(kind string, autoSubmit bool, inv, kase *provider.P
 	if kase == nil {
 		kase = &provider.Plan{}
 	}
-	return inv, kase
+	// The case plan is kept in the invitation's data until the case
+	// exists; Gatenox takes no uploads, so it keeps no upload faults.
+	cp := *kase
+	cp.Uploads = nil
+	return inv, &cp
 }
 
 // faultsOf merges the webhook faults of an invitation's two plans (once

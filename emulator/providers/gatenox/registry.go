@@ -161,7 +161,6 @@ var (
 		"Brightpath", "Ironbridge", "Lumen", "Summit", "Evergreen", "Cobalt", "Riverside", "Atlas", "Polaris"}
 	nameTrades = []string{"Payments", "Logistics", "Software", "Trading", "Holdings", "Consulting", "Digital",
 		"Ventures", "Capital", "Systems"}
-	positions = []string{"director", "CEO", "CFO", "managing director", "board member"}
 )
 
 // madeUpCompany makes a company of a jurisdiction with the given number

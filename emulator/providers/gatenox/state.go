@@ -225,7 +225,8 @@ type review struct {
 // reviewed is a case of either kind.
 type reviewed interface {
 	rev() *review
-	// revise records the case as it is now (see Provider.revise).
+	// revise records the case as it is now as its newest revision
+	// (revisions within one second collapse into the last).
 	revise(p *Provider, tx *state.Tx, r *state.Record)
 }
 
