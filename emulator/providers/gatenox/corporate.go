@@ -450,7 +450,7 @@ func (p *Provider) openCorporateCase(tx *state.Tx, ir *state.Record, a actor, fo
 	k.setData(data, now)
 	rnd := tx.Rand()
 	cr, err := tx.Create(state.NewRecord{Kind: KindCorporateCase, ID: rnd.UUID(), Data: k, Status: CaseNew, By: a.by,
-		Plan: casePlanOf(ir, &inv.invitee, KindCorporateCase, p)})
+		Plan: casePlanOf(ir, &inv.invitee, KindCorporateCase, p), Index: map[string]string{byToken: inv.Token}})
 	if err != nil {
 		p.env.Log.Error("gatenox corporate case not created", "error", err)
 		return

@@ -62,29 +62,28 @@ func renderCorporatePage(w http.ResponseWriter, status int, state, msg string, o
 	_ = corporatePageTmpl.Execute(w, data)
 }
 
-// corporatePageState is what the page shows: the invitation's state (or
-// its case's once it waits for a data update), whether the form is open
-// and whether it takes an update.
-func corporatePageState(tx *state.Tx, r *state.Record) (status string, open, update bool) {
-	inv := state.Data[corporateInvitation](r)
+// corporatePageState is what the page shows: the invitation's state
+// while the company's data can be sent, the case's while it waits for a
+// data update; whether the form is open and whether it takes an update.
+func corporatePageState(ir, cr *state.Record) (status string, open, update bool) {
 	switch {
-	case r.Status == InvInvited || r.Status == InvInProgress:
-		return r.Status, true, false
-	case r.Status == InvCompleted && inv.CaseID == "":
-		return r.Status, true, false
-	}
-	if cr := tx.Get(KindCorporateCase, inv.CaseID); cr != nil && cr.Status == CaseDataUpdateRequested {
+	case updating(cr):
 		return CaseDataUpdateRequested, true, true
+	case ir != nil && (ir.Status == InvInvited || ir.Status == InvInProgress || (ir.Status == InvCompleted && cr == nil &&
+		invitationOf(ir).CaseID == "")):
+		return ir.Status, true, false
+	case ir != nil:
+		return ir.Status, false, false
 	}
-	return r.Status, false, false
+	return cr.Status, false, false
 }
 
 func (p *Provider) corporatePage(w http.ResponseWriter, r *http.Request) {
-	err := p.byTokenOf(KindCorporateInvitation, provider.Vars(r)["token"], func(tx *state.Tx, ir *state.Record) error {
-		if ir.Status == InvInvited {
+	err := p.onPage(KindCorporateInvitation, KindCorporateCase, provider.Vars(r)["token"], func(tx *state.Tx, ir, cr *state.Record) error {
+		if ir != nil && ir.Status == InvInvited {
 			p.moveCorporateInvitation(tx, ir, InvInProgress, businessUser(ir.ID, pageRequestOf(w, r)), "", false)
 		}
-		st, open, update := corporatePageState(tx, ir)
+		st, open, update := corporatePageState(ir, cr)
 		renderCorporatePage(w, http.StatusOK, st, "", open, update)
 		return nil
 	})
@@ -139,20 +138,25 @@ func companyFormOf(r *http.Request) (companyForm, string) {
 func (p *Provider) corporatePageAction(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	action := r.PostFormValue("action")
-	err := p.byTokenOf(KindCorporateInvitation, provider.Vars(r)["token"], func(tx *state.Tx, ir *state.Record) error {
-		inv := state.Data[corporateInvitation](ir)
-		a := businessUser(ir.ID, pageRequestOf(w, r))
-		st, open, update := corporatePageState(tx, ir)
+	err := p.onPage(KindCorporateInvitation, KindCorporateCase, provider.Vars(r)["token"], func(tx *state.Tx, ir, cr *state.Record) error {
+		st, open, update := corporatePageState(ir, cr)
 		form, problem := companyFormOf(r)
 		if problem != "" {
 			renderCorporatePage(w, http.StatusBadRequest, st, problem, open, update)
 			return nil
 		}
-		target := inv.SuccessURL
+		var inv *corporateInvitation
+		var target *string
+		page := ""
+		if ir != nil {
+			inv = state.Data[corporateInvitation](ir)
+			target, page = inv.SuccessURL, inv.URL
+		}
 		switch {
 		case action == "update" && update:
-			p.updateCorporate(tx, tx.Get(KindCorporateCase, inv.CaseID), a, form)
+			p.updateCorporate(tx, cr, businessUser(reviewOf(cr).InvitationID, pageRequestOf(w, r)), form)
 		case action == "submit" && open && !update:
+			a := businessUser(ir.ID, pageRequestOf(w, r))
 			if ir.Status != InvCompleted {
 				walkInvitation(ir, InvCompleted, func(to string) bool {
 					return p.moveCorporateInvitation(tx, ir, to, a, "", false)
@@ -161,7 +165,7 @@ func (p *Provider) corporatePageAction(w http.ResponseWriter, r *http.Request) {
 			p.openCorporateCase(tx, ir, a, form)
 		case action == "decline" && open && !update && ir.Status != InvCompleted:
 			walkInvitation(ir, InvRejected, func(to string) bool {
-				return p.moveCorporateInvitation(tx, ir, to, a, "", false)
+				return p.moveCorporateInvitation(tx, ir, to, businessUser(ir.ID, pageRequestOf(w, r)), "", false)
 			})
 			target = inv.FailureURL
 		case action == "submit" || action == "update" || action == "decline":
@@ -171,7 +175,10 @@ func (p *Provider) corporatePageAction(w http.ResponseWriter, r *http.Request) {
 			renderCorporatePage(w, http.StatusBadRequest, st, "Unknown action.", open, update)
 			return nil
 		}
-		redirect(w, r, target, inv.URL)
+		if page == "" {
+			page = provider.BaseURL(r) + r.URL.Path
+		}
+		redirect(w, r, target, page)
 		return nil
 	})
 	if err != nil {

@@ -412,3 +412,43 @@ func TestCompanyRegister(t *testing.T) {
 		t.Errorf("malformed jurisdiction: %d", r.status)
 	}
 }
+
+// TestPagesOutliveTheirInvitations: a finished invitation is dropped after
+// the retention period (7 days), but its case keeps the page's token, so
+// the page still takes a data update, for a person and for a company.
+func TestPagesOutliveTheirInvitations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client("retention-company")
+	e.settings(c.token, map[string]any{"autoSubmit": false})
+	person := c.inviteOne("p@example.com")
+	kyc := c.complete(person)
+	company := c.inviteCompany(map[string]any{"email": "c@corp.example"})
+	if s := e.submit(company["invitation_url"].(string), url.Values{"action": {"submit"}}); s.status != http.StatusSeeOther {
+		t.Fatalf("submit: %d", s.status)
+	}
+	kyb := c.corporateCaseOf(company["id"].(string))
+	e.advance(8 * 24 * time.Hour)
+	if n := len(c.do(http.MethodGet, "/api/v1/invites/individuals", nil).list("personal_verifications")); n != 0 {
+		t.Fatalf("%d invitations still listed after the retention", n)
+	}
+	for _, tc := range []struct {
+		path, url, action string
+	}{
+		{"/api/v1/verifications/" + kyc, person["invitation_url"].(string), "submit"},
+		{"/api/v1/verifications/" + kyb, company["invitation_url"].(string), "update"},
+	} {
+		ok200(t, "start", c.form(tc.path+"/state/start"))
+		ok200(t, "request", c.form(tc.path+"/state/request_data_update"))
+		if p := e.page(tc.url); p.status != 200 || !strings.Contains(string(p.raw), "data_update_requested") {
+			t.Fatalf("page: %d %s", p.status, p.raw)
+		}
+		if s := e.submit(tc.url, url.Values{"action": {tc.action}}); s.status != http.StatusSeeOther {
+			t.Fatalf("update: %d %s", s.status, s.raw)
+		}
+		equal(t, "back", c.do(http.MethodGet, tc.path, nil).str("verification", "status"), "in_progress")
+		if s := e.submit(tc.url, url.Values{"action": {tc.action}}); s.status != http.StatusConflict {
+			t.Errorf("a second update: %d", s.status)
+		}
+	}
+}

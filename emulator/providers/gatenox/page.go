@@ -69,25 +69,27 @@ func renderPage(w http.ResponseWriter, status int, state, msg string, open bool)
 	_ = pageTmpl.Execute(w, data)
 }
 
-// pageState is what the page shows: the invitation's state, or once its
-// case waits for a data update, that; and whether the form is open.
-func pageState(tx *state.Tx, r *state.Record) (string, bool) {
-	if r.Status == InvInvited || r.Status == InvInProgress {
-		return r.Status, true
-	}
-	inv := state.Data[invitation](r)
-	if cr := tx.Get(KindCase, inv.CaseID); cr != nil && cr.Status == CaseDataUpdateRequested {
+// pageState is what the page shows: the invitation's state while the
+// person can submit, the case's while it waits for a data update; and
+// whether the form is open.
+func pageState(ir, cr *state.Record) (string, bool) {
+	switch {
+	case ir != nil && (ir.Status == InvInvited || ir.Status == InvInProgress):
+		return ir.Status, true
+	case updating(cr):
 		return CaseDataUpdateRequested, true
+	case ir != nil:
+		return ir.Status, false
 	}
-	return r.Status, false
+	return cr.Status, false
 }
 
 func (p *Provider) page(w http.ResponseWriter, r *http.Request) {
-	err := p.byTokenOf(KindInvitation, provider.Vars(r)["token"], func(tx *state.Tx, ir *state.Record) error {
-		if ir.Status == InvInvited {
+	err := p.onPage(KindInvitation, KindCase, provider.Vars(r)["token"], func(tx *state.Tx, ir, cr *state.Record) error {
+		if ir != nil && ir.Status == InvInvited {
 			p.moveInvitation(tx, ir, InvInProgress, personActor(ir.ID, "page", pageRequestOf(w, r)), "", submission{})
 		}
-		st, open := pageState(tx, ir)
+		st, open := pageState(ir, cr)
 		renderPage(w, http.StatusOK, st, "", open)
 		return nil
 	})
@@ -135,18 +137,10 @@ func submissionOf(r *http.Request) (submission, string) {
 func (p *Provider) pageAction(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	action := r.PostFormValue("action")
-	err := p.byTokenOf(KindInvitation, provider.Vars(r)["token"], func(tx *state.Tx, ir *state.Record) error {
-		inv := state.Data[invitation](ir)
-		a := personActor(ir.ID, "page", pageRequestOf(w, r))
-		st, open := pageState(tx, ir)
-		var to string
-		var target *string
-		switch action {
-		case "submit":
-			to, target = InvCompleted, inv.SuccessURL
-		case "decline":
-			to, target = InvRejected, inv.FailureURL
-		default:
+	token := provider.Vars(r)["token"]
+	err := p.onPage(KindInvitation, KindCase, token, func(tx *state.Tx, ir, cr *state.Record) error {
+		st, open := pageState(ir, cr)
+		if action != "submit" && action != "decline" {
 			renderPage(w, http.StatusBadRequest, st, "Unknown action.", open)
 			return nil
 		}
@@ -155,14 +149,31 @@ func (p *Provider) pageAction(w http.ResponseWriter, r *http.Request) {
 			renderPage(w, http.StatusBadRequest, st, problem, open)
 			return nil
 		}
-		if st == CaseDataUpdateRequested && action == "submit" {
+		var target *string
+		switch {
+		case updating(cr) && action == "submit":
 			// The person sends their data again: the case goes back to the officer.
-			p.updatePerson(tx, tx.Get(KindCase, inv.CaseID), a, sub)
-		} else if !walkInvitation(ir, to, func(to string) bool { return p.moveInvitation(tx, ir, to, a, "", sub) }) {
+			p.updatePerson(tx, cr, personActor(reviewOf(cr).InvitationID, "page", pageRequestOf(w, r)), sub)
+			if ir != nil {
+				target = state.Data[invitation](ir).SuccessURL
+			}
+		case ir != nil:
+			inv := state.Data[invitation](ir)
+			a := personActor(ir.ID, "page", pageRequestOf(w, r))
+			to, t := InvCompleted, inv.SuccessURL
+			if action == "decline" {
+				to, t = InvRejected, inv.FailureURL
+			}
+			if !walkInvitation(ir, to, func(to string) bool { return p.moveInvitation(tx, ir, to, a, "", sub) }) {
+				renderPage(w, http.StatusConflict, st, "This invitation can no longer be used.", false)
+				return nil
+			}
+			target = t
+		default:
 			renderPage(w, http.StatusConflict, st, "This invitation can no longer be used.", false)
 			return nil
 		}
-		redirect(w, r, target, provider.BaseURL(r)+"/invitations/kyc/"+inv.Token)
+		redirect(w, r, target, provider.BaseURL(r)+"/invitations/kyc/"+token)
 		return nil
 	})
 	if err != nil {

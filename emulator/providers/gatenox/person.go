@@ -123,7 +123,7 @@ func (p *Provider) openCase(tx *state.Tx, ir *state.Record, a actor, sub submiss
 		LastDataUpdate: now, Updated: now, Script: inv.Script, Faults: inv.Faults, Audits: []audit{}, Associated: []audit{}}}
 	id := r.UUID()
 	cr, err := tx.Create(state.NewRecord{Kind: KindCase, ID: id, Data: k, Status: CaseNew, By: a.by,
-		Plan: casePlanOf(ir, &inv.invitee, KindCase, p)})
+		Plan: casePlanOf(ir, &inv.invitee, KindCase, p), Index: map[string]string{byToken: inv.Token}})
 	if err != nil {
 		p.env.Log.Error("gatenox case not created", "error", err)
 		return

@@ -18,7 +18,7 @@ const (
 
 // Index names.
 const (
-	byToken = "token" // an invitation's token, for its hosted page (provider-wide)
+	byToken = "token" // an invitation's token, on it and its case, for the hosted page (provider-wide)
 )
 
 // spec describes Gatenox's kinds to the state layer.
@@ -34,12 +34,14 @@ func (p *Provider) stateSpec() state.Spec {
 				Indexes: map[string]state.Scope{byToken: state.ProviderScope},
 				Fire:    p.fireInvitation, Actions: p.invitationActionsOf, Act: p.actOnInvitation},
 			{Name: KindCase, New: func() any { return &kase{} }, Machine: caseMachine, Session: true,
-				Fire: p.fireCase, Actions: caseActionsOf, Act: p.actOnCase},
+				Indexes: map[string]state.Scope{byToken: state.ProviderScope},
+				Fire:    p.fireCase, Actions: caseActionsOf, Act: p.actOnCase},
 			{Name: KindCorporateInvitation, New: func() any { return &corporateInvitation{} }, Machine: invitationMachine,
 				Session: true, Indexes: map[string]state.Scope{byToken: state.ProviderScope},
 				Fire: p.fireCorporateInvitation, Actions: p.corporateInvitationActionsOf, Act: p.actOnCorporateInvitation},
 			{Name: KindCorporateCase, New: func() any { return &corporateCase{} }, Machine: caseMachine, Session: true,
-				Fire: p.fireCase, Actions: caseActionsOf, Act: p.actOnCase},
+				Indexes: map[string]state.Scope{byToken: state.ProviderScope},
+				Fire:    p.fireCase, Actions: caseActionsOf, Act: p.actOnCase},
 			{Name: kindScore, New: func() any { return &riskScore{} }},
 			{Name: kindFile, New: func() any { return &fileRec{} }},
 			check(KindCheckIndividual), check(KindCheckCompany), check(KindCheckCrypto),
@@ -83,21 +85,38 @@ func (p *Provider) view(c *provider.Call, fn func(tx *state.Tx) error) error {
 	return p.state.View(c.Tenant, fn)
 }
 
-// byTokenOf finds the invitation of a kind holding a hosted-page token and
-// runs fn on it in a write transaction of its company.
-func (p *Provider) byTokenOf(kind, token string, fn func(tx *state.Tx, r *state.Record) error) error {
-	tenant, id, found := p.state.Find(kind, byToken, token)
+// onPage runs fn, in a write transaction of its company, on what a hosted
+// page's token names: the invitation and its case. The case carries the
+// token too, so that its page still takes a data update once the finished
+// invitation has been dropped (ir is then nil); cr is nil before the case
+// exists.
+func (p *Provider) onPage(invKind, caseKind, token string, fn func(tx *state.Tx, ir, cr *state.Record) error) error {
+	kind := invKind
+	tenant, id, found := p.state.Find(invKind, byToken, token)
 	if !found {
-		return state.ErrNoRecord
+		if tenant, id, found = p.state.Find(caseKind, byToken, token); !found {
+			return state.ErrNoRecord
+		}
+		kind = caseKind
 	}
 	return p.state.Update(tenant, func(tx *state.Tx) error {
 		r := tx.Get(kind, id)
-		if r == nil {
+		switch {
+		case r == nil:
 			return state.ErrNoRecord
+		case kind == caseKind:
+			return fn(tx, nil, r)
 		}
-		return fn(tx, r)
+		var cr *state.Record
+		if cid := invitationOf(r).CaseID; cid != "" {
+			cr = tx.Get(caseKind, cid)
+		}
+		return fn(tx, r, cr)
 	})
 }
+
+// updating reports whether a page's case waits for the data update.
+func updating(cr *state.Record) bool { return cr != nil && cr.Status == CaseDataUpdateRequested }
 
 // caseRecord returns the calling company's case (individual or corporate,
 // as kinds allow) with an id.
