@@ -435,6 +435,24 @@ func (p *Provider) fireCorporateInvitation(tx *state.Tx, r *state.Record, st pro
 type companyForm struct {
 	FormalName, Number, Jurisdiction string
 	Director, UBO                    PersonOption
+	// Document is a company document the user uploaded, or nil.
+	Document *upload
+}
+
+// upload is a file sent from a page.
+type upload struct {
+	Filename, Mime string
+	Data           []byte
+}
+
+// uploadedDocument stores an uploaded company document (proof of
+// incorporation).
+func (p *Provider) uploadedDocument(tx *state.Tx, u *upload) documentRec {
+	r := tx.Rand()
+	d := documentRec{EntryID: r.UUID(), ID: r.UUID(), Purposes: []string{"details_confirmation"}, Type: "other",
+		Name: u.Filename, Created: tx.Now()}
+	d.Attachments = []attachmentRec{p.attach(tx, "main", u.Filename, u.Mime, u.Data, "")}
+	return d
 }
 
 // openCorporateCase builds the company's data and creates the case: the
@@ -530,8 +548,12 @@ func (p *Provider) buildCorporate(tx *state.Tx, inv *corporateInvitation, form c
 		c.Office = c.Registered
 	}
 	d := corporateData{Company: c}
-	d.Incorporated = p.documentsOf(tx, inv.BaseURL, in.CompanyDetails.ProofOfIncorporationDetails, "details_confirmation",
-		"Certificate of Incorporation", "other", c.FormalName, now)
+	if form.Document != nil {
+		d.Incorporated = []documentRec{p.uploadedDocument(tx, form.Document)}
+	} else {
+		d.Incorporated = p.documentsOf(tx, inv.BaseURL, in.CompanyDetails.ProofOfIncorporationDetails, "details_confirmation",
+			"Certificate of Incorporation", "other", c.FormalName, now)
+	}
 	d.OfficeProof = p.documentsOf(tx, inv.BaseURL, in.CompanyDetails.ProofOfOfficeAddress, "office_address_confirmation",
 		"Utility bill", "other", c.FormalName, now)
 

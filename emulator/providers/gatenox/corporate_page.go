@@ -2,7 +2,9 @@ package gatenox
 
 import (
 	"html/template"
+	"io"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -26,7 +28,7 @@ button{margin:.75rem .5rem 0 0;padding:.5rem 1rem}.state{font-weight:bold}</styl
 <body><h1>Company verification</h1>
 <p>Gatenox emulated by kycemu. Invitation: <span class="state" id="state">{{.State}}</span></p>
 {{if .Message}}<p id="message">{{.Message}}</p>{{end}}
-{{if .Open}}<form method="post">
+{{if .Open}}<form method="post" enctype="multipart/form-data">
 {{if .Update}}<p>The compliance officer asks for a data update: change what needs changing, add a director or
 an owner if one is missing, and send the data again.</p>{{else}}<p>Every field is optional: kycemu keeps the data
 your invitation came with and makes up the rest (documents included).</p>{{end}}
@@ -34,6 +36,7 @@ your invitation came with and makes up the rest (documents included).</p>{{end}}
 <label>Formal name<input name="formal_name" autocomplete="off"></label>
 <label>Company number<input name="company_number" autocomplete="off"></label>
 <label>Jurisdiction<input name="jurisdiction" placeholder="gb" size="2" autocomplete="off"></label>
+<label>Company document (PDF, PNG or JPEG, at most 1 MiB)<input type="file" name="company_document" accept="application/pdf,image/png,image/jpeg"></label>
 </fieldset>
 <fieldset><legend>Director</legend>
 <label>Given names<input name="director_given_names" autocomplete="off"></label>
@@ -50,6 +53,12 @@ your invitation came with and makes up the rest (documents included).</p>{{end}}
 </form>{{else}}<p>Nothing left to do here.</p>{{end}}
 </body></html>
 `))
+
+// Limits of the corporate page's form.
+const (
+	maxPageBody = 2 << 20
+	maxDocument = 1 << 20
+)
 
 func renderCorporatePage(w http.ResponseWriter, status int, state, msg string, open, update bool) {
 	data := struct {
@@ -125,6 +134,32 @@ func companyFormOf(r *http.Request) (companyForm, string) {
 	if len(f.Director.Position) > 60 {
 		return f, "The position is too long."
 	}
+	if r.MultipartForm != nil && len(r.MultipartForm.File["company_document"]) > 0 {
+		fh := r.MultipartForm.File["company_document"][0]
+		if fh.Size > maxDocument {
+			return f, "The document must be at most 1 MiB."
+		}
+		file, err := fh.Open()
+		if err != nil {
+			return f, "The document could not be read."
+		}
+		defer file.Close()
+		data, err := io.ReadAll(io.LimitReader(file, maxDocument+1))
+		if err != nil || len(data) > maxDocument {
+			return f, "The document could not be read."
+		}
+		if len(data) > 0 {
+			mime := http.DetectContentType(data)
+			if mime != "application/pdf" && mime != "image/png" && mime != "image/jpeg" {
+				return f, "The document must be a PDF, PNG or JPEG file."
+			}
+			name := filepath.Base(strings.ReplaceAll(fh.Filename, "\\", "/"))
+			if name == "." || name == "/" || len(name) > 200 {
+				name = "company_document"
+			}
+			f.Document = &upload{Filename: name, Mime: mime, Data: data}
+		}
+	}
 	if v := strings.TrimSpace(r.PostFormValue("ubo_shares")); v != "" {
 		n, err := strconv.ParseFloat(v, 64)
 		if err != nil || n <= 0 || n > 100 {
@@ -136,7 +171,13 @@ func companyFormOf(r *http.Request) (companyForm, string) {
 }
 
 func (p *Provider) corporatePageAction(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, maxPageBody)
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		if err := r.ParseMultipartForm(maxPageBody); err != nil {
+			http.Error(w, "the form could not be read (at most 2 MiB)", http.StatusBadRequest)
+			return
+		}
+	}
 	action := r.PostFormValue("action")
 	err := p.onPage(KindCorporateInvitation, KindCorporateCase, provider.Vars(r)["token"], func(tx *state.Tx, ir, cr *state.Record) error {
 		st, open, update := corporatePageState(ir, cr)
@@ -229,6 +270,10 @@ func (p *Provider) updateCorporate(tx *state.Tx, cr *state.Record, a actor, form
 		}
 		d.UBOs = append(d.UBOs, uboRec{ID: rnd.UUID(), Shares: shares, Description: uboDescription, PersonID: id, Created: now})
 		changes["ubos"] = len(d.UBOs)
+	}
+	if form.Document != nil {
+		d.Incorporated = append(d.Incorporated, p.uploadedDocument(tx, form.Document))
+		changes["company_documents"] = len(d.Incorporated) + len(d.OfficeProof)
 	}
 	k.setData(d, now)
 	k.LastDataUpdate = now

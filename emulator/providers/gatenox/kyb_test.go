@@ -1,7 +1,9 @@
 package gatenox_test
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -450,5 +452,60 @@ func TestPagesOutliveTheirInvitations(t *testing.T) {
 		if s := e.submit(tc.url, url.Values{"action": {tc.action}}); s.status != http.StatusConflict {
 			t.Errorf("a second update: %d", s.status)
 		}
+	}
+}
+
+// postPage sends the corporate page's form as a browser does with a file:
+// multipart, with the company document.
+func (e *env) postPage(pageURL string, fields url.Values, filename string, file []byte) response {
+	e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	fw, err := mw.CreateFormFile("company_document", filename)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	_, _ = fw.Write(file)
+	_ = mw.Close()
+	req, err := http.NewRequest(http.MethodPost, pageURL, &buf)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return e.send(req)
+}
+
+// TestCorporatePageUpload: the business user uploads the certificate of
+// incorporation on the page; it becomes the company's document and
+// downloads as sent. Other file types are refused.
+func TestCorporatePageUpload(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client("upload-company")
+	e.settings(c.token, map[string]any{"autoSubmit": false})
+	inv := c.inviteCompany(map[string]any{"email": "u@corp.example"})
+	u := inv["invitation_url"].(string)
+	if r := e.postPage(u, url.Values{"action": {"submit"}}, "notes.txt", []byte("just text")); r.status != 400 ||
+		!strings.Contains(string(r.raw), "PDF, PNG or JPEG") {
+		t.Fatalf("a text file: %d %s", r.status, r.raw)
+	}
+	pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+	if r := e.postPage(u, url.Values{"action": {"submit"}, "formal_name": {"Upload Ltd"}}, "certificate.pdf", pdf); r.status != http.StatusSeeOther {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	caseID := c.corporateCaseOf(inv["id"].(string))
+	docs := c.do(http.MethodGet, "/api/v1/verifications/"+caseID+"/company_documents", nil)
+	equal(t, "document name", docs.str("company_documents", "0", "document", "name"), "certificate.pdf")
+	att := docs.get("company_documents", "0", "document", "attachments", "0").(map[string]any)
+	equal(t, "filesize", att["filesize"], float64(len(pdf)))
+	orig := att["urls"].(map[string]any)["original"].(string)
+	f := c.do(http.MethodGet, "/api/v1/verifications/"+caseID+"/download/"+orig[strings.LastIndex(orig, "/")+1:], nil)
+	if f.status != 200 || string(f.raw) != string(pdf) {
+		t.Errorf("download: %d %q", f.status, f.raw)
 	}
 }
