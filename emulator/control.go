@@ -26,7 +26,11 @@ func writeControlError(w http.ResponseWriter, status int, code, msg string) {
 	httpx.WriteJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
-func (e *Emulator) controlRoutes() http.Handler {
+func (e *Emulator) controlRoutes() http.Handler { return e.recoverControl(e.controlRouter()) }
+
+// controlRouter routes every control endpoint (a test walks it against
+// specs/control/openapi.yaml).
+func (e *Emulator) controlRouter() *mux.Router {
 	r := mux.NewRouter()
 	c := prefixed{r, "/_emulator"}
 	c.HandleFunc("/health", e.health).Methods(http.MethodGet, http.MethodHead)
@@ -41,6 +45,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	c.HandleFunc("/requests", e.listRequests).Methods(http.MethodGet)
 	c.HandleFunc("/requests", e.clearRequests).Methods(http.MethodDelete)
 	c.HandleFunc("/specs", e.listSpecs).Methods(http.MethodGet)
+	c.HandleFunc("/specs/control", e.getControlSpec).Methods(http.MethodGet)
 	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
 	e.scenarioRoutes(c)
 	e.webhookRoutes(c)
@@ -57,7 +62,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeControlError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this control endpoint")
 	})
-	return e.recoverControl(r)
+	return r
 }
 
 // recoverControl contains a panic in a control handler: it is logged and
@@ -121,11 +126,12 @@ func (e *Emulator) listProviders(w http.ResponseWriter, _ *http.Request) {
 		BasePaths  []string `json:"basePaths"`
 		Hosts      []string `json:"hosts"`
 		Operations []op     `json:"operations"`
+		machinery
 	}
 	out := make([]entry, 0, len(e.mounts))
 	for _, m := range e.mounts {
 		en := entry{Name: m.p.Name(), Title: m.doc.Title(), Version: m.doc.Version(), Mount: "/" + m.p.Name(),
-			BasePaths: m.doc.BasePaths(), Hosts: m.p.Hosts(), Operations: []op{}}
+			BasePaths: m.doc.BasePaths(), Hosts: append([]string{}, m.p.Hosts()...), Operations: []op{}, machinery: m.machinery()}
 		for _, o := range m.doc.Operations() {
 			en.Operations = append(en.Operations, op{o.ID, o.Method, o.Path})
 		}
@@ -410,7 +416,7 @@ func (e *Emulator) getSpec(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw := m.doc.Raw()
-	if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
+	if wantsJSON(r) {
 		j, err := m.doc.JSON()
 		if err != nil {
 			writeControlError(w, http.StatusInternalServerError, "internal", "spec could not be converted")

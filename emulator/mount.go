@@ -34,11 +34,7 @@ type mount struct {
 }
 
 func newMount(e *Emulator, p provider.Provider) (*mount, error) {
-	load := oas.Load
-	if e.cfg.specs != nil {
-		load = e.cfg.specs.c.Load
-	}
-	doc, err := load(p.Spec())
+	doc, err := e.loadDoc(p.Spec())
 	if err != nil {
 		return nil, fmt.Errorf("load %s spec: %w", p.Name(), err)
 	}

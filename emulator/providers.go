@@ -14,8 +14,8 @@ import (
 // registers what it keeps in st.
 func builtins(env provider.Env, st *state.Store) []provider.Provider {
 	return []provider.Provider{
-		notus.New(env),
-		b2core.New(env),
+		notus.New(env, st),
+		b2core.New(env, st),
 		gu1.New(env, st),
 		kulipa.New(env),
 		gatenox.New(env, st),

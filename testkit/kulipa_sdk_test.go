@@ -169,7 +169,7 @@ func TestKulipaSDKVerifierAcceptsWebhooks(t *testing.T) {
 			for {
 				var got []string
 				for _, e := range rcv.Events() {
-					got = append(got, e.Name)
+					got = append(got, string(e.Name))
 				}
 				if len(got) >= 7 { // two created and submitted, one each of the rest
 					for _, w := range want {

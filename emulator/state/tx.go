@@ -74,6 +74,14 @@ func (tx *Tx) Get(kind, id string) *Record {
 	return r
 }
 
+// Peek returns a record like Get but, in a write transaction, does not
+// store it again: for reading only (a change to a peeked record's Data is
+// not persisted unless the record is also touched).
+func (tx *Tx) Peek(kind, id string) *Record { return tx.t.recs[kid{kind, id}] }
+
+// PeekData returns the tenant's data without storing it again.
+func (tx *Tx) PeekData() any { return tx.t.data }
+
 // List returns the tenant's records of a kind in creation order. The slice
 // is the store's: do not keep or change it.
 func (tx *Tx) List(kind string) []*Record {

@@ -129,14 +129,17 @@ func (h *Harness) Expire(id string) Session {
 }
 
 // WaitStatus polls a session until its status is one of statuses, failing
-// the test after timeout. Meant for a real clock.
-func (h *Harness) WaitStatus(id string, timeout time.Duration, statuses ...string) Session {
+// the test after timeout. Meant for a real clock: on a manual clock, call
+// Advance. A status the session's kind does not have, or a session already
+// in another final status, fails the test at once, naming the valid
+// statuses (see Client.WaitStatus).
+func (h *Harness) WaitStatus(id string, timeout time.Duration, statuses ...Status) Session {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(h.t.Context(), timeout)
 	defer cancel()
 	s, err := h.c.WaitStatus(ctx, id, 20*time.Millisecond, statuses...)
 	if err != nil {
-		h.t.Fatalf("kycemu: %v", err)
+		h.t.Fatalf("%v", err)
 	}
 	return s
 }

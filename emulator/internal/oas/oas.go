@@ -238,6 +238,44 @@ func (d *Doc) ValidateValue(schema string, value any) error {
 	return ref.Value.VisitJSON(value, d.respOpts.SchemaValidationOptions...)
 }
 
+// PropertyEnum returns the values a named component schema allows for a
+// string property: the enum of the first of props the schema (or any
+// schema it combines with oneOf, anyOf or allOf) declares, deduplicated in
+// document order. It is nil when the schema is absent or declares none;
+// webhook bodies use it to list their event names.
+func (d *Doc) PropertyEnum(schema string, props ...string) []string {
+	ref, ok := d.t.Components.Schemas[schema]
+	if !ok || ref.Value == nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	var walk func(s *openapi3.Schema, depth int)
+	walk = func(s *openapi3.Schema, depth int) {
+		if s == nil || depth > 8 {
+			return
+		}
+		for _, p := range props {
+			if pr := s.Properties[p]; pr != nil && pr.Value != nil && len(pr.Value.Enum) > 0 {
+				for _, v := range pr.Value.Enum {
+					if str, ok := v.(string); ok && !seen[str] {
+						seen[str] = true
+						out = append(out, str)
+					}
+				}
+				break
+			}
+		}
+		for _, group := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf, s.AllOf} {
+			for _, r := range group {
+				walk(r.Value, depth+1)
+			}
+		}
+	}
+	walk(ref.Value, 0)
+	return out
+}
+
 func describe(err error) Problem {
 	var re *openapi3filter.RequestError
 	if errors.As(err, &re) {

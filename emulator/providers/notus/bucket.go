@@ -2,6 +2,7 @@ package notus
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -10,10 +11,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // endpointOf gives the S3 endpoint a bucket route was reached through:
@@ -61,7 +62,7 @@ func (p *Provider) upload(at endpointOf) http.HandlerFunc {
 			serr.Write(w, reqID)
 			return
 		}
-		if !p.keep(w, reqID, up.Object) {
+		if !p.keep(w, r, reqID, up.Object) {
 			return
 		}
 		up.Respond(w, reqID, at(r)+"/"+bucket+"/"+up.Object.Key)
@@ -69,16 +70,20 @@ func (p *Provider) upload(at endpointOf) http.HandlerFunc {
 }
 
 // keep applies a scripted upload fault, if any, and stores the object; it
-// reports false when a fault answered instead.
-func (p *Provider) keep(w http.ResponseWriter, reqID string, obj s3post.Object) bool {
-	if ferr, note := p.uploadFault(obj.Key, len(obj.Data)); note != "" {
+// reports false when a fault (or a full store) answered instead.
+func (p *Provider) keep(w http.ResponseWriter, r *http.Request, reqID string, obj s3post.Object) bool {
+	if ferr, note := p.uploadFault(r.Context(), obj.Key, len(obj.Data)); note != "" {
 		w.Header().Set("X-Kycemu-Fault", note)
 		if ferr != nil {
 			ferr.Write(w, reqID)
 			return false
 		}
 	}
-	p.store(obj)
+	if err := p.store(obj); err != nil {
+		(&s3post.Error{Status: http.StatusServiceUnavailable, Code: "ServiceUnavailable",
+			Message: "Please reduce your request rate."}).Write(w, reqID)
+		return false
+	}
 	return true
 }
 
@@ -106,7 +111,7 @@ func (p *Provider) put(at endpointOf) http.HandlerFunc {
 			return
 		}
 		obj := s3post.NewObject(bucket, key, r.Header.Get("Content-Type"), data, now)
-		if !p.keep(w, reqID, obj) {
+		if !p.keep(w, r, reqID, obj) {
 			return
 		}
 		w.Header().Set("ETag", obj.ETag)
@@ -120,23 +125,39 @@ func noSuchBucket(name string) *s3post.Error {
 		Extra: [][2]string{{"BucketName", name}}}
 }
 
+// sessionKey splits a key kyc/<sessionId>/<slot>.
+func sessionKey(key string) (id, name string, ok bool) {
+	parts := strings.SplitN(key, "/", 3)
+	if len(parts) != 3 || parts[0] != "kyc" {
+		return "", "", false
+	}
+	return parts[1], parts[2], true
+}
+
 // store files an uploaded object under its session's slot. Keys are
 // kyc/<sessionId>/<slot>; an object under any other key, or whose session
-// is gone (after a reset), is accepted, as S3 would, and dropped.
-func (p *Provider) store(obj s3post.Object) {
-	parts := strings.SplitN(obj.Key, "/", 3)
-	if len(parts) != 3 || parts[0] != "kyc" {
-		return
-	}
-	s, unlock, ok := p.anyones(parts[1])
+// is gone (after a reset or eviction), is accepted, as S3 would, and
+// dropped. It fails only when the store cannot keep the write.
+func (p *Provider) store(obj s3post.Object) error {
+	id, name, ok := sessionKey(obj.Key)
 	if !ok {
-		return
+		return nil
 	}
-	defer unlock()
-	if sl := s.slot(parts[2]); sl != nil {
-		o := obj
-		sl.object = &o
+	err := p.onSession(id, true, func(tx *state.Tx, r *state.Record) error {
+		sl := state.Data[session](r).slot(name)
+		if sl == nil {
+			return nil
+		}
+		if err := tx.PutBlob(r, name, obj.Data); err != nil {
+			return nil // over the tenant's upload budget: dropped, as a full bucket would
+		}
+		sl.Object = objectOf(obj)
+		return nil
+	})
+	if errors.Is(err, state.ErrNoRecord) {
+		return nil
 	}
+	return err
 }
 
 // download is S3's GetObject (and HeadObject), presigned or signed in the
@@ -170,22 +191,27 @@ func (p *Provider) download(at endpointOf) http.HandlerFunc {
 	}
 }
 
+// lookup returns a stored object with its bytes, or nil.
 func (p *Provider) lookup(key string) *s3post.Object {
-	parts := strings.SplitN(key, "/", 3)
-	if len(parts) != 3 || parts[0] != "kyc" {
-		return nil
-	}
-	s, unlock, ok := p.anyones(parts[1])
+	id, name, ok := sessionKey(key)
 	if !ok {
 		return nil
 	}
-	defer unlock()
-	obj := s.object(parts[2])
-	if obj == nil {
+	var out *s3post.Object
+	_ = p.onSession(id, false, func(tx *state.Tx, r *state.Record) error {
+		meta := state.Data[session](r).object(name)
+		if meta == nil {
+			return nil
+		}
+		data, ok := tx.Blob(r, name)
+		if !ok {
+			return nil // dropped to keep the upload budget
+		}
+		out = &s3post.Object{Bucket: Bucket, Key: meta.Key, ContentType: meta.ContentType, Data: data,
+			ETag: meta.ETag, Uploaded: meta.Uploaded}
 		return nil
-	}
-	o := *obj
-	return &o
+	})
+	return out
 }
 
 // liveness stands in for the Notus liveness SDK: it marks a session's
@@ -201,23 +227,35 @@ func (p *Provider) liveness(w http.ResponseWriter, r *http.Request) {
 	if len(data) == 0 {
 		data = placeholderFace()
 	}
-	s, unlock, ok := p.anyones(provider.Vars(r)["sessionId"])
-	if !ok {
+	err = p.onSession(provider.Vars(r)["sessionId"], true, func(tx *state.Tx, rec *state.Record) error {
+		if rec.Status != Pending {
+			return provider.Errorf(provider.KindConflict, "liveness can only be done while the session is PENDING").WithCode("SESSION_NOT_PENDING")
+		}
+		if err := p.storeFace(tx, rec, data); err != nil {
+			return err
+		}
+		provider.WriteJSON(w, http.StatusOK, envelope{view(rec)})
+		return nil
+	})
+	var pe *provider.Error
+	switch {
+	case errors.Is(err, state.ErrNoRecord):
 		p.WriteError(w, r, sessionNotFound())
-		return
+	case errors.As(err, &pe):
+		p.WriteError(w, r, pe)
+	case err != nil:
+		p.WriteError(w, r, provider.Errorf(provider.KindUnavailable, "the face image could not be stored"))
 	}
-	defer unlock()
-	if s.status != Pending {
-		p.WriteError(w, r, provider.Errorf(provider.KindConflict, "liveness can only be done while the session is PENDING").WithCode("SESSION_NOT_PENDING"))
-		return
-	}
-	s.face = faceObject(s, data, p.env.Clock.Now())
-	provider.WriteJSON(w, http.StatusOK, envelope{s.view()})
 }
 
-func faceObject(s *session, data []byte, now time.Time) *s3post.Object {
-	o := s3post.NewObject(Bucket, "kyc/"+s.id+"/face", http.DetectContentType(data), data, now)
-	return &o
+// storeFace keeps a session's liveness image.
+func (p *Provider) storeFace(tx *state.Tx, r *state.Record, data []byte) error {
+	if err := tx.PutBlob(r, "face", data); err != nil {
+		return provider.Errorf(provider.KindTooLarge, "the project's uploads are over their budget")
+	}
+	o := s3post.NewObject(Bucket, "kyc/"+r.ID+"/face", http.DetectContentType(data), data, tx.Now())
+	state.Data[session](r).Face = objectOf(o)
+	return nil
 }
 
 // placeholderFace is a small generated PNG.

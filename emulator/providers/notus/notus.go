@@ -8,10 +8,10 @@ package notus
 import (
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 	"github.com/kycemu/kycemu/specs"
 )
 
@@ -24,28 +24,24 @@ const Bucket = "notus-kyc-documents"
 // Provider is the Notus Labs emulation.
 type Provider struct {
 	env     provider.Env
-	spec    []byte
+	openapi []byte
 	signer  *s3post.Signer
-	tenants *provider.Tenants[tenant]
-
-	mu    sync.RWMutex
-	index map[string]*tenant // session id -> owner, for unauthenticated calls
+	state   *state.Space
 }
 
-// New builds the provider.
-func New(env provider.Env) *Provider {
+// New builds the provider on its space of the store.
+func New(env provider.Env, st *state.Store) *Provider {
 	r := env.Rand.Derive(Name, "bucket-credentials")
 	p := &Provider{
-		env:  env,
-		spec: specs.MustRead(Name),
+		env:     env,
+		openapi: specs.MustRead(Name),
 		signer: &s3post.Signer{
 			AccessKeyID: "AKIA" + r.String("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
 			Secret:      r.String("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40),
 			Region:      "sa-east-1",
 		},
-		index: map[string]*tenant{},
 	}
-	p.tenants = provider.NewTenants(p.newTenant)
+	p.state = st.Space(Name, p.spec())
 	return p
 }
 
@@ -53,7 +49,7 @@ func New(env provider.Env) *Provider {
 func (p *Provider) Name() string { return Name }
 
 // Spec returns the OpenAPI document.
-func (p *Provider) Spec() []byte { return p.spec }
+func (p *Provider) Spec() []byte { return p.openapi }
 
 // Hosts returns the real API hosts.
 func (p *Provider) Hosts() []string { return []string{"api.notus.team", "api.notuslabs.xyz"} }
