@@ -69,7 +69,7 @@ func dataOf(tx *state.Tx) *tenantData { return tx.Data().(*tenantData) }
 
 // settingsOf reads a company's settings in any transaction.
 func settingsOf(tx *state.Tx) Settings {
-	if d := dataOf(tx); d.Settings != nil {
+	if d := tx.PeekData().(*tenantData); d.Settings != nil {
 		return *d.Settings
 	}
 	return defaultSettings()

@@ -92,7 +92,7 @@ func scoreOf(tx *state.Tx, rv *review) *scoreView {
 	if rv.ScoreID == "" {
 		return nil
 	}
-	sr := tx.Get(kindScore, rv.ScoreID)
+	sr := tx.Peek(kindScore, rv.ScoreID)
 	if sr == nil {
 		return nil
 	}
