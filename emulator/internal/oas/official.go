@@ -54,7 +54,7 @@ type Repair struct {
 	Why     string `yaml:"why" json:"why"`
 }
 
-// Rules are the named repairs:
+// rules are the named repairs a Repair.Rule may name:
 //
 //	null-types       `type: 'null'` is not an OpenAPI 3.0 type (it is what a
 //	                 generator writes for a null example). Such a schema
@@ -71,7 +71,7 @@ type Repair struct {
 //	error-responses  every operation without a default response gets one for
 //	                 the error envelopes: {"error":{code,message}} and
 //	                 {"errors":{...}}.
-var Rules = map[string]func(doc map[string]any) int{
+var rules = map[string]func(doc map[string]any) int{
 	"null-types":      ruleNullTypes,
 	"oneof-repeats":   ruleOneOfRepeats,
 	"error-responses": ruleErrorResponses,
@@ -308,7 +308,7 @@ func apply(doc map[string]any, rp Repair) error {
 		return errors.New("a repair must say why")
 	}
 	if rp.Rule != "" {
-		rule, known := Rules[rp.Rule]
+		rule, known := rules[rp.Rule]
 		if !known {
 			return errors.New("unknown rule")
 		}
