@@ -18,6 +18,6 @@ func builtins(env provider.Env, st *state.Store) []provider.Provider {
 		b2core.New(env, st),
 		gu1.New(env, st),
 		kulipa.New(env, st),
-		gatenox.New(env),
+		gatenox.New(env, st),
 	}
 }
