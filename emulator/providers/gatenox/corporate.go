@@ -594,7 +594,7 @@ func (p *Provider) buildCorporate(tx *state.Tx, inv *corporateInvitation, form c
 		if pin != nil && len(pin.Documents) > 0 {
 			ps.Documents = p.documentsOf(tx, inv.BaseURL, pin.Documents, "personal_document", "Passport", "passport", ps.fullName(), now)
 		} else {
-			ps.Documents = []documentRec{p.passport(tx, inv.BaseURL, &ps, now), p.utilityBill(tx, &ps, now)}
+			ps.Documents = []documentRec{p.passport(tx, inv.BaseURL, &ps, now, nil), p.utilityBill(tx, &ps, now, nil)}
 		}
 		people[key] = ps.ID
 		d.People = append(d.People, ps)

@@ -1,13 +1,13 @@
 package gatenox
 
 import (
-	"html/template"
 	"io"
 	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/kycemu/kycemu/emulator/internal/hosted"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/state"
 )
@@ -20,39 +20,32 @@ import (
 // declines. While the compliance officer asks for a data update the page
 // takes the updated data, which sends the case back to the officer.
 
-var corporatePageTmpl = template.Must(template.New("corporate").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Company verification · kycemu</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}
-fieldset{margin:1rem 0}label{display:block;margin:.4rem 0}input{margin-left:.5rem}
-button{margin:.75rem .5rem 0 0;padding:.5rem 1rem}.state{font-weight:bold}</style></head>
-<body><h1>Company verification</h1>
-<p>Gatenox emulated by kycemu. Invitation: <span class="state" id="state">{{.State}}</span></p>
-{{if .Message}}<p id="message">{{.Message}}</p>{{end}}
-{{if .Open}}<form method="post" enctype="multipart/form-data">
-{{if .Update}}<p>The compliance officer asks for a data update: change what needs changing, add a director or
-an owner if one is missing, and send the data again.</p>{{else}}<p>Every field is optional: kycemu keeps the data
+var corporatePageTmpl = hosted.Parse("gatenox-corporate", `{{define "content"}}
+<p>Invitation: <span class="status" data-testid="status">{{.State}}</span></p>
+{{if .Open}}<form method="post" enctype="multipart/form-data" data-testid="invitation-form">
+{{if .Update}}<p class="note">The compliance officer asks for a data update: change what needs changing, add a director or
+an owner if one is missing, and send the data again.</p>{{else}}<p class="hint">Every field is optional: kycemu keeps the data
 your invitation came with and makes up the rest (documents included).</p>{{end}}
 <fieldset><legend>Company</legend>
-<label>Formal name<input name="formal_name" autocomplete="off"></label>
-<label>Company number<input name="company_number" autocomplete="off"></label>
-<label>Jurisdiction<input name="jurisdiction" placeholder="gb" size="2" autocomplete="off"></label>
-<label>Company document (PDF, PNG or JPEG, at most 1 MiB)<input type="file" name="company_document" accept="application/pdf,image/png,image/jpeg"></label>
+<label for="formal_name">Formal name</label><input id="formal_name" name="formal_name" maxlength="200" autocomplete="organization" data-testid="formal-name">
+<label for="company_number">Company number</label><input id="company_number" name="company_number" maxlength="40" data-testid="company-number">
+<label for="jurisdiction">Jurisdiction (a country code such as gb)</label><input id="jurisdiction" name="jurisdiction" maxlength="5" size="5" data-testid="jurisdiction">
+<label for="company_document">Company document (PDF, PNG or JPEG, at most 1 MiB)</label><input type="file" id="company_document" name="company_document" accept="application/pdf,image/png,image/jpeg" data-testid="company-document">
 </fieldset>
 <fieldset><legend>Director</legend>
-<label>Given names<input name="director_given_names" autocomplete="off"></label>
-<label>Surname<input name="director_surname" autocomplete="off"></label>
-<label>Position<input name="director_position" placeholder="director" autocomplete="off"></label>
+<label for="director_given_names">Given names</label><input id="director_given_names" name="director_given_names" maxlength="100" data-testid="director-given-names">
+<label for="director_surname">Surname</label><input id="director_surname" name="director_surname" maxlength="100" data-testid="director-surname">
+<label for="director_position">Position</label><input id="director_position" name="director_position" placeholder="director" maxlength="60" data-testid="director-position">
 </fieldset>
 <fieldset><legend>Ultimate beneficial owner</legend>
-<label>Given names<input name="ubo_given_names" autocomplete="off"></label>
-<label>Surname<input name="ubo_surname" autocomplete="off"></label>
-<label>Shares (%)<input name="ubo_shares" size="3" autocomplete="off"></label>
+<label for="ubo_given_names">Given names</label><input id="ubo_given_names" name="ubo_given_names" maxlength="100" data-testid="ubo-given-names">
+<label for="ubo_surname">Surname</label><input id="ubo_surname" name="ubo_surname" maxlength="100" data-testid="ubo-surname">
+<label for="ubo_shares">Shares (%)</label><input id="ubo_shares" name="ubo_shares" size="3" inputmode="decimal" data-testid="ubo-shares">
 </fieldset>
-<button name="action" value="{{if .Update}}update{{else}}submit{{end}}">{{if .Update}}Send the updated data{{else}}Send for verification{{end}}</button>
-{{if not .Update}}<button name="action" value="decline">Decline</button>{{end}}
-</form>{{else}}<p>Nothing left to do here.</p>{{end}}
-</body></html>
-`))
+{{if not .Update}}{{template "outcome" .}}{{end}}
+<button name="action" value="{{if .Update}}update{{else}}submit{{end}}" class="primary" data-testid="submit">{{if .Update}}Send the updated data{{else}}Send for verification{{end}}</button>
+{{if not .Update}}<button name="action" value="decline" class="quiet" formnovalidate data-testid="decline">Decline</button>{{end}}
+</form>{{else}}<p class="done" data-testid="done">Nothing left to do here: the invitation is {{.State}}.</p>{{end}}{{end}}`)
 
 // Limits of the corporate page's form.
 const (
@@ -61,14 +54,11 @@ const (
 )
 
 func renderCorporatePage(w http.ResponseWriter, status int, state, msg string, open, update bool) {
-	data := struct {
-		State, Message string
-		Open, Update   bool
-	}{State: state, Message: msg, Open: open, Update: update}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = corporatePageTmpl.Execute(w, data)
+	hosted.Render(w, status, corporatePageTmpl, struct {
+		hosted.Frame
+		State        string
+		Open, Update bool
+	}{Frame: hosted.Frame{Title: "Company verification", Brand: "Gatenox", Error: msg}, State: state, Open: open, Update: update})
 }
 
 // corporatePageState is what the page shows: the invitation's state
@@ -89,6 +79,7 @@ func corporatePageState(ir, cr *state.Record) (status string, open, update bool)
 
 func (p *Provider) corporatePage(w http.ResponseWriter, r *http.Request) {
 	err := p.onPage(KindCorporateInvitation, KindCorporateCase, provider.Vars(r)["token"], func(tx *state.Tx, ir, cr *state.Record) error {
+		pageSession(w, ir, cr)
 		if ir != nil && ir.Status == InvInvited {
 			p.moveCorporateInvitation(tx, ir, InvInProgress, businessUser(ir.ID, pageRequestOf(w, r)), "", false)
 		}
@@ -180,10 +171,16 @@ func (p *Provider) corporatePageAction(w http.ResponseWriter, r *http.Request) {
 	}
 	action := r.PostFormValue("action")
 	err := p.onPage(KindCorporateInvitation, KindCorporateCase, provider.Vars(r)["token"], func(tx *state.Tx, ir, cr *state.Record) error {
+		pageSession(w, ir, cr)
 		st, open, update := corporatePageState(ir, cr)
 		form, problem := companyFormOf(r)
 		if problem != "" {
 			renderCorporatePage(w, http.StatusBadRequest, st, problem, open, update)
+			return nil
+		}
+		outcome, oerr := hosted.OutcomeOf(r)
+		if oerr != nil {
+			renderCorporatePage(w, http.StatusBadRequest, st, "Please "+oerr.Error()+".", open, update)
 			return nil
 		}
 		var inv *corporateInvitation
@@ -204,6 +201,7 @@ func (p *Provider) corporatePageAction(w http.ResponseWriter, r *http.Request) {
 				})
 			}
 			p.openCorporateCase(tx, ir, a, form)
+			p.decideOnPage(tx, KindCorporateCase, invitationOf(ir).CaseID, outcome)
 		case action == "decline" && open && !update && ir.Status != InvCompleted:
 			walkInvitation(ir, InvRejected, func(to string) bool {
 				return p.moveCorporateInvitation(tx, ir, to, businessUser(ir.ID, pageRequestOf(w, r)), "", false)
@@ -253,7 +251,7 @@ func (p *Provider) updateCorporate(tx *state.Tx, cr *state.Record, a actor, form
 		sub, _ := po.submission("")
 		ps := madeUpPerson(rnd, sub, now)
 		ps.Email, ps.Phone, ps.Title, ps.FamilyName, ps.Parents = "", "", "", "", ""
-		ps.Documents = []documentRec{p.passport(tx, k.BaseURL, &ps, now), p.utilityBill(tx, &ps, now)}
+		ps.Documents = []documentRec{p.passport(tx, k.BaseURL, &ps, now, nil), p.utilityBill(tx, &ps, now, nil)}
 		d.People = append(d.People, ps)
 		return ps.ID
 	}

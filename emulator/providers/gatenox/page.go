@@ -1,7 +1,6 @@
 package gatenox
 
 import (
-	"html/template"
 	"net"
 	"net/http"
 	"net/url"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kycemu/kycemu/emulator/internal/hosted"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/state"
 )
@@ -16,30 +16,31 @@ import (
 // The hosted invitation page behind invitation_url: a stand-in for
 // Gatenox's KYC form. Opening it marks the invitation in_progress; the
 // person then submits their data (completing the invitation and creating
-// the case, with made-up values for whatever they leave empty) or
-// declines. Both end on the redirect URL of the invitation when it has
-// one.
+// the case, with made-up values for whatever they leave empty) and, when
+// they have them, a photo of their passport and a proof of address, which
+// become the case's documents; or declines. A test may also decide the
+// case's outcome at once. Both end on the invitation's redirect URL (the
+// success one, or the failure one after declining) when it has one.
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Identity verification · kycemu</title>
-<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem}
-label{display:block;margin:.5rem 0}input{margin-left:.5rem}button{margin:.75rem .5rem 0 0;padding:.5rem 1rem}
-.state{font-weight:bold}</style></head>
-<body><h1>Identity verification</h1>
-<p>Gatenox emulated by kycemu. Invitation: <span class="state" id="state">{{.State}}</span></p>
-{{if .Message}}<p id="message">{{.Message}}</p>{{end}}
-{{if .Open}}<form method="post">
-{{if eq .State "data_update_requested"}}<p>The compliance officer asks you to update your data: change what needs changing and submit again.</p>{{else}}
-<p>Every field is optional: kycemu makes up what you leave empty, and attaches a passport and a utility bill.</p>{{end}}
-<label>Given names<input name="given_names" autocomplete="off"></label>
-<label>Surname<input name="surname" autocomplete="off"></label>
-<label>Date of birth<input name="date_of_birth" placeholder="YYYY-MM-DD" autocomplete="off"></label>
-<label>Nationality<input name="nationality" placeholder="GB" size="2" autocomplete="off"></label>
-<button name="action" value="submit">Submit my data</button>
-<button name="action" value="decline">Decline</button>
-</form>{{else}}<p>Nothing left to do here.</p>{{end}}
-</body></html>
-`))
+var pageTmpl = hosted.Parse("gatenox", `{{define "content"}}
+<p>Invitation: <span class="status" data-testid="status">{{.State}}</span></p>
+{{if .Open}}<form method="post" enctype="multipart/form-data" data-testid="invitation-form">
+{{if eq .State "data_update_requested"}}<p class="note">The compliance officer asks you to update your data: change what needs changing and submit again.</p>
+{{else}}<p class="hint">Every field is optional: kycemu makes up what you leave empty, and attaches a made-up passport and utility bill when you add none.</p>{{end}}
+<fieldset><legend>About you</legend>
+<label for="given_names">Given names</label><input id="given_names" name="given_names" autocomplete="given-name" maxlength="100" data-testid="given-names">
+<label for="surname">Surname</label><input id="surname" name="surname" autocomplete="family-name" maxlength="100" data-testid="surname">
+<label for="date_of_birth">Date of birth</label><input id="date_of_birth" name="date_of_birth" type="date" data-testid="date-of-birth">
+<label for="nationality">Nationality (two letters, such as GB)</label><input id="nationality" name="nationality" maxlength="2" size="2" data-testid="nationality">
+</fieldset>
+{{if not (eq .State "data_update_requested")}}<fieldset><legend>Documents</legend>
+<label for="passport">Photo of your passport's photo page</label><input id="passport" name="passport" type="file" accept="image/jpeg,image/png,image/webp,application/pdf" data-testid="passport">
+<label for="proof_of_address">Proof of address (a utility bill: photo or PDF)</label><input id="proof_of_address" name="proof_of_address" type="file" accept="image/jpeg,image/png,image/webp,application/pdf" data-testid="proof-of-address">
+</fieldset>
+{{template "outcome" .}}{{end}}
+<button name="action" value="submit" class="primary" data-testid="submit">Submit my data</button>
+{{if not (eq .State "data_update_requested")}}<button name="action" value="decline" class="quiet" formnovalidate data-testid="decline">Decline</button>{{end}}
+</form>{{else}}<p class="done" data-testid="done">Nothing left to do here: the invitation is {{.State}}.</p>{{end}}{{end}}`)
 
 // pageRequest is where a page request came from, for the audit log.
 type pageRequest struct {
@@ -58,15 +59,24 @@ func pageRequestOf(w http.ResponseWriter, r *http.Request) *pageRequest {
 	return pr
 }
 
+type pageData struct {
+	hosted.Frame
+	State string
+	Open  bool
+}
+
 func renderPage(w http.ResponseWriter, status int, state, msg string, open bool) {
-	data := struct {
-		State, Message string
-		Open           bool
-	}{State: state, Message: msg, Open: open}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = pageTmpl.Execute(w, data)
+	hosted.Render(w, status, pageTmpl, pageData{Frame: hosted.Frame{Title: "Identity verification", Brand: "Gatenox", Error: msg},
+		State: state, Open: open})
+}
+
+// pageSession names, for the journal, the session a page request touched.
+func pageSession(w http.ResponseWriter, ir, cr *state.Record) {
+	if ir != nil {
+		w.Header().Set(provider.SessionHeader, ir.ID)
+	} else if cr != nil {
+		w.Header().Set(provider.SessionHeader, cr.ID)
+	}
 }
 
 // pageState is what the page shows: the invitation's state while the
@@ -86,6 +96,7 @@ func pageState(ir, cr *state.Record) (string, bool) {
 
 func (p *Provider) page(w http.ResponseWriter, r *http.Request) {
 	err := p.onPage(KindInvitation, KindCase, provider.Vars(r)["token"], func(tx *state.Tx, ir, cr *state.Record) error {
+		pageSession(w, ir, cr)
 		if ir != nil && ir.Status == InvInvited {
 			p.moveInvitation(tx, ir, InvInProgress, personActor(ir.ID, "page", pageRequestOf(w, r)), "", submission{})
 		}
@@ -131,14 +142,31 @@ func submissionOf(r *http.Request) (submission, string) {
 		}
 		sub.Nationality = strings.ToUpper(v)
 	}
+	for _, f := range []struct {
+		field string
+		dst   **upload
+		what  string
+	}{{"passport", &sub.Passport, "The passport"}, {"proof_of_address", &sub.Bill, "The proof of address"}} {
+		file, err := hosted.Image(r, f.field, true)
+		if err != nil {
+			return sub, f.what + ": " + err.Error() + "."
+		}
+		if file != nil {
+			*f.dst = &upload{Filename: file.Name, Mime: file.ContentType, Data: file.Data}
+		}
+	}
 	return sub, ""
 }
 
 func (p *Provider) pageAction(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := hosted.ParseForm(w, r); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	action := r.PostFormValue("action")
 	token := provider.Vars(r)["token"]
 	err := p.onPage(KindInvitation, KindCase, token, func(tx *state.Tx, ir, cr *state.Record) error {
+		pageSession(w, ir, cr)
 		st, open := pageState(ir, cr)
 		if action != "submit" && action != "decline" {
 			renderPage(w, http.StatusBadRequest, st, "Unknown action.", open)
@@ -147,6 +175,11 @@ func (p *Provider) pageAction(w http.ResponseWriter, r *http.Request) {
 		sub, problem := submissionOf(r)
 		if problem != "" {
 			renderPage(w, http.StatusBadRequest, st, problem, open)
+			return nil
+		}
+		outcome, oerr := hosted.OutcomeOf(r)
+		if oerr != nil {
+			renderPage(w, http.StatusBadRequest, st, "Please "+oerr.Error()+".", open)
 			return nil
 		}
 		var target *string
@@ -169,6 +202,9 @@ func (p *Provider) pageAction(w http.ResponseWriter, r *http.Request) {
 				return nil
 			}
 			target = t
+			if to == InvCompleted {
+				p.decideOnPage(tx, KindCase, inv.CaseID, outcome)
+			}
 		default:
 			renderPage(w, http.StatusConflict, st, "This invitation can no longer be used.", false)
 			return nil
@@ -220,4 +256,24 @@ func (p *Provider) updatePerson(tx *state.Tx, cr *state.Record, a actor, sub sub
 	ps.Updated, k.LastDataUpdate = now, now
 	p.associate(tx, cr, ps.ID, "Verification", "update", changes, a)
 	p.moveCase(tx, cr, CaseInProgress, a, change{}, "the person sent updated data")
+}
+
+// decideOnPage applies the test outcome a page chose to the case its
+// invitation just created: the compliance officer's approval or
+// rejection, as the control API's approve and reject make it.
+func (p *Provider) decideOnPage(tx *state.Tx, kind, caseID, outcome string) {
+	if outcome == hosted.OutcomeScenario {
+		return
+	}
+	cr := tx.Get(kind, caseID)
+	if cr == nil {
+		return
+	}
+	name, reason := "approve", "approved (test outcome chosen on the hosted page)"
+	if outcome == hosted.OutcomeReject {
+		name, reason = "reject", "rejected (test outcome chosen on the hosted page)"
+	}
+	if to, can := caseTarget(cr.Status, name); can {
+		p.walkCase(tx, cr, to, actor{by: "page"}, reason)
+	}
 }

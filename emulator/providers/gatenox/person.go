@@ -14,6 +14,10 @@ type submission struct {
 	Surname     string     `json:"surname,omitempty"`
 	Nationality string     `json:"nationality,omitempty"`
 	BirthDate   *time.Time `json:"date_of_birth,omitempty"`
+	// Passport and Bill are files the person gave on the hosted page; the
+	// case's documents carry them instead of made-up ones.
+	Passport *upload `json:"-"`
+	Bill     *upload `json:"-"`
 }
 
 // Made-up values are drawn from these lists.
@@ -117,7 +121,7 @@ func (p *Provider) openCase(tx *state.Tx, ir *state.Record, a actor, sub submiss
 	r := tx.Rand()
 	ps := madeUpPerson(r, sub, now)
 	ps.Email = inv.Email
-	ps.Documents = []documentRec{p.passport(tx, inv.BaseURL, &ps, now), p.utilityBill(tx, &ps, now)}
+	ps.Documents = []documentRec{p.passport(tx, inv.BaseURL, &ps, now, sub.Passport), p.utilityBill(tx, &ps, now, sub.Bill)}
 	k := &kase{Person: ps, review: review{
 		InvitationID: ir.ID, Email: inv.Email, CustomerID: deref(inv.CustomerID), BaseURL: inv.BaseURL,
 		LastDataUpdate: now, Updated: now, Script: inv.Script, Faults: inv.Faults, Audits: []audit{}, Associated: []audit{}}}
@@ -145,24 +149,36 @@ func (p *Provider) openCase(tx *state.Tx, ir *state.Record, a actor, sub submiss
 	}
 }
 
-func (p *Provider) passport(tx *state.Tx, base string, ps *personRec, now time.Time) documentRec {
+// passport is a person's passport: the file given, or a made-up picture
+// when file is nil.
+func (p *Provider) passport(tx *state.Tx, base string, ps *personRec, now time.Time, file *upload) documentRec {
 	r := tx.Rand()
 	issued := now.AddDate(-1-r.Intn(5), -r.Intn(12), 0)
 	d := documentRec{EntryID: r.UUID(), ID: r.UUID(), Purposes: []string{"personal_document"}, Type: "passport",
 		Name: "passport.png", Country: ps.Nationality, Number: r.String("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 9),
 		Issued: issued.Format(time.DateOnly), Expires: issued.AddDate(10, 0, 0).Format(time.DateOnly), Created: now}
-	d.Attachments = []attachmentRec{p.attach(tx, "main", "passport.png", "image/png", p.png(r, 240, 160), "")}
+	if file == nil {
+		file = &upload{Filename: "passport.png", Mime: "image/png", Data: p.png(r, 240, 160)}
+	}
+	d.Name = file.Filename
+	d.Attachments = []attachmentRec{p.attach(tx, "main", file.Filename, file.Mime, file.Data, "")}
 	return d
 }
 
-func (p *Provider) utilityBill(tx *state.Tx, ps *personRec, now time.Time) documentRec {
+// utilityBill is a person's proof of address: the file given, or a
+// made-up PDF when file is nil.
+func (p *Provider) utilityBill(tx *state.Tx, ps *personRec, now time.Time, file *upload) documentRec {
 	r := tx.Rand()
 	ref := r.String(fake.Digits, 10)
 	d := documentRec{EntryID: r.UUID(), ID: r.UUID(), Purposes: []string{"residence_address_confirmation"},
 		Type: "recent_utility_bill", Name: "recent_utility_bill.pdf", Country: ps.Nationality,
 		Issued: now.AddDate(0, -1, 0).Format(time.DateOnly), Created: now}
-	body := pdfDocument("Utility bill - kycemu test document", "Account "+ref+" - "+ps.fullName())
-	d.Attachments = []attachmentRec{p.attach(tx, "main", "recent_utility_bill.pdf", "application/pdf", body, "")}
+	if file == nil {
+		body := pdfDocument("Utility bill - kycemu test document", "Account "+ref+" - "+ps.fullName())
+		file = &upload{Filename: "recent_utility_bill.pdf", Mime: "application/pdf", Data: body}
+	}
+	d.Name = file.Filename
+	d.Attachments = []attachmentRec{p.attach(tx, "main", file.Filename, file.Mime, file.Data, "")}
 	return d
 }
 
