@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/provider"
 )
 
