@@ -250,13 +250,6 @@ type statusCount struct {
 
 func (con *console) counts(prov string) []tenantRow {
 	tally := con.e.store.Counts(state.Filter{Provider: prov})
-	for _, st := range con.e.sessionStores() {
-		for _, s := range st.Sessions("") {
-			if prov == "" || s.Provider == prov {
-				tally[state.Tally{Provider: s.Provider, Tenant: s.Tenant, Status: s.Status}]++
-			}
-		}
-	}
 	type key struct{ p, t string }
 	by := map[key]map[string]int{}
 	for t, n := range tally {
@@ -425,7 +418,7 @@ func (con *console) session(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["id"]
-	_, s, found := con.e.findSession(id)
+	s, found := con.e.store.Session(id)
 	if !found {
 		con.fail(w, r, http.StatusNotFound, "No session has that id (it may have been reset or evicted).")
 		return

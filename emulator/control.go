@@ -179,18 +179,6 @@ func (e *Emulator) reset(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"reset": scope, "tenant": in.Tenant})
 }
 
-// sessionStores lists the providers that still keep sessions of their own
-// rather than in the state layer.
-func (e *Emulator) sessionStores() []provider.Sessions {
-	var out []provider.Sessions
-	for _, m := range e.mounts {
-		if s, ok := m.p.(provider.Sessions); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // maxPage caps the page size of control lists.
 const maxPage = 1000
 
@@ -242,20 +230,8 @@ func (e *Emulator) listSessions(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, body)
 }
 
-func (e *Emulator) findSession(id string) (provider.Sessions, provider.Session, bool) {
-	if s, ok := e.store.Session(id); ok {
-		return nil, s, true
-	}
-	for _, st := range e.sessionStores() {
-		if s, ok := st.Session(id); ok {
-			return st, s, true
-		}
-	}
-	return nil, provider.Session{}, false
-}
-
 func (e *Emulator) getSession(w http.ResponseWriter, r *http.Request) {
-	_, s, ok := e.findSession(mux.Vars(r)["id"])
+	s, ok := e.store.Session(mux.Vars(r)["id"])
 	if !ok {
 		writeControlError(w, http.StatusNotFound, "session_not_found", "no session with that id")
 		return
@@ -265,7 +241,7 @@ func (e *Emulator) getSession(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) actOnSession(w http.ResponseWriter, r *http.Request) {
 	vars := mux.Vars(r)
-	if _, _, ok := e.findSession(vars["id"]); !ok {
+	if _, ok := e.store.Session(vars["id"]); !ok {
 		writeControlError(w, http.StatusNotFound, "session_not_found", "no session with that id")
 		return
 	}

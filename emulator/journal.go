@@ -40,7 +40,7 @@ func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder
 		if id == "" {
 			continue
 		}
-		if prov, tenant, ok := e.sessionOwner(id); ok && prov == en.Provider {
+		if prov, tenant, ok := e.store.Owner(id); ok && prov == en.Provider {
 			en.Session = id
 			if en.Tenant == "" {
 				en.Tenant = tenant
@@ -48,17 +48,4 @@ func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder
 			return
 		}
 	}
-}
-
-// sessionOwner returns the provider and tenant of a session.
-func (e *Emulator) sessionOwner(id string) (prov, tenant string, ok bool) {
-	if prov, tenant, ok = e.store.Owner(id); ok {
-		return prov, tenant, true
-	}
-	for _, st := range e.sessionStores() {
-		if s, found := st.Session(id); found {
-			return s.Provider, s.Tenant, true
-		}
-	}
-	return "", "", false
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -85,38 +84,15 @@ func (e *Emulator) sessions(f state.Filter, after uint64, limit int) (sessionPag
 		return sessionPage{}, err
 	}
 	out, next, total := e.store.Sessions(f, after, limit)
-	for _, st := range e.sessionStores() {
-		if after != 0 {
-			break // providers outside the state layer answer on the first page
-		}
-		for _, s := range st.Sessions(f.Tenant) {
-			if (f.Provider == "" || s.Provider == f.Provider) && (f.Status == "" || strings.EqualFold(s.Status, f.Status)) &&
-				(f.Kind == "" || s.Kind == f.Kind) {
-				out = append(out, s)
-				total++
-			}
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return sessionPage{Sessions: out, Next: next, Total: total}, nil
 }
 
 // act forces an action on a session.
 func (e *Emulator) act(id string, a provider.Action) (provider.Session, *opError) {
-	st, _, ok := e.findSession(id)
-	if !ok {
-		return provider.Session{}, refuse(http.StatusNotFound, "session_not_found", "no session with that id")
-	}
 	if a.Name == "" {
 		return provider.Session{}, refuse(http.StatusBadRequest, "invalid_body", `name the action: {"action":"approve"}`)
 	}
-	var s provider.Session
-	var err error
-	if st != nil {
-		s, err = st.Act(id, a)
-	} else {
-		s, err = e.store.Act(id, a)
-	}
+	s, err := e.store.Act(id, a)
 	if err != nil {
 		var pe *provider.Error
 		if errors.As(err, &pe) {

@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -9,6 +10,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -52,10 +54,22 @@ func (h *harness) kulipaKyc(scenario string) (id, webview string) {
 	return k["id"].(string), k["url"].(string)
 }
 
-// kulipaComplete completes the KYC's webview, as the user would.
+// kulipaComplete completes the KYC's webview, as the user would: their
+// details, both sides of an identity card and a selfie.
 func (h *harness) kulipaComplete(webview string) {
 	h.t.Helper()
-	resp, err := h.srv.Client().PostForm(webview, url.Values{"action": {"complete"}})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range map[string]string{"action": "complete", "firstName": "Ada", "lastName": "Lovelace", "dateOfBirth": "1990-12-10",
+		"docCountry": "GB", "docType": "id_card", "docNumber": "X1234567"} {
+		_ = mw.WriteField(k, v)
+	}
+	for _, f := range []string{"front", "back", "selfie"} {
+		fw, _ := mw.CreateFormFile(f, f+".png")
+		_, _ = fw.Write(pngBytes())
+	}
+	_ = mw.Close()
+	resp, err := h.srv.Client().Post(webview, mw.FormDataContentType(), &body)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -5,77 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/kycemu/kycemu/emulator/clock"
 )
-
-// Tenants holds one value of per-tenant state for each tenant, created on
-// first use. It is safe for concurrent use; the values guard themselves.
-type Tenants[T any] struct {
-	mu   sync.Mutex
-	m    map[string]*T
-	init func(tenant string) *T
-}
-
-// NewTenants returns a store that builds new tenants' state with init.
-func NewTenants[T any](init func(tenant string) *T) *Tenants[T] {
-	return &Tenants[T]{m: map[string]*T{}, init: init}
-}
-
-// Get returns the tenant's state, creating it when needed.
-func (t *Tenants[T]) Get(tenant string) *T {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	v, ok := t.m[tenant]
-	if !ok {
-		v = t.init(tenant)
-		t.m[tenant] = v
-	}
-	return v
-}
-
-// Lookup returns the tenant's state if it exists.
-func (t *Tenants[T]) Lookup(tenant string) (*T, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	v, ok := t.m[tenant]
-	return v, ok
-}
-
-// Remove forgets one tenant (or all when tenant is "") and returns the
-// removed values so the caller can stop their timers.
-func (t *Tenants[T]) Remove(tenant string) []*T {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var out []*T
-	for k, v := range t.m {
-		if tenant == "" || k == tenant {
-			out = append(out, v)
-			delete(t.m, k)
-		}
-	}
-	return out
-}
-
-// Each calls f for every tenant in name order.
-func (t *Tenants[T]) Each(f func(tenant string, v *T)) {
-	t.mu.Lock()
-	keys := make([]string, 0, len(t.m))
-	for k := range t.m {
-		keys = append(keys, k)
-	}
-	vals := make(map[string]*T, len(t.m))
-	for k, v := range t.m {
-		vals[k] = v
-	}
-	t.mu.Unlock()
-	sort.Strings(keys)
-	for _, k := range keys {
-		f(k, vals[k])
-	}
-}
 
 // Machine is a status machine: the statuses a session may move between.
 type Machine struct {
@@ -217,63 +148,6 @@ type DefaultPlans interface {
 // applies to and reports the error at the scenario's options block.
 type OptionChecker interface {
 	CheckOptions(kind string, options map[string]any) error
-}
-
-// Timeline runs a plan's steps on a clock for one session.
-type Timeline struct {
-	clock  clock.Clock
-	steps  []Step
-	fire   func(Step)
-	mu     sync.Mutex
-	timers []clock.Timer
-	done   bool
-}
-
-// NewTimeline returns a timeline that calls fire for each step when it falls
-// due. fire runs outside any lock the caller holds while scheduling, and must
-// re-check that the session still exists and may move.
-func NewTimeline(c clock.Clock, steps []Step, fire func(Step)) *Timeline {
-	return &Timeline{clock: c, steps: steps, fire: fire}
-}
-
-// Created schedules the steps anchored at creation.
-func (t *Timeline) Created() { t.Entered("") }
-
-// Entered schedules the steps anchored at status; call it each time the
-// session enters a status.
-func (t *Timeline) Entered(status string) {
-	if t == nil {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.done {
-		return
-	}
-	for _, s := range t.steps {
-		if s.From != status {
-			continue
-		}
-		s := s
-		t.timers = append(t.timers, t.clock.AfterFunc(s.After, func() {
-			defer func() { _ = recover() }() // a step that panics is dropped; the process stays up
-			t.fire(s)
-		}))
-	}
-}
-
-// Stop cancels every pending step.
-func (t *Timeline) Stop() {
-	if t == nil {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.done = true
-	for _, tm := range t.timers {
-		tm.Stop()
-	}
-	t.timers = nil
 }
 
 // Scenarios chooses the plan of a new session.
