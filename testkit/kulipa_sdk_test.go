@@ -1,6 +1,7 @@
 package testkit_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -133,11 +135,26 @@ func kulipaRun(t *testing.T, kyc *testkit.Server, advance bool) *receiver.Receiv
 		u := call(http.MethodPost, "/users", `{"firstName":"`+name+`","lastName":"Test"}`)
 		k := call(http.MethodPut, "/kycs", `{"userId":"`+u["id"].(string)+`","type":"full"}`)
 		kycs = append(kycs, k["id"].(string))
-		resp, err := kyc.Client().PostForm(k["url"].(string), url.Values{"action": {"complete"}})
+		// The person completes the webview: details, both sides of a card, a selfie.
+		var form bytes.Buffer
+		mw := multipart.NewWriter(&form)
+		for k, v := range map[string]string{"action": "complete", "firstName": name, "lastName": "Test", "dateOfBirth": "1990-01-02",
+			"docCountry": "GB", "docType": "id_card", "docNumber": "X1234567"} {
+			_ = mw.WriteField(k, v)
+		}
+		for _, f := range []string{"front", "back", "selfie"} {
+			fw, _ := mw.CreateFormFile(f, f+".jpg")
+			_, _ = fw.Write(append([]byte("\xff\xd8\xff\xe0"), make([]byte, 64)...))
+		}
+		_ = mw.Close()
+		resp, err := kyc.Client().Post(k["url"].(string), mw.FormDataContentType(), &form)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			t.Fatalf("complete the webview: %d", resp.StatusCode)
+		}
 	}
 	kyc.Reject(kycs[1], "document photo is blurry")
 	if advance {
