@@ -100,8 +100,8 @@ func TestJournalNeverKeepsUploadedBytes(t *testing.T) {
 	if r := h.upload(c.Front, pngBytes()); r.status != http.StatusNoContent {
 		t.Fatalf("upload: %d %s", r.status, r.body)
 	}
-	got := h.requests("?provider=notus")
-	if len(got) != 2 || got[0].Session != c.Session.ID {
+	got := h.requests("?session=" + c.Session.ID)
+	if len(got) != 2 || got[1].Tenant != "key-j" {
 		t.Fatalf("journal of the session: %+v", got)
 	}
 	if strings.Contains(string(got[0].RequestBody), "ana.souza@") {

@@ -169,6 +169,16 @@ func maskEmail(s string) string {
 	return string(r) + "***@" + domain
 }
 
+var emailInTextRE = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
+
+// maskEmails shortens every e-mail address in a text (an HTML page, say).
+func maskEmails(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	return emailInTextRE.ReplaceAllStringFunc(s, maskEmail)
+}
+
 func maskString(key string, secret bool, v string) string {
 	switch {
 	case secret || secretKey(key):
@@ -239,7 +249,7 @@ func CaptureBody(contentType string, b []byte, size int64) (*Body, []string) {
 	case strings.HasPrefix(mt, "multipart/"):
 		out.Parts = parts(b, params["boundary"], partial)
 	case textual(mt) && utf8Prefix(b[:min(len(b), MaxBodyText)]):
-		out.Text = cut(string(b), MaxBodyText)
+		out.Text = maskEmails(cut(string(b), MaxBodyText))
 		out.Truncated = partial || len(b) > MaxBodyText
 	default:
 		out.Omitted = "binary"

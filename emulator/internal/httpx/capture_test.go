@@ -118,6 +118,10 @@ func TestCaptureNeverKeepsFileBytes(t *testing.T) {
 	if !b.Partial || b.Size != buf.Len() || len(b.Parts) != 4 || !b.Parts[3].Truncated {
 		t.Errorf("partial upload: %+v", b)
 	}
+	page := `<p>Signed in as <b>lena.k@example.com</b></p>`
+	if b, _ := CaptureBody("text/html; charset=utf-8", []byte(page), int64(len(page))); b.Text != `<p>Signed in as <b>l***@example.com</b></p>` {
+		t.Errorf("e-mail in a page: %s", b.Text)
+	}
 	b, _ = CaptureBody("image/png", []byte("\x89PNG\r\n\x1a\n...."), 12)
 	if b.Omitted != "binary" || b.Text != "" || b.Size != 12 {
 		t.Errorf("image: %+v", b)

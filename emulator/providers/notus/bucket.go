@@ -72,6 +72,9 @@ func (p *Provider) upload(at endpointOf) http.HandlerFunc {
 // keep applies a scripted upload fault, if any, and stores the object; it
 // reports false when a fault (or a full store) answered instead.
 func (p *Provider) keep(w http.ResponseWriter, r *http.Request, reqID string, obj s3post.Object) bool {
+	if id, _, ok := sessionKey(obj.Key); ok {
+		w.Header().Set(provider.SessionHeader, id) // the journal links the upload to its session
+	}
 	if ferr, note := p.uploadFault(r.Context(), obj.Key, len(obj.Data)); note != "" {
 		w.Header().Set("X-Kycemu-Fault", note)
 		if ferr != nil {
