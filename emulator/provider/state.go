@@ -46,6 +46,71 @@ func (m *Machine) Path(from, to string, forward map[string]string) []string {
 	return nil
 }
 
+// Outcomes are the control actions that force a session to a status. An
+// action the machine does not allow directly walks the main line (Forward)
+// through the statuses in between, each a move of its own (with its
+// webhook), the way the session would have got there.
+type Outcomes struct {
+	Machine *Machine
+	Forward map[string]string
+	// Targets maps each action name, aliases included, to its status.
+	Targets map[string]string
+	// Listed are the actions offered, in the order they are listed.
+	Listed []string
+	// Noun names the session in messages ("validation", "KYC").
+	Noun string
+}
+
+// Allowed lists the offered actions that are possible from status.
+func (o Outcomes) Allowed(status string) []string {
+	var out []string
+	for _, a := range o.Listed {
+		if o.Machine.Path(status, o.Targets[a], o.Forward) != nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Walk moves from status to to along the main line, calling move for each
+// status on the way (the reason goes with the last move). It moves nothing
+// and reports false when to cannot be reached.
+func (o Outcomes) Walk(status, to, reason string, move func(to, reason string)) bool {
+	path := o.Machine.Path(status, to, o.Forward)
+	if path == nil {
+		return false
+	}
+	for i, st := range path {
+		r := ""
+		if i == len(path)-1 {
+			r = reason
+		}
+		move(st, r)
+	}
+	return true
+}
+
+// Force applies a control action: an unknown one is a 400 naming the
+// offered ones, one that cannot be reached from status a 409.
+func (o Outcomes) Force(status string, a Action, move func(to, reason string)) error {
+	to, known := o.Targets[a.Name]
+	if !known {
+		return Invalid("action", "unknown action; use %s", orList(o.Listed)).WithCode("unknown_action")
+	}
+	if !o.Walk(status, to, a.Reason, move) {
+		return Errorf(KindConflict, "cannot %s a %s that is %s", a.Name, o.Noun, status).WithCode("action_not_allowed")
+	}
+	return nil
+}
+
+// orList writes "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
 // Terminal reports whether no move leaves a status.
 func (m *Machine) Terminal(status string) bool { return len(m.edges[status]) == 0 }
 

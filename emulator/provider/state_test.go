@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -65,5 +66,41 @@ func TestKindOfInvertsStatusOf(t *testing.T) {
 	}
 	if provider.KindOf(502) != provider.KindInternal || provider.KindOf(418) != provider.KindInvalid {
 		t.Error("unlisted statuses")
+	}
+}
+
+func TestOutcomesWalkTheMainLine(t *testing.T) {
+	m := provider.NewMachine("pending", map[string][]string{
+		"pending": {"review", "expired"},
+		"review":  {"approved", "rejected"},
+	})
+	o := provider.Outcomes{Machine: m, Forward: map[string]string{"pending": "review"}, Noun: "check",
+		Targets: map[string]string{"approve": "approved", "ok": "approved", "expire": "expired"},
+		Listed:  []string{"approve", "expire"}}
+	if got := o.Allowed("pending"); len(got) != 2 {
+		t.Fatalf("allowed from pending: %v", got)
+	}
+	if got := o.Allowed("review"); len(got) != 1 || got[0] != "approve" {
+		t.Fatalf("allowed from review: %v", got)
+	}
+	var moves []string
+	move := func(to, reason string) { moves = append(moves, to+":"+reason) }
+	if err := o.Force("pending", provider.Action{Name: "ok", Reason: "fine"}, move); err != nil {
+		t.Fatal(err)
+	}
+	if len(moves) != 2 || moves[0] != "review:" || moves[1] != "approved:fine" {
+		t.Fatalf("moves %v", moves)
+	}
+	err := o.Force("pending", provider.Action{Name: "fly"}, move)
+	var pe *provider.Error
+	if !errors.As(err, &pe) || pe.Status != 400 || pe.Message != "unknown action; use approve or expire" {
+		t.Fatalf("unknown action: %v", err)
+	}
+	if err := o.Force("approved", provider.Action{Name: "expire"}, move); !errors.As(err, &pe) || pe.Status != 409 ||
+		pe.Message != "cannot expire a check that is approved" {
+		t.Fatalf("unreachable: %v", err)
+	}
+	if len(moves) != 2 {
+		t.Fatalf("a refused action moved: %v", moves)
 	}
 }
