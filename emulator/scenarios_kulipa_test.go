@@ -1,7 +1,6 @@
 package emulator_test
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -10,7 +9,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -58,18 +56,10 @@ func (h *harness) kulipaKyc(scenario string) (id, webview string) {
 // details, both sides of an identity card and a selfie.
 func (h *harness) kulipaComplete(webview string) {
 	h.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, v := range map[string]string{"action": "complete", "firstName": "Ada", "lastName": "Lovelace", "dateOfBirth": "1990-12-10",
-		"docCountry": "GB", "docType": "id_card", "docNumber": "X1234567"} {
-		_ = mw.WriteField(k, v)
-	}
-	for _, f := range []string{"front", "back", "selfie"} {
-		fw, _ := mw.CreateFormFile(f, f+".png")
-		_, _ = fw.Write(pngBytes())
-	}
-	_ = mw.Close()
-	resp, err := h.srv.Client().Post(webview, mw.FormDataContentType(), &body)
+	ct, body := testutil.Multipart(url.Values{"action": {"complete"}, "firstName": {"Ada"}, "lastName": {"Lovelace"},
+		"dateOfBirth": {"1990-12-10"}, "docCountry": {"GB"}, "docType": {"id_card"}, "docNumber": {"X1234567"}},
+		map[string][]byte{"front": pngBytes(), "back": pngBytes(), "selfie": pngBytes()}, ".png")
+	resp, err := h.srv.Client().Post(webview, ct, body)
 	if err != nil {
 		h.t.Fatal(err)
 	}

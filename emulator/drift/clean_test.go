@@ -1,8 +1,8 @@
 package drift_test
 
 import (
-	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -248,16 +248,9 @@ func b2coreFlow(t *testing.T, api string) {
 // webviewForm is a full KYC's webview form as a browser posts it: the
 // person's details, the document's sides and a selfie.
 func webviewForm() (contentType, body string) {
-	var b strings.Builder
-	mw := multipart.NewWriter(&b)
-	for k, v := range map[string]string{"action": "complete", "firstName": "Ada", "lastName": "Lovelace",
-		"dateOfBirth": "1990-12-10", "docCountry": "GB", "docType": "id_card", "docNumber": "X1234567"} {
-		_ = mw.WriteField(k, v)
-	}
-	for _, f := range []string{"front", "back", "selfie"} {
-		w, _ := mw.CreateFormFile(f, f+".jpg")
-		_, _ = w.Write(append([]byte("\xff\xd8\xff\xe0"), make([]byte, 64)...))
-	}
-	_ = mw.Close()
-	return mw.FormDataContentType(), b.String()
+	photo := append([]byte("\xff\xd8\xff\xe0"), make([]byte, 64)...)
+	ct, b := testutil.Multipart(url.Values{"action": {"complete"}, "firstName": {"Ada"}, "lastName": {"Lovelace"},
+		"dateOfBirth": {"1990-12-10"}, "docCountry": {"GB"}, "docType": {"id_card"}, "docNumber": {"X1234567"}},
+		map[string][]byte{"front": photo, "back": photo, "selfie": photo}, ".jpg")
+	return ct, b.String()
 }

@@ -2,9 +2,14 @@ package browsertest
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -81,5 +86,43 @@ func (b *Browser) Snapshot(name string) {
 	png := Value(b, chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		b.t.Fatalf("browsertest: %v", err)
+	}
+}
+
+// App stands in for the application a hosted page sends the person back
+// to (a redirect URL): a server on loopback that records where the browser
+// lands.
+type App struct {
+	// URL is the app's base URL.
+	URL    string
+	landed chan *url.URL
+}
+
+// NewApp starts an app server for t.
+func NewApp(t testing.TB) *App {
+	a := &App{landed: make(chan *url.URL, 8)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case a.landed <- r.URL:
+		default:
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, "<!doctype html><title>The app</title><p>Back in the app.</p>")
+	}))
+	t.Cleanup(srv.Close)
+	a.URL = srv.URL
+	return a
+}
+
+// Landed waits until the browser reaches the app and returns the URL it
+// asked for (path and query); it fails the test after Timeout.
+func (a *App) Landed(b *Browser) *url.URL {
+	b.t.Helper()
+	select {
+	case u := <-a.landed:
+		return u
+	case <-time.After(Timeout):
+		b.t.Fatalf("browsertest: the browser never reached the app; it is at %s", b.Location())
+		return nil
 	}
 }

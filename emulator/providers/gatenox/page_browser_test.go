@@ -3,14 +3,11 @@ package gatenox_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -28,15 +25,7 @@ var tid = browsertest.TestID
 func TestInvitationPagesInBrowser(t *testing.T) {
 	e := newEnv(t)
 	c := e.client("browser-company")
-	landed := make(chan string, 2)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case landed <- r.URL.Path:
-		default:
-		}
-		_, _ = io.WriteString(w, "<!doctype html><title>Client app</title><p>thanks</p>")
-	}))
-	defer app.Close()
+	app := browsertest.NewApp(t)
 	inv := c.invite(map[string]any{"email": "ana@example.com", "redirect_url_success": app.URL + "/kyc/ok",
 		"redirect_url_failure": app.URL + "/kyc/ko"}).list("personal_verifications")[0].(map[string]any)
 	passportPNG := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -59,14 +48,7 @@ func TestInvitationPagesInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(tid("outcome-approve"))))
 	b.Snapshot("gatenox-individual")
 	b.Run(chromedp.Focus(chromedp.CSS(tid("submit"))), chromedp.KeyEvent("\r"))
-	select {
-	case p := <-landed:
-		if p != "/kyc/ok" {
-			t.Fatalf("redirected to %s", p)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("no redirect; the page is at %s", b.Location())
-	}
+	equal(t, "redirect", app.Landed(b).Path, "/kyc/ok")
 	l := c.do(http.MethodGet, "/api/v1/invites/individuals", nil).get("personal_verifications", "0").(map[string]any)
 	equal(t, "state", l["state"], "completed")
 	equal(t, "display_name", l["display_name"], "Ana Maria Souza")
@@ -102,12 +84,7 @@ func TestInvitationPagesInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(tid("director-surname")), "Hopper"))
 	b.Snapshot("gatenox-corporate")
 	b.Run(chromedp.Click(chromedp.CSS(tid("submit"))))
-	select {
-	case p := <-landed:
-		equal(t, "corporate redirect", p, "/kyb/ok")
-	case <-time.After(15 * time.Second):
-		t.Fatalf("no corporate redirect; the page is at %s", b.Location())
-	}
+	equal(t, "corporate redirect", app.Landed(b).Path, "/kyb/ok")
 	if c.corporateCaseOf(ci["id"].(string)) == "" {
 		t.Fatal("the corporate invitation has no case")
 	}

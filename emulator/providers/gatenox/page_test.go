@@ -1,31 +1,20 @@
 package gatenox_test
 
 import (
-	"bytes"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 )
 
 // submitFiles posts the invitation page's form with files, as a browser does.
 func (e *env) submitFiles(u string, values url.Values, files map[string][]byte) response {
 	e.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, vs := range values {
-		for _, v := range vs {
-			_ = mw.WriteField(k, v)
-		}
-	}
-	for field, data := range files {
-		fw, _ := mw.CreateFormFile(field, field+".bin")
-		_, _ = fw.Write(data)
-	}
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, u, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	ct, body := testutil.Multipart(values, files, ".bin")
+	req, _ := http.NewRequest(http.MethodPost, u, body)
+	req.Header.Set("Content-Type", ct)
 	return e.send(req)
 }
 

@@ -8,11 +8,12 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 )
 
 // pageForm is the hosted page's form as a person fills it in.
@@ -53,21 +54,8 @@ func pagePictures(back bool) map[string][]byte {
 // per picture.
 func postPage(t *testing.T, c *http.Client, u string, form url.Values, files map[string][]byte) *http.Response {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, vs := range form {
-		for _, v := range vs {
-			_ = mw.WriteField(k, v)
-		}
-	}
-	for field, data := range files {
-		fw, _ := mw.CreateFormFile(field, field+".jpg")
-		_, _ = fw.Write(data)
-	}
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, u, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := c.Do(req)
+	ct, body := testutil.Multipart(form, files, ".jpg")
+	resp, err := c.Post(u, ct, body)
 	if err != nil {
 		t.Fatal(err)
 	}

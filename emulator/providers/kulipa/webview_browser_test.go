@@ -2,9 +2,6 @@ package kulipa_test
 
 import (
 	"image/color"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,15 +25,7 @@ func TestWebviewInBrowser(t *testing.T) {
 	e := newEnv(t)
 	c := e.client(apiKey)
 	rc := c.receiver(nil)
-	landed := make(chan string, 1)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case landed <- r.URL.Path:
-		default:
-		}
-		_, _ = io.WriteString(w, "<!doctype html><title>Card app</title><p>welcome back</p>")
-	}))
-	defer app.Close()
+	app := browsertest.NewApp(t)
 	userID := c.user(map[string]any{"dateOfBirth": "1990-12-10"})
 	k := c.kyc(userID, "full", map[string]any{"redirectUri": app.URL + "/kyc/done"})
 	dir := t.TempDir()
@@ -63,13 +52,8 @@ func TestWebviewInBrowser(t *testing.T) {
 		chromedp.Poll[chromedp.Void](`document.querySelector('[data-testid="selfie-status"]').textContent === "Selfie taken."`))
 	b.Snapshot("kulipa-full")
 	b.Run(chromedp.Focus(chromedp.CSS(tid("complete"))), chromedp.KeyEvent("\r"))
-	select {
-	case path := <-landed:
-		if path != "/kyc/done" {
-			t.Fatalf("redirected to %s", path)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("no redirect to the app; the page is at %s: %s", b.Location(), b.Text("main"))
+	if got := app.Landed(b).Path; got != "/kyc/done" {
+		t.Fatalf("redirected to %s", got)
 	}
 	if got := c.get("/kycs/" + k.str("id")).str("status"); got != "submitted" {
 		t.Fatalf("after the webview: %s", got)

@@ -7,13 +7,13 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kycemu/kycemu/emulator/internal/testutil"
 )
 
 // photo is a real JPEG picture (the webview reads the bytes).
@@ -39,26 +39,8 @@ func fullWebview() (url.Values, map[string][]byte) {
 // picture) without following the redirect.
 func (e *env) submit(u string, values url.Values, files map[string][]byte) response {
 	e.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, vs := range values {
-		for _, v := range vs {
-			_ = mw.WriteField(k, v)
-		}
-	}
-	names := make([]string, 0, len(files))
-	for k := range files {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		fw, _ := mw.CreateFormFile(k, k+".jpg")
-		_, _ = fw.Write(files[k])
-	}
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, u, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := noRedirects.Do(req)
+	ct, body := testutil.Multipart(values, files, ".jpg")
+	resp, err := noRedirects.Post(u, ct, body)
 	if err != nil {
 		e.t.Fatal(err)
 	}

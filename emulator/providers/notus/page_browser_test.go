@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -52,15 +51,7 @@ func TestCapturePageInBrowser(t *testing.T) {
 		`"city":"São Paulo","state":"SP","postalCode":"01000-000"}`)
 	id := created["session"].(map[string]any)["id"].(string)
 
-	landed := make(chan url.Values, 1)
-	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case landed <- r.URL.Query():
-		default:
-		}
-		_, _ = io.WriteString(w, "<!doctype html><title>Partner app</title><p id=back>back in the app</p>")
-	}))
-	defer app.Close()
+	app := browsertest.NewApp(t)
 
 	dir := t.TempDir()
 	front, back, proof := filepath.Join(dir, "front.png"), filepath.Join(dir, "back.png"), filepath.Join(dir, "bill.pdf")
@@ -88,13 +79,8 @@ func TestCapturePageInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(tid("outcome-approve"))))
 	b.Snapshot("notus-capture")
 	b.Navigates(chromedp.Click(chromedp.CSS(tid("finish"))))
-	select {
-	case q := <-landed:
-		if q.Get("sessionId") != id || q.Get("status") != "COMPLETED" {
-			t.Fatalf("redirected with %v", q)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no redirect to the app; the page is at %s", b.Location())
+	if q := app.Landed(b).Query(); q.Get("sessionId") != id || q.Get("status") != "COMPLETED" {
+		t.Fatalf("redirected with %v", q)
 	}
 
 	got := call(http.MethodGet, api+"/"+id, "")["session"].(map[string]any)
