@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -41,16 +42,13 @@ const uiBase = "/_emulator/ui"
 const consolePageSize = 50
 
 type console struct {
-	e     *Emulator
-	pages map[string]*template.Template
+	e *Emulator
 }
 
-// consoleRouter routes the console's pages, forms and assets; the
-// emulator serves it under /_emulator/ui beside the JSON control API.
-func (e *Emulator) consoleRouter() *mux.Router {
-	r := mux.NewRouter()
-	c := prefixed{r, "/_emulator"}
-	con := &console{e: e, pages: map[string]*template.Template{}}
+// consolePages parses the console's templates once per process (they are
+// fixed at build time): base.html and lists.html hold the layout and the
+// parts pages share, every other file is one page.
+var consolePages = sync.OnceValue(func() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"stamp":  stamp,
 		"pretty": pretty,
@@ -58,21 +56,32 @@ func (e *Emulator) consoleRouter() *mux.Router {
 		"action": actionClass,
 		"link":   link,
 		"join":   strings.Join,
-		"since":  func(t time.Time) string { return e.clock.Now().Sub(t).Round(time.Second).String() },
-		"lower":  strings.ToLower,
-		"add":    func(a, b int) int { return a + b },
 	}
-	// base.html and lists.html hold the layout and the parts pages share;
-	// every other file is one page.
 	base := template.Must(template.New("base").Funcs(funcs).ParseFS(uiFiles, "ui/base.html", "ui/lists.html"))
+	pages := map[string]*template.Template{}
 	names, _ := fs.Glob(uiFiles, "ui/*.html")
 	for _, n := range names {
 		if n == "ui/base.html" || n == "ui/lists.html" {
 			continue
 		}
-		t := template.Must(template.Must(base.Clone()).ParseFS(uiFiles, n))
-		con.pages[strings.TrimSuffix(strings.TrimPrefix(n, "ui/"), ".html")] = t
+		pages[strings.TrimSuffix(strings.TrimPrefix(n, "ui/"), ".html")] = template.Must(template.Must(base.Clone()).ParseFS(uiFiles, n))
 	}
+	return pages
+})
+
+// lazyConsole builds the console's router on its first request, so an
+// emulator nobody browses (a test's) does not pay for it.
+func (e *Emulator) lazyConsole() http.Handler {
+	router := sync.OnceValue(e.consoleRouter)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { router().ServeHTTP(w, r) })
+}
+
+// consoleRouter routes the console's pages, forms and assets; the
+// emulator serves it under /_emulator/ui beside the JSON control API.
+func (e *Emulator) consoleRouter() *mux.Router {
+	r := mux.NewRouter()
+	c := prefixed{r, "/_emulator"}
+	con := &console{e: e}
 	static, _ := fs.Sub(uiFiles, "ui/static")
 	files := http.StripPrefix(uiBase+"/static/", http.FileServer(http.FS(static)))
 
@@ -151,7 +160,7 @@ func (con *console) render(w http.ResponseWriter, r *http.Request, status int, n
 		p.Error = cutText(q.Get("err"), 300)
 	}
 	var buf bytes.Buffer
-	if err := con.pages[name].ExecuteTemplate(&buf, "base", p); err != nil {
+	if err := consolePages()[name].ExecuteTemplate(&buf, "base", p); err != nil {
 		con.e.cfg.log.Error("console page failed", "page", name, "error", err)
 		http.Error(w, "the console page could not be rendered", http.StatusInternalServerError)
 		return
@@ -178,7 +187,7 @@ func (con *console) fail(w http.ResponseWriter, r *http.Request, status int, msg
 	con.render(w, r, status, "error", page{Title: http.StatusText(status), Error: msg})
 }
 
-// checkQuery refuses a console page's unknown query parameters, as the JSON
+// query refuses a console page's unknown query parameters, as the JSON
 // API does (msg and err carry the result of a form).
 func (con *console) query(w http.ResponseWriter, r *http.Request, allowed ...string) (url.Values, bool) {
 	q, err := queryParams(r, append(allowed, "msg", "err")...)
@@ -187,6 +196,20 @@ func (con *console) query(w http.ResponseWriter, r *http.Request, allowed ...str
 		return nil, false
 	}
 	return q, true
+}
+
+// provider reads the ?provider= of a page that takes only that; it must
+// name a mounted provider (or be empty).
+func (con *console) provider(w http.ResponseWriter, r *http.Request) (string, bool) {
+	q, ok := con.query(w, r, "provider")
+	if !ok {
+		return "", false
+	}
+	if err := con.e.providerKnown(q.Get("provider")); err != nil {
+		con.fail(w, r, err.Status, err.Message)
+		return "", false
+	}
+	return q.Get("provider"), true
 }
 
 // post wraps a form handler: the form must come from the console itself
@@ -304,13 +327,8 @@ func (con *console) overview(w http.ResponseWriter, r *http.Request) {
 }
 
 func (con *console) tenants(w http.ResponseWriter, r *http.Request) {
-	q, ok := con.query(w, r, "provider")
+	prov, ok := con.provider(w, r)
 	if !ok {
-		return
-	}
-	prov := q.Get("provider")
-	if err := con.e.providerKnown(prov); err != nil {
-		con.fail(w, r, err.Status, err.Message)
 		return
 	}
 	con.render(w, r, http.StatusOK, "tenants", page{Title: "Tenants", Nav: "tenants", Live: true, Data: map[string]any{
@@ -560,13 +578,8 @@ type scenarioRow struct {
 }
 
 func (con *console) scenarios(w http.ResponseWriter, r *http.Request) {
-	q, ok := con.query(w, r, "provider")
+	prov, ok := con.provider(w, r)
 	if !ok {
-		return
-	}
-	prov := q.Get("provider")
-	if err := con.e.providerKnown(prov); err != nil {
-		con.fail(w, r, err.Status, err.Message)
 		return
 	}
 	var rows []scenarioRow

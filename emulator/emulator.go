@@ -111,7 +111,7 @@ func New(opts ...Option) (*Emulator, error) {
 		return nil, err
 	}
 	e.control = e.controlRoutes()
-	e.console = e.recoverControl(e.consoleRouter())
+	e.console = e.recoverControl(e.lazyConsole())
 	return e, nil
 }
 
