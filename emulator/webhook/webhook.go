@@ -77,6 +77,12 @@ type Config struct {
 	// Client sends the requests. Default: a client with Timeout that does
 	// not follow redirects.
 	Client *http.Client
+	// Stamp is the clock whose time signatures carry (Kulipa's signed
+	// timestamp). Receivers compare a signed timestamp with their own wall
+	// clock, so the default is the wall clock even when Clock is manual:
+	// advancing a manual clock by hours never makes a webhook look forged.
+	// Bodies and the delivery journal keep Clock's time.
+	Stamp clock.Clock
 	// Store keeps deliveries, endpoints and ids across restarts (see
 	// Restore). Default: none; the engine forgets everything when closed.
 	Store Store
@@ -224,6 +230,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Stamp == nil {
+		cfg.Stamp = clock.Real{}
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
