@@ -5,6 +5,7 @@ import (
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/internal/docgen"
 )
 
 type person struct {
@@ -175,7 +176,7 @@ func (p *Provider) utilityBill(inv *invitation, ps *person, now time.Time) *docu
 	d := &document{entryID: r.UUID(), id: r.UUID(), purpose: "residence_address_confirmation",
 		typ: "recent_utility_bill", name: "recent_utility_bill.pdf", country: ps.nationality,
 		issued: now.AddDate(0, -1, 0).Format(time.DateOnly), created: now}
-	body := pdfDocument("Utility bill - kycemu test document", "Account "+ref+" - "+ps.fullName())
+	body := docgen.PDF("Utility bill - kycemu test document", "Account "+ref+" - "+ps.fullName())
 	d.attachments = []*attachment{p.attach(inv, "main", "recent_utility_bill.pdf", "application/pdf", body)}
 	return d
 }
