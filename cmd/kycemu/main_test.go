@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kycemu/kycemu/fixtures"
 )
 
 func runCmd(t *testing.T, args ...string) (int, string, string) {
@@ -27,6 +31,13 @@ func TestCommands(t *testing.T) {
 	}{
 		{"version", []string{"version"}, nil, 0, "kycemu ", ""},
 		{"help", []string{"help"}, nil, 0, "usage:", ""},
+		{"--help lists the commands", []string{"--help"}, nil, 0, "fixtures DIR", ""},
+		{"--help lists the serve flags", []string{"--help"}, nil, 0, "-strict-responses", ""},
+		{"serve -h", []string{"serve", "-h"}, nil, 0, "validate FILE|DIR...", ""},
+		{"serve takes no arguments", []string{"serve", "now"}, nil, 2, "", "serve takes no arguments"},
+		{"fixtures without a directory", []string{"fixtures"}, nil, 2, "", "usage: kycemu fixtures DIR"},
+		{"health of a bad target", []string{"health", "ftp://x"}, nil, 2, "", "is not host:port, :port or an http(s) URL"},
+		{"health with two targets", []string{"health", ":1", ":2"}, nil, 2, "", "usage: kycemu health"},
 		{"unknown command", []string{"frobnicate"}, nil, 2, "", `unknown command "frobnicate"`},
 		{"bad clock flag", []string{"serve", "--clock", "sundial"}, nil, 2, "", "--clock must be real or manual"},
 		{"bad clock from env", []string{"serve"}, map[string]string{"KYCEMU_CLOCK": "sundial"}, 2, "", "--clock must be real or manual"},
@@ -100,5 +111,82 @@ func TestServeHealthAndShutdown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"shutting down"`) {
 		t.Fatalf("logs: %s", logs.String())
+	}
+}
+
+func TestHealthURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                             "http://127.0.0.1:8080/_emulator/health",
+		":9090":                        "http://127.0.0.1:9090/_emulator/health",
+		"localhost:8080":               "http://localhost:8080/_emulator/health",
+		"kycemu:8080":                  "http://kycemu:8080/_emulator/health",
+		"http://127.0.0.1:8080":        "http://127.0.0.1:8080/_emulator/health",
+		"http://127.0.0.1:8080/":       "http://127.0.0.1:8080/_emulator/health",
+		"https://kyc.example/emu":      "https://kyc.example/emu/_emulator/health",
+		"http://h:1/_emulator/health":  "http://h:1/_emulator/health",
+		"http://h:1/_emulator/health/": "http://h:1/_emulator/health",
+		"[::1]:8080":                   "http://[::1]:8080/_emulator/health",
+	} {
+		got, err := healthURL(in)
+		if err != nil || got != want {
+			t.Errorf("healthURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"ftp://h:1", "http://", "::nope::"} {
+		if got, err := healthURL(bad); err == nil {
+			t.Errorf("healthURL(%q) = %q; want an error", bad, got)
+		}
+	}
+}
+
+// TestHealthForms checks a running server through every form of target,
+// and --wait against a server that starts late.
+func TestHealthForms(t *testing.T) {
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	// --wait is started before the server exists.
+	waited := make(chan int, 1)
+	go func() {
+		code, _, _ := runCmd(t, "health", "--wait", "20s", "localhost:"+port)
+		waited <- code
+	}()
+	time.Sleep(300 * time.Millisecond)
+	go func() {
+		done <- run(ctx, []string{"--addr", addr, "--log-level", "error"}, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	if code := <-waited; code != 0 {
+		t.Fatalf("health --wait exited %d", code)
+	}
+	for _, target := range []string{":" + port, "localhost:" + port, "127.0.0.1:" + port, "http://127.0.0.1:" + port, "http://localhost:" + port + "/_emulator/health"} {
+		if code, out, errs := runCmd(t, "health", target); code != 0 || !strings.Contains(out, `"status":"ok"`) {
+			t.Errorf("health %s: exit %d\n%s%s", target, code, out, errs)
+		}
+	}
+	if code, _, errs := runCmd(t, "health", "--wait", "200ms", "127.0.0.1:1"); code != 1 || !strings.Contains(errs, "kycemu health:") {
+		t.Errorf("health --wait of nothing: exit %d, %s", code, errs)
+	}
+	cancel()
+	<-done
+}
+
+func TestFixturesCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "docs")
+	code, out, errs := runCmd(t, "fixtures", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(fixtures.All()) || lines[0] != filepath.Join(dir, "passport.jpg") {
+		t.Fatalf("printed:\n%s", out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "proof-of-address.pdf"))
+	if err != nil || !bytes.Equal(b, fixtures.ProofOfAddress()) {
+		t.Fatalf("proof-of-address.pdf: %v", err)
+	}
+	if code, _, errs := runCmd(t, "fixtures", filepath.Join(dir, "passport.jpg")); code != 1 || !strings.Contains(errs, "kycemu fixtures:") {
+		t.Fatalf("fixtures into a file: exit %d, %s", code, errs)
 	}
 }

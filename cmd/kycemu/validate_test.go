@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ func TestValidate(t *testing.T) {
 
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
-		code := validate(args, &out, &errb)
+		code := validate(context.Background(), args, &out, &errb)
 		return code, out.String(), errb.String()
 	}
 	if code, out, _ := run(good); code != 0 || out != "" {
