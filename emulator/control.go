@@ -41,6 +41,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
 	e.scenarioRoutes(c)
 	e.webhookRoutes(c)
+	e.metricsRoutes(c)
 	for _, m := range e.mounts {
 		if pc, ok := m.p.(provider.Controls); ok {
 			for _, rt := range pc.Controls() {
@@ -48,6 +49,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 			}
 		}
 	}
+	e.serveControlIndex(r) // last: it lists the routes above
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeControlError(w, http.StatusNotFound, "not_found", "no such control endpoint")
 	})

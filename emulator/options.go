@@ -27,6 +27,10 @@ type config struct {
 	maxLatency      time.Duration
 	webhookURL      string
 	specs           *SpecCache
+	// recordCounts, when set, feeds kycemu_records and
+	// kycemu_evictions_total (the state layer's counts); otherwise the
+	// metrics count the sessions each provider lists.
+	recordCounts func() []RecordCount
 }
 
 func defaults() config {

@@ -77,6 +77,14 @@ type Config struct {
 	// Client sends the requests. Default: a client with Timeout that does
 	// not follow redirects.
 	Client *http.Client
+	// OnAttempt, when set, is told of every attempt made (for metrics).
+	// It runs under the engine's lock: it must be quick and must not call
+	// the engine. Default: none.
+	OnAttempt func(provider string, a Attempt)
+	// OnFinish, when set, is told of every delivery that ends, with its
+	// final status (delivered, failed, undeliverable, dropped, discarded),
+	// under the same rules as OnAttempt. Default: none.
+	OnFinish func(provider, status string)
 }
 
 // Attempt is one HTTP try of a delivery.
@@ -419,6 +427,9 @@ func (e *Engine) forget(d *delivery) {
 	if d.live {
 		d.live = false
 		e.pending--
+		if e.cfg.OnFinish != nil {
+			e.cfg.OnFinish(d.Provider, StatusDiscarded) // abandoned by a reset
+		}
 	}
 	e.all.Remove(d.elem)
 	delete(e.byID, d.ID)
