@@ -20,8 +20,9 @@
 //   - A ```text or ```json block right after a shell block is the output
 //     it prints on stdout. Whitespace is ignored and … (or ...) stands
 //     for any text; the rest must match exactly, start to end.
-//   - Port 8080 in blocks and outputs is replaced by a free port (and
-//     KYCEMU_ADDR points there), so pages run in parallel.
+//   - Ports 8080 (kycemu) and 8090 (a service of the page's) in blocks and
+//     outputs are replaced by free ports, and KYCEMU_ADDR points at the
+//     first, so pages run in parallel.
 //   - A block must leave nothing in the repository root: use mktemp.
 //
 // bash and curl are needed (the test skips, saying so, without them);
@@ -331,10 +332,11 @@ var suspicious = regexp.MustCompile(`command not found|No such file or directory
 // and checks each.
 func runShell(t *testing.T, root, bin string, blocks []block) {
 	port := freePort(t)
+	ports := strings.NewReplacer(":8080", ":"+port, ":8090", ":"+freePort(t))
 	out := t.TempDir()
 	var script strings.Builder
 	for i, b := range blocks {
-		code := strings.ReplaceAll(b.code, ":8080", ":"+port)
+		code := ports.Replace(b.code)
 		fmt.Fprintf(&script, "{\n%s\n} >%q 2>%q </dev/null\necho $? >%q\n", code,
 			filepath.Join(out, strconv.Itoa(i)+".out"), filepath.Join(out, strconv.Itoa(i)+".err"), filepath.Join(out, strconv.Itoa(i)+".rc"))
 	}
@@ -343,7 +345,7 @@ func runShell(t *testing.T, root, bin string, blocks []block) {
 	cmd := exec.CommandContext(ctx, "bash", "-c", script.String())
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "GOBIN="+bin,
-		"KYCEMU_ADDR=127.0.0.1:"+port, "KYCEMU_LOG_LEVEL=warn")
+		"KYCEMU_ADDR=127.0.0.1:"+port)
 	logf, err := os.Create(filepath.Join(out, "shell.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -378,7 +380,7 @@ func runShell(t *testing.T, root, bin string, blocks []block) {
 			problems = append(problems, "stderr says: "+l)
 		}
 		if b.want != nil {
-			want := strings.ReplaceAll(*b.want, ":8080", ":"+port)
+			want := ports.Replace(*b.want)
 			if ok, part := match(want, stdout); !ok {
 				problems = append(problems, fmt.Sprintf("its output differs from the one shown at %s:%d; first part not found: %s\n--- want\n%s--- got\n%s",
 					b.file, b.wantLine, short(part), indent(*b.want), indent(stdout)))
