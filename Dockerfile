@@ -30,7 +30,7 @@ COPY . .
 RUN go build -trimpath \
       -ldflags "-s -w -X github.com/kycemu/kycemu/emulator.version=${VERSION}" \
       -o /out/kycemu ./cmd/kycemu \
- && mkdir -p /out/etc/ssl/certs /out/tmp \
+ && mkdir -p /out/etc/ssl/certs /out/tmp /data \
  && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
  && echo 'kycemu:x:65532:65532:kycemu:/:/sbin/nologin' > /out/etc/passwd \
  && echo 'kycemu:x:65532:' > /out/etc/group \
@@ -49,6 +49,10 @@ LABEL org.opencontainers.image.title="kycemu" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}"
 COPY --from=build /out/ /
+# /data is where `-e KYCEMU_DATA_DIR=/data` keeps state across restarts;
+# mount a named volume there (docker run -v kycemu-data:/data ...).
+COPY --from=build --chown=65532:65532 /data /data
+VOLUME ["/data"]
 USER 65532:65532
 ENV KYCEMU_ADDR=:8080
 EXPOSE 8080

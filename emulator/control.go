@@ -3,7 +3,9 @@ package emulator
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // The control API is kycemu's own: JSON in, JSON out, errors as
@@ -23,7 +26,11 @@ func writeControlError(w http.ResponseWriter, status int, code, msg string) {
 	httpx.WriteJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
-func (e *Emulator) controlRoutes() http.Handler {
+func (e *Emulator) controlRoutes() http.Handler { return e.recoverControl(e.controlRouter()) }
+
+// controlRouter routes every control endpoint (a test walks it against
+// specs/control/openapi.yaml).
+func (e *Emulator) controlRouter() *mux.Router {
 	r := mux.NewRouter()
 	c := prefixed{r, "/_emulator"}
 	c.HandleFunc("/health", e.health).Methods(http.MethodGet, http.MethodHead)
@@ -38,6 +45,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	c.HandleFunc("/requests", e.listRequests).Methods(http.MethodGet)
 	c.HandleFunc("/requests", e.clearRequests).Methods(http.MethodDelete)
 	c.HandleFunc("/specs", e.listSpecs).Methods(http.MethodGet)
+	c.HandleFunc("/specs/control", e.getControlSpec).Methods(http.MethodGet)
 	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
 	e.scenarioRoutes(c)
 	e.webhookRoutes(c)
@@ -45,7 +53,7 @@ func (e *Emulator) controlRoutes() http.Handler {
 	for _, m := range e.mounts {
 		if pc, ok := m.p.(provider.Controls); ok {
 			for _, rt := range pc.Controls() {
-				r.Handle("/_emulator/providers/"+m.p.Name()+rt.Path, rt.Handler).Methods(rt.Method)
+				r.Handle("/_emulator/providers/"+m.p.Name()+rt.Path, m.withURLs(rt.Handler)).Methods(rt.Method)
 			}
 		}
 	}
@@ -57,6 +65,31 @@ func (e *Emulator) controlRoutes() http.Handler {
 		writeControlError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this control endpoint")
 	})
 	return r
+}
+
+// recoverControl contains a panic in a control handler: it is logged and
+// journaled, the client gets a 500 in the control envelope, and the process
+// stays up.
+func (e *Emulator) recoverControl(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httpx.NewRecorder(w)
+		start := time.Now()
+		defer func() {
+			v := recover()
+			if v == nil {
+				rec.Flush()
+				return
+			}
+			e.cfg.log.Error("panic in control handler", "path", r.URL.Path, "panic", v)
+			rec.Reset()
+			writeControlError(rec, http.StatusInternalServerError, "internal", "the control endpoint failed; the emulator keeps running")
+			rec.Flush()
+			e.journal.Add(httpx.Entry{Time: e.clock.Now(), Operation: "control", Method: r.Method, Path: r.URL.Path,
+				Query: r.URL.RawQuery, Status: http.StatusInternalServerError,
+				DurationMS: float64(time.Since(start).Microseconds()) / 1000, Error: fmt.Sprintf("panic: %v", v)})
+		}()
+		h.ServeHTTP(rec, r)
+	})
 }
 
 // prefixed registers routes under a path prefix on one router (not a
@@ -95,11 +128,12 @@ func (e *Emulator) listProviders(w http.ResponseWriter, _ *http.Request) {
 		BasePaths  []string `json:"basePaths"`
 		Hosts      []string `json:"hosts"`
 		Operations []op     `json:"operations"`
+		machinery
 	}
 	out := make([]entry, 0, len(e.mounts))
 	for _, m := range e.mounts {
 		en := entry{Name: m.p.Name(), Title: m.doc.Title(), Version: m.doc.Version(), Mount: "/" + m.p.Name(),
-			BasePaths: m.doc.BasePaths(), Hosts: m.p.Hosts(), Operations: []op{}}
+			BasePaths: m.doc.BasePaths(), Hosts: append([]string{}, m.p.Hosts()...), Operations: []op{}, machinery: m.machinery()}
 		for _, o := range m.doc.Operations() {
 			en.Operations = append(en.Operations, op{o.ID, o.Method, o.Path})
 		}
@@ -111,6 +145,10 @@ func (e *Emulator) listProviders(w http.ResponseWriter, _ *http.Request) {
 // decodeControl reads an optional JSON body into v.
 func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
 	b, err := httpx.ReadBody(r, 1<<20)
+	if errors.Is(err, httpx.ErrTooLarge) {
+		writeControlError(w, http.StatusRequestEntityTooLarge, "too_large", "a control request body is at most 1 MiB")
+		return false
+	}
 	if err != nil {
 		writeControlError(w, http.StatusBadRequest, "invalid_body", "body could not be read")
 		return false
@@ -145,6 +183,8 @@ func (e *Emulator) reset(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"reset": scope, "tenant": in.Tenant})
 }
 
+// sessionStores lists the providers that still keep sessions of their own
+// rather than in the state layer.
 func (e *Emulator) sessionStores() []provider.Sessions {
 	var out []provider.Sessions
 	for _, m := range e.mounts {
@@ -155,28 +195,79 @@ func (e *Emulator) sessionStores() []provider.Sessions {
 	return out
 }
 
-func (e *Emulator) listSessions(w http.ResponseWriter, r *http.Request) {
+// maxPage caps the page size of control lists.
+const maxPage = 1000
+
+// pageParams reads ?limit= (default 100, at most 1000) and ?after= (the
+// cursor a previous page answered as "next"), refusing any parameter not in
+// allowed.
+func pageParams(w http.ResponseWriter, r *http.Request, allowed ...string) (after uint64, limit int, ok bool) {
 	q := r.URL.Query()
-	prov, tenant, status := q.Get("provider"), q.Get("tenant"), q.Get("status")
-	if prov != "" {
-		if _, ok := e.byName[prov]; !ok {
+	for k := range q {
+		if k != "limit" && k != "after" && !slices.Contains(allowed, k) {
+			writeControlError(w, http.StatusBadRequest, "unknown_parameter",
+				"unknown query parameter "+strconv.Quote(k)+"; use "+strings.Join(append(allowed, "limit", "after"), ", "))
+			return 0, 0, false
+		}
+	}
+	limit = 100
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > maxPage {
+			writeControlError(w, http.StatusBadRequest, "invalid_limit", "limit must be an integer from 1 to 1000")
+			return 0, 0, false
+		}
+		limit = n
+	}
+	if a := q.Get("after"); a != "" {
+		n, err := strconv.ParseUint(a, 10, 64)
+		if err != nil {
+			writeControlError(w, http.StatusBadRequest, "invalid_cursor", `after must be the "next" value of the previous page`)
+			return 0, 0, false
+		}
+		after = n
+	}
+	return after, limit, true
+}
+
+func (e *Emulator) listSessions(w http.ResponseWriter, r *http.Request) {
+	after, limit, ok := pageParams(w, r, "provider", "tenant", "status", "kind")
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	f := state.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Status: q.Get("status"), Kind: q.Get("kind")}
+	if f.Provider != "" {
+		if _, ok := e.byName[f.Provider]; !ok {
 			writeControlError(w, http.StatusNotFound, "unknown_provider", "no provider by that name")
 			return
 		}
 	}
-	out := make([]provider.Session, 0)
+	out, next, total := e.store.Sessions(f, after, limit)
 	for _, st := range e.sessionStores() {
-		for _, s := range st.Sessions(tenant) {
-			if (prov == "" || s.Provider == prov) && (status == "" || strings.EqualFold(s.Status, status)) {
+		if after != 0 {
+			break // providers outside the state layer answer on the first page
+		}
+		for _, s := range st.Sessions(f.Tenant) {
+			if (f.Provider == "" || s.Provider == f.Provider) && (f.Status == "" || strings.EqualFold(s.Status, f.Status)) &&
+				(f.Kind == "" || s.Kind == f.Kind) {
 				out = append(out, s)
+				total++
 			}
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"sessions": out, "total": len(out)})
+	body := map[string]any{"sessions": out, "total": total}
+	if next != 0 {
+		body["next"] = strconv.FormatUint(next, 10)
+	}
+	httpx.WriteJSON(w, http.StatusOK, body)
 }
 
 func (e *Emulator) findSession(id string) (provider.Sessions, provider.Session, bool) {
+	if s, ok := e.store.Session(id); ok {
+		return nil, s, true
+	}
 	for _, st := range e.sessionStores() {
 		if s, ok := st.Session(id); ok {
 			return st, s, true
@@ -212,7 +303,13 @@ func (e *Emulator) actOnSession(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusBadRequest, "invalid_body", `name the action: {"action":"approve"}`)
 		return
 	}
-	s, err := st.Act(vars["id"], a)
+	var s provider.Session
+	var err error
+	if st != nil {
+		s, err = st.Act(vars["id"], a)
+	} else {
+		s, err = e.store.Act(vars["id"], a)
+	}
 	if err != nil {
 		var pe *provider.Error
 		if errors.As(err, &pe) {
@@ -321,7 +418,7 @@ func (e *Emulator) getSpec(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw := m.doc.Raw()
-	if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
+	if wantsJSON(r) {
 		j, err := m.doc.JSON()
 		if err != nil {
 			writeControlError(w, http.StatusInternalServerError, "internal", "spec could not be converted")

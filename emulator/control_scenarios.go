@@ -176,6 +176,7 @@ func (e *Emulator) putScenario(w http.ResponseWriter, r *http.Request) {
 		writeProblems(w, err)
 		return
 	}
+	e.scenarioStore.put(body, scs)
 	status := http.StatusCreated
 	if existed {
 		status = http.StatusOK
@@ -193,6 +194,7 @@ func (e *Emulator) postScenarios(w http.ResponseWriter, r *http.Request) {
 		writeProblems(w, err)
 		return
 	}
+	e.scenarioStore.put(body, scs)
 	docs := make([]scenario.Doc, len(scs))
 	for i, sc := range scs {
 		docs[i] = scenarioDoc(scenario.Entry{Scenario: sc})
@@ -208,6 +210,7 @@ func (e *Emulator) deleteScenario(w http.ResponseWriter, r *http.Request) {
 	err := e.scenarios.Delete(v["provider"], v["name"])
 	switch {
 	case err == nil:
+		e.scenarioStore.deleted(v["provider"], v["name"])
 		w.WriteHeader(http.StatusNoContent)
 	case errors.Is(err, scenario.ErrNotDeletable):
 		writeControlError(w, http.StatusConflict, "not_deletable", err.Error())
@@ -249,6 +252,7 @@ func (e *Emulator) setDefault(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusNotFound, "scenario_not_found", "the provider has no scenario by that name")
 		return
 	}
+	e.scenarioStore.defaultsChanged()
 	httpx.WriteJSON(w, http.StatusOK, in)
 }
 
@@ -268,5 +272,6 @@ func (e *Emulator) clearDefault(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusNotFound, "default_not_found", "the tenant has no default scenario for that provider")
 		return
 	}
+	e.scenarioStore.defaultsChanged()
 	w.WriteHeader(http.StatusNoContent)
 }

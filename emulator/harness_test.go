@@ -30,7 +30,13 @@ type harness struct {
 func newHarness(t testing.TB, opts ...emulator.Option) *harness {
 	t.Helper()
 	base := []emulator.Option{emulator.WithStrictResponses(true), emulator.WithClock(clock.NewManual(t0)), emulator.WithSeed(1)}
-	emu, err := emulator.New(append(base, opts...)...)
+	return serve(t, append(base, opts...)...)
+}
+
+// serve starts an emulator with exactly opts behind a real HTTP server.
+func serve(t testing.TB, opts ...emulator.Option) *harness {
+	t.Helper()
+	emu, err := emulator.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -24,18 +25,36 @@ type mount struct {
 	doc      *oas.Doc
 	router   *mux.Router
 	handlers map[string]provider.Handler
+	// untypedJSON: the provider reads JSON bodies sent without a JSON
+	// Content-Type (provider.UntypedJSON).
+	untypedJSON bool
+	// root serves the provider's RootRoutes; nil without any.
+	root *mux.Router
+	cors httpx.CORS
 }
 
 func newMount(e *Emulator, p provider.Provider) (*mount, error) {
-	load := oas.Load
-	if e.cfg.specs != nil {
-		load = e.cfg.specs.c.Load
-	}
-	doc, err := load(p.Spec())
+	doc, err := e.loadDoc(p.Spec())
 	if err != nil {
 		return nil, fmt.Errorf("load %s spec: %w", p.Name(), err)
 	}
 	m := &mount{e: e, p: p, doc: doc, router: mux.NewRouter(), handlers: p.Handlers()}
+	if u, ok := p.(provider.UntypedJSON); ok {
+		m.untypedJSON = u.UntypedJSON()
+	}
+	pol := provider.CORS{Methods: []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}, ExposeHeaders: []string{"X-Request-Id", "Retry-After"}}
+	if cp, ok := p.(provider.CORSPolicy); ok {
+		pol = cp.CORS()
+	}
+	m.cors = httpx.CORS{Origins: e.cfg.corsOrigins, Methods: pol.Methods, ExposeHeaders: pol.ExposeHeaders, MaxAge: time.Hour}
+	if rr, ok := p.(provider.RootRoutes); ok {
+		m.root = mux.NewRouter()
+		for _, rt := range rr.RootRoutes() {
+			m.root.Handle(rt.Path, m.extra(rt.Handler)).Methods(rt.Method)
+		}
+		m.root.NotFoundHandler = m.routeError(provider.NotFound("no such route"))
+		m.root.MethodNotAllowedHandler = m.routeError(provider.Errorf(provider.KindMethod, "method not allowed on this route"))
+	}
 	ops := doc.Operations()
 	for _, op := range ops {
 		if _, ok := m.handlers[op.ID]; !ok {
@@ -57,8 +76,9 @@ func newMount(e *Emulator, p provider.Provider) (*mount, error) {
 	return m, nil
 }
 
-// serve strips the mount prefix (empty for host routing) and dispatches.
-func (m *mount) serve(w http.ResponseWriter, r *http.Request, prefix string) {
+// rootURL is the public URL of the emulator's root for r: --public-url, or
+// the request's scheme and Host.
+func (m *mount) rootURL(r *http.Request) string {
 	base := m.e.cfg.publicURL
 	if base == "" {
 		scheme := "http"
@@ -70,8 +90,44 @@ func (m *mount) serve(w http.ResponseWriter, r *http.Request, prefix string) {
 		}
 		base = scheme + "://" + r.Host
 	}
-	base = strings.TrimSuffix(base, "/") + prefix
-	r2 := r.Clone(provider.WithBaseURL(r.Context(), base))
+	return strings.TrimSuffix(base, "/")
+}
+
+// handleCORS applies the provider's CORS policy; it reports whether the
+// request was a preflight, answered (or refused with 403) here.
+func (m *mount) handleCORS(w http.ResponseWriter, r *http.Request) bool {
+	preflight, allowed := m.cors.Handle(w, r)
+	if preflight && !allowed {
+		m.fail(w, r, "", provider.Errorf(provider.KindForbidden, "CORS request not allowed: this origin or method is not allowed"))
+	}
+	return preflight
+}
+
+// withURLs gives a control route the provider's public URLs (BaseURL,
+// RootURL), as if the request had come through the mount.
+func (m *mount) withURLs(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		root := m.rootURL(r)
+		h.ServeHTTP(w, r.WithContext(provider.WithRootURL(provider.WithBaseURL(r.Context(), root+"/"+m.p.Name()), root)))
+	})
+}
+
+// serveRoot dispatches a request to one of the provider's RootRoutes.
+func (m *mount) serveRoot(w http.ResponseWriter, r *http.Request) {
+	root := m.rootURL(r)
+	r2 := r.Clone(provider.WithRootURL(provider.WithBaseURL(r.Context(), root), root))
+	w.Header().Set("X-Request-Id", m.e.requestID())
+	if m.handleCORS(w, r2) {
+		return
+	}
+	m.root.ServeHTTP(w, r2)
+}
+
+// serve strips the mount prefix (empty for host routing) and dispatches.
+func (m *mount) serve(w http.ResponseWriter, r *http.Request, prefix string) {
+	root := m.rootURL(r)
+	base := root + prefix
+	r2 := r.Clone(provider.WithRootURL(provider.WithBaseURL(r.Context(), base), root))
 	if prefix != "" {
 		r2.URL.Path = strings.TrimPrefix(r.URL.Path, prefix)
 		if r.URL.RawPath != "" {
@@ -82,6 +138,9 @@ func (m *mount) serve(w http.ResponseWriter, r *http.Request, prefix string) {
 		}
 	}
 	w.Header().Set("X-Request-Id", m.e.requestID())
+	if m.handleCORS(w, r2) {
+		return
+	}
 	m.router.ServeHTTP(w, r2)
 }
 
@@ -134,6 +193,9 @@ func (m *mount) operation(op *oas.Operation) http.Handler {
 			}
 			return nil
 		}()
+		if perr == nil && m.untypedJSON && op.JSONBody {
+			typeJSON(r, body)
+		}
 		checked := m.doc.Request(op, r, c.Params)
 		var ann annotation
 		if perr == nil {
@@ -267,4 +329,19 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 		slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
 		slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),
 		slog.String("request_id", e.RequestID))
+}
+
+// typeJSON labels a JSON body that came without a JSON Content-Type (none,
+// curl's application/x-www-form-urlencoded default, or text/plain) as
+// application/json, for providers whose vendor reads it as JSON anyway.
+func typeJSON(r *http.Request, body []byte) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "", "application/x-www-form-urlencoded", "text/plain":
+	default:
+		return
+	}
+	if len(body) > 0 && json.Valid(body) {
+		r.Header.Set("Content-Type", "application/json")
+	}
 }

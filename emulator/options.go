@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // Option configures an Emulator.
@@ -27,6 +28,10 @@ type config struct {
 	maxLatency      time.Duration
 	webhookURL      string
 	specs           *SpecCache
+	corsOrigins     []string
+	dataDir         string
+	backend         state.Backend
+	limits          state.Limits
 	// recordCounts, when set, feeds kycemu_records and
 	// kycemu_evictions_total (the state layer's counts); otherwise the
 	// metrics count the sessions each provider lists.
@@ -41,7 +46,17 @@ func defaults() config {
 		maxBody:      1 << 20,
 		scenarioPoll: time.Second,
 		maxLatency:   30 * time.Second,
+		corsOrigins:  []string{"*"},
 	}
+}
+
+// WithCORS sets the origins whose pages may call the providers' APIs and
+// buckets from a browser ("*" for any; none turns CORS off). Preflights are
+// answered as an S3 bucket's CORS configuration answers them, with each
+// provider's methods and exposed headers. Default: any origin. The control
+// API never answers cross-origin requests.
+func WithCORS(origins ...string) Option {
+	return func(o *config) { o.corsOrigins = origins }
 }
 
 // WithClock sets the clock. Default: the wall clock (clock.Real). Pass
@@ -120,3 +135,17 @@ func NewSpecCache() *SpecCache { return &SpecCache{} }
 // WithSpecCache makes New take parsed documents from c. Default: each
 // emulator parses its own (testkit shares one cache between its servers).
 func WithSpecCache(c *SpecCache) Option { return func(o *config) { o.specs = c } }
+
+// WithDataDir keeps all state in dir (a bbolt file, created when missing),
+// so a restarted emulator carries on where it stopped: sessions, uploads,
+// timelines, webhook retries, scenarios and settings. Only one process may
+// use a directory at a time. Default: none; state lives in memory only.
+func WithDataDir(dir string) Option { return func(o *config) { o.dataDir = dir } }
+
+// WithStateBackend keeps state in b instead (memstore.New() lets a test
+// restart an emulator in one process). It wins over WithDataDir.
+func WithStateBackend(b state.Backend) Option { return func(o *config) { o.backend = b } }
+
+// WithLimits bounds what the emulator keeps; zero fields keep their
+// defaults (state.DefaultLimits), negative ones remove a bound.
+func WithLimits(l state.Limits) Option { return func(o *config) { o.limits = l } }

@@ -316,6 +316,117 @@ func BenchmarkNew(b *testing.B) {
 	}
 }
 
+// loose is the stub with a vendor that reads JSON bodies whatever their
+// Content-Type says.
+type loose struct{ stub }
+
+func (loose) Name() string      { return "loose" }
+func (loose) Hosts() []string   { return nil }
+func (loose) UntypedJSON() bool { return true }
+
+func TestUntypedJSONIsPerProvider(t *testing.T) {
+	srv := newFakeEmulator(t)
+	e := srv.Config.Handler.(*Emulator)
+	if err := e.add(loose{}); err != nil {
+		t.Fatal(err)
+	}
+	send := func(path, ctype, body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		req.Header.Set("x-key", "k")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	cases := []struct {
+		path, ctype, body string
+		status            int
+	}{
+		{"/loose/v1/things", "application/x-www-form-urlencoded", `{"name":"ab"}`, 201}, // curl --data-raw
+		{"/loose/v1/things", "", `{"name":"ab"}`, 201},
+		{"/loose/v1/things", "text/plain;charset=UTF-8", `{"name":"ab"}`, 201},         // fetch with a string body
+		{"/loose/v1/things", "application/x-www-form-urlencoded", `{"name":"a"}`, 400}, // still validated
+		{"/loose/v1/things", "application/x-www-form-urlencoded", `name=ab`, 400},
+		{"/loose/v1/things", "image/png", `{"name":"ab"}`, 400},
+		{"/fake/v1/things", "application/x-www-form-urlencoded", `{"name":"ab"}`, 400},
+		{"/fake/v1/things", "", `{"name":"ab"}`, 400},
+	}
+	for _, tc := range cases {
+		if got := send(tc.path, tc.ctype, tc.body); got != tc.status {
+			t.Errorf("%s (%q, %s): %d, want %d", tc.path, tc.ctype, tc.body, got, tc.status)
+		}
+	}
+}
+
+func TestCORSAsABucketConfigurationAnswers(t *testing.T) {
+	preflight := func(srv *httptest.Server, path, origin, method, headers string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodOptions, srv.URL+path, nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", method)
+		if headers != "" {
+			req.Header.Set("Access-Control-Request-Headers", headers)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	srv := newFakeEmulator(t)
+	// The bucket: a browser upload from another origin.
+	r := preflight(srv, "/notus-kyc-documents", "http://app.test", "POST", "content-type")
+	if r.StatusCode != 200 || r.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(r.Header.Get("Access-Control-Allow-Methods"), "POST") ||
+		r.Header.Get("Access-Control-Allow-Headers") != "content-type" || r.Header.Get("Access-Control-Max-Age") == "" {
+		t.Fatalf("bucket preflight: %d %v", r.StatusCode, r.Header)
+	}
+	// The API: headers the page sends are echoed as allowed.
+	r = preflight(srv, "/notus/api/v1/kyc/individual-verification-sessions/standard", "http://app.test", "POST", "content-type,x-api-key")
+	if r.StatusCode != 200 || r.Header.Get("Access-Control-Allow-Headers") != "content-type,x-api-key" {
+		t.Fatalf("API preflight: %d %v", r.StatusCode, r.Header)
+	}
+	// A method the policy does not list is refused.
+	if r := preflight(srv, "/notus-kyc-documents/kyc/x/front", "http://app.test", "DELETE", ""); r.StatusCode != 403 ||
+		r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("DELETE preflight: %d %v", r.StatusCode, r.Header)
+	}
+	// A real request gets the origin and the exposed headers (ETag for the bucket).
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/notus-kyc-documents/kyc/x/front", nil)
+	req.Header.Set("Origin", "http://app.test")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "ETag") {
+		t.Fatalf("GET from another origin: %v", resp.Header)
+	}
+	// The control API answers no cross-origin request.
+	if r := preflight(srv, "/_emulator/reset", "http://app.test", "POST", ""); r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("control API preflight: %v", r.Header)
+	}
+
+	// Only the configured origins; none turns CORS off.
+	only := newFakeEmulator(t, WithCORS("http://app.test"))
+	if r := preflight(only, "/gu1/entities", "http://app.test", "POST", ""); r.StatusCode != 200 || r.Header.Get("Access-Control-Allow-Origin") != "http://app.test" {
+		t.Fatalf("allowed origin: %d %v", r.StatusCode, r.Header)
+	}
+	if r := preflight(only, "/gu1/entities", "http://evil.test", "POST", ""); r.StatusCode != 403 || r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("other origin: %d %v", r.StatusCode, r.Header)
+	}
+	if r := preflight(newFakeEmulator(t, WithCORS()), "/notus-kyc-documents", "http://app.test", "POST", ""); r.Header.Get("Access-Control-Allow-Origin") != "" || r.StatusCode != 403 {
+		t.Fatalf("CORS off: %d %v", r.StatusCode, r.Header)
+	}
+}
+
 // TestRecordCountsSource: a configured source (the state layer) replaces
 // the session counts, evictions included.
 func TestRecordCountsSource(t *testing.T) {

@@ -7,14 +7,16 @@ import (
 	"github.com/kycemu/kycemu/emulator/providers/gu1"
 	"github.com/kycemu/kycemu/emulator/providers/kulipa"
 	"github.com/kycemu/kycemu/emulator/providers/notus"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
-// builtins returns every provider kycemu emulates, in mount order.
-func builtins(env provider.Env) []provider.Provider {
+// builtins returns every provider kycemu emulates, in mount order; each
+// registers what it keeps in st.
+func builtins(env provider.Env, st *state.Store) []provider.Provider {
 	return []provider.Provider{
-		notus.New(env),
-		b2core.New(env),
-		gu1.New(env),
+		notus.New(env, st),
+		b2core.New(env, st),
+		gu1.New(env, st),
 		kulipa.New(env),
 		gatenox.New(env),
 	}

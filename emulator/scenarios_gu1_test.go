@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,6 +85,8 @@ type hookReceiver struct {
 	mu     sync.Mutex
 	got    []string // "event" or "event (bad signature)", in arrival order
 	errs   []string
+	// down makes the receiver answer 503 (and record nothing).
+	down atomic.Bool
 }
 
 func (h *harness) gu1Receiver() *hookReceiver {
@@ -102,6 +105,10 @@ func (h *harness) gu1Receiver() *hookReceiver {
 
 func (rc *hookReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
+	if rc.down.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
 	m := hmac.New(sha256.New, []byte(rc.secret))
 	m.Write(raw)
 	good := hmac.Equal([]byte(hex.EncodeToString(m.Sum(nil))), []byte(r.Header.Get("X-Webhook-Signature")))

@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -132,6 +133,22 @@ var builtinTests = map[string]func(t *testing.T, h *harness){
 		// Nothing was stored: the session cannot be processed.
 		r := h.process(c.Session.ID)
 		if r.status != 422 || r.json(t)["id"] != "DOCUMENTS_NOT_UPLOADED" {
+			t.Fatalf("process: %d %s", r.status, r.body)
+		}
+	},
+	"notus/content-type-field": func(t *testing.T, h *harness) {
+		c := h.notusCreate("k", "content-type-field", notusPerson())
+		if c.Front.Fields["Content-Type"] != "image/jpeg" {
+			t.Fatalf("form without the Content-Type field: %v", c.Front.Fields)
+		}
+		f := *c.Front
+		f.Fields = maps.Clone(c.Front.Fields)
+		f.Fields["Content-Type"] = "text/html"
+		if r := h.upload(&f, pngBytes()); r.status != 403 || !strings.Contains(string(r.body), "$Content-Type") {
+			t.Fatalf("text/html upload: %d %s", r.status, r.body)
+		}
+		h.uploadAll(c)
+		if r := h.process(c.Session.ID); r.status != 200 {
 			t.Fatalf("process: %d %s", r.status, r.body)
 		}
 	},

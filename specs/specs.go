@@ -1,6 +1,7 @@
 // Package specs embeds the OpenAPI document of every emulated provider. Each
 // document is written by the kycemu authors from the vendor's public facts
-// and is the single source of that provider's HTTP surface.
+// and is the single source of that provider's HTTP surface. Beside them,
+// control/openapi.yaml describes kycemu's own control API (/_emulator/).
 package specs
 
 import (
@@ -11,7 +12,11 @@ import (
 //go:embed */openapi.yaml
 var files embed.FS
 
-// Read returns the document of the named provider.
+// Control names the control API's document: Read(Control).
+const Control = "control"
+
+// Read returns the document of the named provider, or Read(Control) the
+// control API's.
 func Read(provider string) ([]byte, error) {
 	b, err := files.ReadFile(provider + "/openapi.yaml")
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 func TestUseScenario(t *testing.T) {
 	srv := testkit.Start(t, testkit.WithManualClock(t0))
 	srv.UseScenario("notus", "rejected-key", "reject")
-	rejected := notus(t, srv, "rejected-key").Submit("1")
-	approved := notus(t, srv, "other-key").Submit("2")
+	rejected := notusClient(t, srv, "rejected-key").Submit("1")
+	approved := notusClient(t, srv, "other-key").Submit("2")
 
 	srv.Advance(5 * time.Second)
 	if s := srv.Session(rejected.ID); s.Status != "FAILED" || s.Scenario != "reject" {
@@ -30,7 +30,7 @@ func TestUseScenario(t *testing.T) {
 	if err := srv.Control().ClearScenario(t.Context(), "notus", "rejected-key"); err != nil {
 		t.Fatal(err)
 	}
-	again := notus(t, srv, "rejected-key").Submit("3")
+	again := notusClient(t, srv, "rejected-key").Submit("3")
 	srv.Advance(2 * time.Second)
 	if s := srv.Session(again.ID); s.Status != "COMPLETED" {
 		t.Fatalf("after clearing the default: %s", s.Status)
@@ -51,7 +51,7 @@ timeline:
     status: FAILED
     reason: face does not match
 `)
-	c := notus(t, srv, "k")
+	c := notusClient(t, srv, "k")
 	c.Header = http.Header{control.ScenarioHeader: {"fail-after-30s"}}
 	s := c.Submit("1")
 	srv.Advance(29 * time.Second)
@@ -120,7 +120,7 @@ timeline:
 	if !found {
 		t.Fatalf("instant-approve not loaded from %s: %+v", dir, srv.Scenarios("notus"))
 	}
-	c := notus(t, srv, "k")
+	c := notusClient(t, srv, "k")
 	c.Header = http.Header{control.ScenarioHeader: {"instant-approve"}}
 	s := c.Submit("1")
 	srv.Advance(0)

@@ -9,14 +9,33 @@
 // mode) unless WithStrictResponses(false) is given: a response that breaks
 // the provider's contract reaches the test as a 500 naming the break.
 //
+// Each helper of control.Harness is a method of Server too (go doc
+// testkit.Server lists them), failing the test on error:
+//
+//	kyc := testkit.Start(t, testkit.WithManualClock(start))
+//	svc := myservice.New(kyc.BaseURL("notus"))   // in place of https://api.notus.team/api/v1
+//	id := svc.StartVerification(ctx, customer)
+//	kyc.Advance(2 * time.Second)                  // Notus's review is over
+//	kyc.WaitStatus(id, time.Second, notus.StatusCompleted)
+//
+// The packages under testkit/providers name each provider's statuses,
+// events and tenants. Mistakes fail at once, naming the valid choices: a
+// status the session's kind does not have, an event the provider does not
+// send, a tenant not shaped like the provider's (a gu1 tenant without its
+// organization). A wait on a manual clock that nothing advances says so
+// when it gives up.
+//
 // To run the same tests against a kycemu container instead, see
-// testkit/container; both return the control.Harness helpers.
+// testkit/container; both offer the control.Harness helpers.
 package testkit
+
+//go:generate go run ./internal/gen/cmd
 
 import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,15 +54,15 @@ import (
 var specCache = emulator.NewSpecCache()
 
 // Server is a kycemu serving on a loopback port for the length of a test.
-// The control.Harness methods (Approve, Reject, Act, Advance, Requests,
-// Reset, Session, ...) are promoted; each fails the test on error.
+// Its helper methods (Approve, Reject, Act, Advance, Requests, Reset,
+// Session, ...) are those of control.Harness; each fails the test on error
+// (a Server from New panics instead).
 type Server struct {
 	// URL is the base URL of the form http://127.0.0.1:port, with no
 	// trailing slash.
 	URL string
 
-	*control.Harness
-
+	h         *control.Harness
 	emu       *emulator.Emulator
 	srv       *httptest.Server
 	ctl       *control.Client
@@ -72,7 +91,10 @@ type config struct {
 func WithSeed(seed int64) Option { return func(c *config) { c.seed = &seed } }
 
 // WithManualClock starts a manual clock at start: time only moves through
-// Advance. Default: the wall clock.
+// Advance. A zero start (time.Time{}) starts it at the wall-clock time, so
+// wall-clock webhook verifiers accept what it signs; pass a fixed time
+// when a test needs the same timestamps on every run. Default: the wall
+// clock.
 func WithManualClock(start time.Time) Option {
 	return func(c *config) { c.clock = clock.NewManual(start) }
 }
@@ -99,8 +121,8 @@ func WithEmulatorOptions(opts ...emulator.Option) Option {
 }
 
 // Start builds an emulator and serves it on a loopback port until the test
-// ends. It fails the test if the emulator cannot be built. The promoted
-// helper methods fail t on error.
+// ends. It fails the test if the emulator cannot be built. The helper
+// methods fail t on error.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	var logw *tLogWriter
@@ -113,7 +135,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("testkit: start kycemu: %v", err)
 	}
 	s.t, s.tb = t, t
-	s.Harness = s.For(t)
+	s.h = s.For(t)
 	t.Cleanup(func() {
 		s.Close()
 		if logw != nil {
@@ -124,7 +146,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 }
 
 // New starts a server that is not tied to a test, for TestMain, examples and
-// programs; Close it when done. Its promoted helper methods panic on error:
+// programs; Close it when done. Its helper methods panic on error:
 // in tests that share it, bind them to each test with For. WithLogs has no
 // effect here.
 func New(opts ...Option) (*Server, error) {
@@ -133,7 +155,7 @@ func New(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.tb = control.Panicker{}
-	s.Harness = control.NewHarness(s.tb, s.Control())
+	s.h = control.NewHarness(s.tb, s.Control())
 	return s, nil
 }
 
@@ -193,15 +215,30 @@ func (s *Server) Close() {
 
 // Webhooks starts a webhook receiver for one tenant of a provider (the
 // tenant is the credential: Notus's and Kulipa's API key, gu1's
-// "key:organization", Gatenox's token): the tenant's webhooks are sent to
-// it, and it checks each one's signature the way the provider's docs tell
+// "key:organization", Gatenox's token; see the Tenant function of each
+// package under testkit/providers): the tenant's webhooks are sent to it,
+// and it checks each one's signature the way the provider's docs tell
 // integrators to (gu1 and Notus: HMAC with the tenant's secret; Kulipa:
 // ECDSA with the key fetched from its key endpoint), answering 401 to a bad
 // one. Gatenox's webhooks are unsigned and arrive unverified. Wait on it
-// for events. It closes with the server (or the test). Options may add
+// for events: it knows the provider's event names, so WaitEvent with any
+// other name fails at once. A tenant not shaped like the provider's, or a
+// provider that sends no webhooks (B2Core), fails the test before anything
+// starts. It closes with the server (or the test). Options may add
 // FailFirst; a WithVerifier is replaced.
 func (s *Server) Webhooks(provider, tenant string, opts ...receiver.Option) *receiver.Receiver {
 	s.tb.Helper()
+	if err := control.CheckTenant(provider, tenant); err != nil {
+		s.tb.Fatalf("testkit: webhooks: %v", err)
+	}
+	p, err := s.ctl.Provider(s.tb.Context(), provider)
+	if err != nil {
+		s.tb.Fatalf("testkit: webhooks: %v", err)
+	}
+	if len(p.Events) == 0 {
+		s.tb.Fatalf("testkit: webhooks: %s sends no webhooks", provider)
+	}
+	opts = append(slices.Clip(opts), receiver.WithEvents(provider, p.Events...))
 	var rcv *receiver.Receiver
 	if s.t != nil {
 		rcv = receiver.New(s.t, opts...)

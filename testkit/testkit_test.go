@@ -14,7 +14,7 @@ import (
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
-func notus(t *testing.T, srv *testkit.Server, key string) *notustest.Client {
+func notusClient(t *testing.T, srv *testkit.Server, key string) *notustest.Client {
 	return notustest.New(t, srv.Client(), srv.BaseURL("notus"), key)
 }
 
@@ -23,7 +23,7 @@ func TestStartServesNotusFlowOnManualClock(t *testing.T) {
 	if got, want := srv.BaseURL("notus"), srv.URL+"/notus/api/v1"; got != want {
 		t.Fatalf("BaseURL(notus) = %q, want %q", got, want)
 	}
-	c := notus(t, srv, "team-a-key")
+	c := notusClient(t, srv, "team-a-key")
 
 	s := c.Submit("12345678900")
 	if s.Status != "VERIFYING" {
@@ -48,7 +48,7 @@ func TestStartServesNotusFlowOnManualClock(t *testing.T) {
 	}
 	var path []string
 	for _, tr := range cs.History {
-		path = append(path, tr.To+"/"+tr.By)
+		path = append(path, string(tr.To)+"/"+tr.By)
 	}
 	if got, want := strings.Join(path, " "), "PENDING/client VERIFYING/client COMPLETED/timeline"; got != want {
 		t.Fatalf("history %q, want %q", got, want)
@@ -57,12 +57,12 @@ func TestStartServesNotusFlowOnManualClock(t *testing.T) {
 
 func TestForcedOutcomes(t *testing.T) {
 	srv := testkit.Start(t, testkit.WithManualClock(t0))
-	c := notus(t, srv, "key-outcomes")
+	c := notusClient(t, srv, "key-outcomes")
 
 	tests := []struct {
 		name   string
 		force  func(id string) control.Session
-		status string
+		status control.Status
 	}{
 		{"approve", srv.Approve, "COMPLETED"},
 		{"reject", func(id string) control.Session { return srv.Reject(id, "document is blurry") }, "FAILED"},
@@ -77,7 +77,7 @@ func TestForcedOutcomes(t *testing.T) {
 				t.Fatalf("control answered %s, want %s", got.Status, tt.status)
 			}
 			// The provider's own API agrees with the control API.
-			if _, s := c.Get(created.Session.ID); s.Status != tt.status {
+			if _, s := c.Get(created.Session.ID); string(s.Status) != string(tt.status) {
 				t.Fatalf("GET session: %s, want %s", s.Status, tt.status)
 			}
 		})
@@ -94,7 +94,7 @@ func TestForcedOutcomes(t *testing.T) {
 
 func TestForcingAnIllegalOutcomeIsAnError(t *testing.T) {
 	srv := testkit.Start(t)
-	c := notus(t, srv, "key-illegal")
+	c := notusClient(t, srv, "key-illegal")
 	created := c.Create("123")
 	srv.Approve(created.Session.ID)
 
@@ -115,14 +115,14 @@ func TestEachStartIsIsolated(t *testing.T) {
 	if a.URL == b.URL {
 		t.Fatalf("two servers share %s", a.URL)
 	}
-	created := notus(t, a, "same-key").Create("42")
+	created := notusClient(t, a, "same-key").Create("42")
 	if got := len(a.Sessions(control.SessionFilter{})); got != 1 {
 		t.Fatalf("server a has %d sessions, want 1", got)
 	}
 	if got := len(b.Sessions(control.SessionFilter{})); got != 0 {
 		t.Fatalf("server b has %d sessions, want 0", got)
 	}
-	if status, _ := notus(t, b, "same-key").Get(created.Session.ID); status != http.StatusNotFound {
+	if status, _ := notusClient(t, b, "same-key").Get(created.Session.ID); status != http.StatusNotFound {
 		t.Fatalf("server b GET of a's session: %d, want 404", status)
 	}
 }
@@ -131,7 +131,7 @@ func TestSeedMakesRunsRepeatable(t *testing.T) {
 	ids := make([]string, 2)
 	for i := range ids {
 		srv := testkit.Start(t, testkit.WithSeed(99), testkit.WithManualClock(t0))
-		ids[i] = notus(t, srv, "seeded").Create("1").Session.ID
+		ids[i] = notusClient(t, srv, "seeded").Create("1").Session.ID
 		if got := srv.Emulator().Seed(); got != 99 {
 			t.Fatalf("Seed() = %d, want 99", got)
 		}
@@ -140,14 +140,14 @@ func TestSeedMakesRunsRepeatable(t *testing.T) {
 		t.Fatalf("same seed, different session ids: %s and %s", ids[0], ids[1])
 	}
 	other := testkit.Start(t, testkit.WithSeed(100), testkit.WithManualClock(t0))
-	if id := notus(t, other, "seeded").Create("1").Session.ID; id == ids[0] {
+	if id := notusClient(t, other, "seeded").Create("1").Session.ID; id == ids[0] {
 		t.Fatalf("different seeds gave the same id %s", id)
 	}
 }
 
 func TestJournalAndReset(t *testing.T) {
 	srv := testkit.Start(t)
-	a, b := notus(t, srv, "tenant-a"), notus(t, srv, "tenant-b")
+	a, b := notusClient(t, srv, "tenant-a"), notusClient(t, srv, "tenant-b")
 	ida := a.Create("1").Session.ID
 	b.Create("2")
 	if status, _ := a.Call(http.MethodPost, notustest.SessionsPath, map[string]any{"firstName": "x"}, true); status != http.StatusBadRequest {
@@ -195,7 +195,7 @@ func TestAdvanceNeedsAManualClock(t *testing.T) {
 
 func TestRealClockWaitStatus(t *testing.T) {
 	srv := testkit.Start(t)
-	s := notus(t, srv, "real-clock").Submit("987")
+	s := notusClient(t, srv, "real-clock").Submit("987")
 	got := srv.WaitStatus(s.ID, 10*time.Second, "COMPLETED", "FAILED")
 	if got.Status != "COMPLETED" {
 		t.Fatalf("default outcome %s, want COMPLETED", got.Status)
@@ -229,7 +229,7 @@ func TestNewOutsideATest(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := srv.For(t)
-	created := notus(t, srv, "shared").Create("1")
+	created := notusClient(t, srv, "shared").Create("1")
 	if got := h.Approve(created.Session.ID); got.Status != "COMPLETED" {
 		t.Fatalf("approve: %s", got.Status)
 	}

@@ -4,6 +4,8 @@
 //	kycemu validate FILE|DIR...    check scenario files
 //	kycemu health [ADDR|URL]       exit 0 when the server is healthy
 //	kycemu fixtures DIR            write the sample documents into DIR
+//	kycemu proxy --upstream URL    forward to a real sandbox, checking against the spec
+//	kycemu drift DIR               report how recorded exchanges differ from the spec
 //	kycemu version                 print the version
 //
 // `kycemu --help` lists every command and the serve flags. Every serve
@@ -53,6 +55,8 @@ func commands() []command {
 		{"health", "[--wait D] [ADDR|URL]", "exit 0 when the emulator answers healthy (host:port, :port or URL;\n" +
 			"default 127.0.0.1 at KYCEMU_ADDR's port, else :8080); --wait retries for D", health},
 		{"fixtures", "DIR", "write the sample documents (passport, ID card, selfie, PDFs) into DIR", writeFixtures},
+		{"proxy", "--upstream [NAME=]URL ...", "forward to a provider's real sandbox, checking both sides against the spec", proxy},
+		{"drift", "[flags] DIR", "report how exchanges recorded by proxy --record differ from the spec", driftCmd},
 		{"version", "", "print the version", version},
 	}
 }
@@ -92,6 +96,10 @@ func usage(w io.Writer) {
 	fs.PrintDefaults()
 }
 
+func proxy(ctx context.Context, args []string, _, stderr io.Writer) int {
+	return proxyCmd(ctx, args, stderr)
+}
+
 func version(_ context.Context, _ []string, stdout, _ io.Writer) int {
 	fmt.Fprintln(stdout, "kycemu", emulator.Version())
 	return 0
@@ -100,9 +108,10 @@ func version(_ context.Context, _ []string, stdout, _ io.Writer) int {
 // serveConfig holds the serve flags.
 type serveConfig struct {
 	addr, scenarios, clock, clockStart, publicURL, logFormat, logLevel string
-	webhookURL                                                         string
+	webhookURL, cors                                                   string
 	seed                                                               int64
 	strict                                                             bool
+	state                                                              stateConfig
 }
 
 func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
@@ -113,12 +122,14 @@ func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.scenarios, "scenarios", "", "directory of scenario YAML files, reloaded on change (KYCEMU_SCENARIOS)")
 	fs.Int64Var(&cfg.seed, "seed", 0, "seed for ids, tokens and fake identities; 0 picks one at random (KYCEMU_SEED)")
 	fs.StringVar(&cfg.clock, "clock", "real", "real, or manual: time moves only through POST /_emulator/clock (KYCEMU_CLOCK)")
-	fs.StringVar(&cfg.clockStart, "clock-start", "2026-01-01T00:00:00Z", "start time of a manual clock, RFC 3339 (KYCEMU_CLOCK_START)")
+	fs.StringVar(&cfg.clockStart, "clock-start", "", "start time of a manual clock, RFC 3339; default the wall-clock time at start (KYCEMU_CLOCK_START)")
 	fs.StringVar(&cfg.publicURL, "public-url", "", "base URL for links handed out (upload URLs); default: from each request's Host (KYCEMU_PUBLIC_URL)")
 	fs.StringVar(&cfg.webhookURL, "webhook-url", "", "default target of outbound webhooks for tenants that configured none (KYCEMU_WEBHOOK_URL)")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "text or json (KYCEMU_LOG_FORMAT)")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error (KYCEMU_LOG_LEVEL)")
+	fs.StringVar(&cfg.cors, "cors", "*", "origins whose pages may call the APIs and buckets, comma-separated; * any, off none (KYCEMU_CORS)")
 	fs.BoolVar(&cfg.strict, "strict-responses", false, "validate every response against the provider's spec (KYCEMU_STRICT_RESPONSES)")
+	stateFlags(fs, &cfg.state)
 	return fs
 }
 
@@ -161,14 +172,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kycemu:", err)
 		return 2
 	}
-	opts := []emulator.Option{emulator.WithLogger(log), emulator.WithStrictResponses(cfg.strict)}
+	opts := append([]emulator.Option{emulator.WithLogger(log), emulator.WithStrictResponses(cfg.strict)}, cfg.state.options()...)
 	switch cfg.clock {
 	case "real":
 	case "manual":
-		start, err := time.Parse(time.RFC3339, cfg.clockStart)
-		if err != nil {
-			fmt.Fprintln(stderr, "kycemu: --clock-start must be an RFC 3339 time")
-			return 2
+		var start time.Time // zero: the wall-clock time (clock.NewManual)
+		if cfg.clockStart != "" {
+			if start, err = time.Parse(time.RFC3339, cfg.clockStart); err != nil {
+				fmt.Fprintln(stderr, "kycemu: --clock-start must be an RFC 3339 time")
+				return 2
+			}
 		}
 		opts = append(opts, emulator.WithClock(clock.NewManual(start)))
 	default:
@@ -180,6 +193,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.publicURL != "" {
 		opts = append(opts, emulator.WithPublicURL(cfg.publicURL))
+	}
+	if cfg.cors != "*" {
+		var origins []string
+		for _, o := range strings.Split(cfg.cors, ",") {
+			if o = strings.TrimSpace(o); o != "" && o != "off" {
+				origins = append(origins, o)
+			}
+		}
+		opts = append(opts, emulator.WithCORS(origins...))
 	}
 	if cfg.scenarios != "" {
 		opts = append(opts, emulator.WithScenarioDir(cfg.scenarios))
@@ -205,7 +227,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("listen failed", "addr", cfg.addr, "error", err)
 		return 1
 	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 	log.Info("kycemu listening", "addr", ln.Addr().String(), "version", emulator.Version(),
 		"providers", emu.Providers(), "clock", cfg.clock, "seed", emu.Seed())
 	errc := make(chan error, 1)
@@ -217,10 +240,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("shutdown incomplete", "error", err)
+		log.Error("shutdown incomplete: requests were still running", "error", err)
+		_ = emu.Close()
+		return 1
+	}
+	if err := emu.Close(); err != nil {
+		log.Error("closing the data directory failed", "error", err)
+		return 1
 	}
 	return 0
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -95,10 +96,19 @@ func TestServeHealthAndShutdown(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	for _, want := range []string{`"status":"ok"`, `"mode":"manual"`, `"now":"2026-01-01T00:00:00Z"`, `"seed":9`} {
+	for _, want := range []string{`"status":"ok"`, `"mode":"manual"`, `"seed":9`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("health output lacks %s: %s", want, out)
 		}
+	}
+	// Without --clock-start a manual clock starts at the wall-clock time
+	// (so wall-clock webhook verifiers accept what it signs).
+	m := regexp.MustCompile(`"now":"([^"]+)"`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("health output has no clock time: %s", out)
+	}
+	if now, err := time.Parse(time.RFC3339Nano, m[1]); err != nil || time.Since(now).Abs() > time.Minute {
+		t.Errorf("manual clock starts at %s, not at the wall-clock time", m[1])
 	}
 	cancel()
 	select {

@@ -52,10 +52,46 @@ type Mock struct {
 	timers timerHeap
 	// advancing serialises Advance calls so timers fire in one order.
 	advancing sync.Mutex
+	onMove    func(time.Time) // guarded by advancing
 }
 
-// NewManual returns a manual clock that reads start until moved.
+// OnMove registers f to be called with the new time after every Advance
+// and Set, once the timers that fell due have run (the emulator stores the
+// time, so a restarted manual clock resumes where it stood).
+func (m *Mock) OnMove(f func(time.Time)) {
+	m.advancing.Lock()
+	defer m.advancing.Unlock()
+	m.onMove = f
+}
+
+// Resume sets the clock to t, earlier or later than now, provided no timer
+// is pending: a clock restored from storage before anything was scheduled
+// on it. It fails with ErrBackwards otherwise.
+func (m *Mock) Resume(t time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.timers) > 0 {
+		return ErrBackwards
+	}
+	m.now = t.UTC()
+	return nil
+}
+
+func (m *Mock) moved(t time.Time) {
+	if m.onMove != nil {
+		m.onMove(t)
+	}
+}
+
+// NewManual returns a manual clock that reads start until moved. A zero
+// start means the wall-clock time now, to the second: webhook signatures
+// stamped on such a clock pass receivers that compare them with their own
+// wall clock (Kulipa's SDK refuses timestamps more than 5 minutes old),
+// while a fixed start keeps every timestamp the same on every run.
 func NewManual(start time.Time) *Mock {
+	if start.IsZero() {
+		start = Real{}.Now().Truncate(time.Second)
+	}
 	return &Mock{now: start.UTC()}
 }
 
@@ -101,6 +137,7 @@ func (m *Mock) Advance(d time.Duration) (time.Time, error) {
 	target := m.now.Add(d)
 	m.mu.Unlock()
 	m.runUntil(target)
+	m.moved(target)
 	return target, nil
 }
 
@@ -115,6 +152,7 @@ func (m *Mock) Set(t time.Time) error {
 	}
 	m.mu.Unlock()
 	m.runUntil(t.UTC())
+	m.moved(t.UTC())
 	return nil
 }
 

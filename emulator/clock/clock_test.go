@@ -106,3 +106,46 @@ func TestRealClock(t *testing.T) {
 		t.Fatal("real clock should be automatic and UTC")
 	}
 }
+
+func TestManualStartsAtTheGivenTimeOrNow(t *testing.T) {
+	fixed := time.Date(2026, 1, 1, 9, 0, 0, 0, time.FixedZone("x", 3600))
+	if got := clock.NewManual(fixed).Now(); !got.Equal(fixed) || got.Location() != time.UTC {
+		t.Errorf("fixed start: %v", got)
+	}
+	before := time.Now().Truncate(time.Second)
+	got := clock.NewManual(time.Time{}).Now()
+	if got.Before(before) || got.After(time.Now()) || got.Nanosecond() != 0 {
+		t.Errorf("zero start: %v, want the wall-clock time (to the second) around %v", got, before)
+	}
+}
+
+func TestOnMoveSeesEveryMoveAfterItsTimers(t *testing.T) {
+	m := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	var fired bool
+	m.AfterFunc(time.Minute, func() { fired = true })
+	var seen []time.Time
+	m.OnMove(func(now time.Time) {
+		if !fired && len(seen) == 0 {
+			t.Error("OnMove ran before the due timer")
+		}
+		seen = append(seen, now)
+	})
+	_, _ = m.Advance(2 * time.Minute)
+	_ = m.Set(m.Now().Add(time.Hour))
+	_, _ = m.Advance(-time.Second) // refused: no move
+	if len(seen) != 2 || !seen[1].Equal(m.Now()) {
+		t.Fatalf("OnMove saw %v", seen)
+	}
+}
+
+func TestResumeOnlyWithoutTimers(t *testing.T) {
+	m := clock.NewManual(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	earlier := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := m.Resume(earlier); err != nil || !m.Now().Equal(earlier) {
+		t.Fatalf("resume to an earlier time: %v, now %s", err, m.Now())
+	}
+	m.AfterFunc(time.Minute, func() {})
+	if err := m.Resume(earlier.Add(-time.Hour)); !errors.Is(err, clock.ErrBackwards) {
+		t.Fatalf("resume with a timer pending: %v", err)
+	}
+}

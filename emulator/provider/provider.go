@@ -44,6 +44,45 @@ type Extras interface {
 	Extras() []Route
 }
 
+// RootRoutes is implemented by providers that also serve routes at the
+// emulator's root, outside their mount: a storage bucket that path-style S3
+// clients address as <endpoint>/<bucket>/<key>. Each route's path must
+// start with a literal segment of its own (the bucket name) that no other
+// provider or root route uses. BaseURL of such a request is the root URL.
+type RootRoutes interface {
+	RootRoutes() []Route
+}
+
+// CORS is the cross-origin policy of a provider's routes, for browsers
+// that call them from pages of another origin. The emulator applies it
+// with the origins it is configured to allow.
+type CORS struct {
+	// Methods are the methods a preflight may ask for.
+	Methods []string
+	// ExposeHeaders are the response headers scripts may read, beyond the
+	// CORS-safelisted ones (S3 buckets expose ETag, say).
+	ExposeHeaders []string
+}
+
+// CORSPolicy is implemented by providers whose routes need a CORS policy
+// other than the emulator's default (GET, HEAD, POST, PUT, PATCH, DELETE;
+// X-Request-Id and Retry-After exposed).
+type CORSPolicy interface {
+	CORS() CORS
+}
+
+// UntypedJSON is implemented by providers whose vendor reads a JSON body
+// whatever its Content-Type says, as its own examples rely on (B2Core's curl
+// examples send --data-raw JSON without a header, so curl labels it
+// application/x-www-form-urlencoded). For an operation whose body is
+// declared as application/json only, the core then reads a body that
+// parses as JSON and comes with no Content-Type, curl's form default or
+// text/plain (fetch's default for a string) as application/json.
+type UntypedJSON interface {
+	// UntypedJSON reports whether such bodies are accepted.
+	UntypedJSON() bool
+}
+
 // Route is an extra route. Path is relative to the provider's mount and may
 // hold {name} segments (gorilla/mux syntax), read with PathValue-like
 // helpers from the request (see Vars).
@@ -291,6 +330,22 @@ func WithBaseURL(ctx context.Context, base string) context.Context {
 // without a trailing slash, e.g. http://localhost:8080/notus.
 func BaseURL(r *http.Request) string {
 	s, _ := r.Context().Value(baseURLKey{}).(string)
+	return s
+}
+
+type rootURLKey struct{}
+
+// WithRootURL records the public URL of the emulator's root (the base URL
+// without the mount prefix); the core sets it before routing.
+func WithRootURL(ctx context.Context, root string) context.Context {
+	return context.WithValue(ctx, rootURLKey{}, root)
+}
+
+// RootURL returns the public URL of the emulator's root r arrived through,
+// without a trailing slash, e.g. http://localhost:8080: where RootRoutes
+// are served.
+func RootURL(r *http.Request) string {
+	s, _ := r.Context().Value(rootURLKey{}).(string)
 	return s
 }
 

@@ -255,7 +255,10 @@ func (t *Timeline) Entered(status string) {
 			continue
 		}
 		s := s
-		t.timers = append(t.timers, t.clock.AfterFunc(s.After, func() { t.fire(s) }))
+		t.timers = append(t.timers, t.clock.AfterFunc(s.After, func() {
+			defer func() { _ = recover() }() // a step that panics is dropped; the process stays up
+			t.fire(s)
+		}))
 	}
 }
 
@@ -316,6 +319,14 @@ type Event struct {
 	// second, ... failed attempt (len(Retry)+1 attempts in all). nil means
 	// the webhook engine's default schedule.
 	Retry []time.Duration
+}
+
+// WebhookSigner is implemented by providers whose webhooks are signed. The
+// webhook engine signs every attempt through it, by provider name, so a
+// delivery retried after a restart is signed as its first attempt was: the
+// signature may depend only on the tenant, the secret, the body and the time.
+type WebhookSigner interface {
+	SignWebhook(tenant, secret string, body []byte, at time.Time) http.Header
 }
 
 // NoWebhooks drops every event.

@@ -254,6 +254,26 @@ func (e *Engine) Put(label string, data []byte, prov, name string) ([]*Scenario,
 	return scs, nil
 }
 
+// Adopt puts one scenario of a body into the API layer, as Put did when
+// the body was first sent (the emulator restores put scenarios this way
+// after a restart).
+func (e *Engine) Adopt(label string, data []byte, prov, name string) error {
+	scs, err := Load(label, data, e.Catalog())
+	if err != nil {
+		return err
+	}
+	for _, sc := range scs {
+		if sc.Provider == prov && sc.Name == name {
+			sc.Origin = OriginAPI
+			e.mu.Lock()
+			e.layers[OriginAPI][prov] = append(e.layers[OriginAPI][prov], sc)
+			e.mu.Unlock()
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: no scenario %s/%s", label, prov, name)
+}
+
 // Delete removes a scenario put through the control API (and the tenant
 // defaults naming it, unless a file or built-in scenario of that name
 // remains).
@@ -421,16 +441,37 @@ func (e *Engine) plan(sc *Scenario, kind, tenant string) *provider.Plan {
 	for _, w := range sc.Webhooks {
 		pl.Webhooks = append(pl.Webhooks, provider.WebhookFault{Event: w.Event, Kind: w.Kind, Delay: w.Delay, Times: w.Times})
 	}
-	if len(sc.Uploads) > 0 {
-		k := tenantKey{sc.Provider, tenant}
-		e.plans[k]++
-		pl.Uploads = &uploadFaults{
-			faults: sc.Uploads, max: e.maxLatency,
-			counters: make([]counter, len(sc.Uploads)),
-			rand:     e.rand.Derive("scenario-uploads", sc.Provider, tenant, sc.Name, fmt.Sprint(e.plans[k])),
-		}
-	}
+	e.attachUploads(sc, tenant, pl)
 	return pl
+}
+
+// attachUploads gives a plan the scenario's upload faults with counters of
+// its own; the caller holds the lock.
+func (e *Engine) attachUploads(sc *Scenario, tenant string, pl *provider.Plan) {
+	if len(sc.Uploads) == 0 {
+		return
+	}
+	k := tenantKey{sc.Provider, tenant}
+	e.plans[k]++
+	pl.Uploads = &uploadFaults{
+		faults: sc.Uploads, max: e.maxLatency,
+		counters: make([]counter, len(sc.Uploads)),
+		rand:     e.rand.Derive("scenario-uploads", sc.Provider, tenant, sc.Name, fmt.Sprint(e.plans[k])),
+	}
+}
+
+// RestorePlan re-attaches the upload faults of a plan read back from storage
+// after a restart: those of the scenario it names, with fresh counters (a
+// restart forgets how many uploads a fault has already hit).
+func (e *Engine) RestorePlan(prov, tenant string, pl *provider.Plan) {
+	if pl.Scenario == "" {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if sc := e.lookup(prov, pl.Scenario); sc != nil {
+		e.attachUploads(sc, tenant, pl)
+	}
 }
 
 func deepCopy(v any) any {

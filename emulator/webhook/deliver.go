@@ -69,12 +69,25 @@ func (e *Engine) worker() {
 		}
 		e.mu.Unlock()
 
-		a := e.attempt(j, e.cfg.Clock.Now())
+		a := e.safeAttempt(j)
 
 		e.mu.Lock()
 		e.settle(q, d, a)
 		e.mu.Unlock()
 	}
+}
+
+// safeAttempt makes an attempt; a panic (in a provider's signer, say)
+// counts as a failed attempt and the worker goes on.
+func (e *Engine) safeAttempt(j job) (a Attempt) {
+	at := e.cfg.Clock.Now()
+	defer func() {
+		if v := recover(); v != nil {
+			e.cfg.Log.Error("webhook: an attempt panicked", "delivery", j.id, "panic", v)
+			a = Attempt{N: j.n, At: at, Error: "the emulator failed to sign or send this attempt"}
+		}
+	}()
+	return e.attempt(j, at)
 }
 
 // attempt makes one HTTP call; no lock is held.
@@ -155,12 +168,13 @@ func (e *Engine) settle(q *queue, d *delivery, a Attempt) {
 	}
 	due := a.At.Add(d.schedule[len(d.Attempts)-1])
 	d.Status, d.NextAttemptAt = StatusRetrying, &due
+	e.save(d)
 	wait := due.Sub(e.cfg.Clock.Now())
 	if wait <= 0 {
 		e.makeReady(q)
 		return
 	}
-	d.timer = e.cfg.Clock.AfterFunc(wait, func() {
+	d.timer = e.after(wait, func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		if d.gone || e.closed || d.finished {

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"encoding/json"
 	"net/http"
 	"path"
 	"sort"
@@ -90,11 +89,15 @@ func (e *Engine) Send(ev provider.Event) {
 		return
 	}
 	a := e.faults(ev)
-	d := e.newDelivery(ev.Provider, ev.Tenant, ev.Name, ev.SessionID, ev.URL, ev.Body, ev.Sign, ev.Retry)
+	sign := ev.Sign
+	if s := e.signerFor(ev.Provider, ev.Tenant); s != nil {
+		sign = s
+	}
+	d := e.newDelivery(ev.Provider, ev.Tenant, ev.Name, ev.SessionID, ev.URL, ev.Body, sign, ev.Retry)
 	d.Faults, d.badSig = a.names, a.badSig
 	e.admit(d, a)
 	if a.duplicate && d.live {
-		c := e.newDelivery(ev.Provider, ev.Tenant, ev.Name, ev.SessionID, ev.URL, ev.Body, ev.Sign, ev.Retry)
+		c := e.newDelivery(ev.Provider, ev.Tenant, ev.Name, ev.SessionID, ev.URL, ev.Body, sign, ev.Retry)
 		c.Faults, c.badSig = a.names, a.badSig
 		e.admit(c, a)
 	}
@@ -137,14 +140,11 @@ func (e *Engine) newDelivery(prov, tenant, name, session, explicit string, body 
 		},
 		explicitURL: explicit, sign: sign, schedule: retry,
 	}
-	if json.Valid(body) {
-		d.Payload = json.RawMessage(body)
-	} else {
-		d.Payload = string(body)
-	}
+	d.Payload = payloadOf(body)
 	d.URL, _ = e.resolve(prov, tenant, explicit)
 	d.elem = e.all.PushBack(d)
 	e.byID[d.ID] = d
+	e.saveStream(prov, tenant, t)
 	return d
 }
 
@@ -169,7 +169,7 @@ func (e *Engine) admit(d *delivery, a applied) {
 		d.Status = StatusDelayed
 		due := e.cfg.Clock.Now().Add(a.delay)
 		d.NextAttemptAt = &due
-		d.timer = e.cfg.Clock.AfterFunc(a.delay, func() {
+		d.timer = e.after(a.delay, func() {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			if d.gone || e.closed || d.finished {
@@ -183,6 +183,7 @@ func (e *Engine) admit(d *delivery, a applied) {
 	default:
 		e.enqueue(d)
 	}
+	e.save(d)
 }
 
 func (e *Engine) queueFor(d *delivery) *queue {
@@ -210,11 +211,13 @@ func (e *Engine) enqueue(d *delivery) {
 		}
 		h.Status = StatusQueued
 		q.items = append(q.items, h)
+		e.save(h)
 	}
 	if !q.busy {
 		q.busy = true
 		e.makeReady(q)
 	}
+	e.save(d)
 }
 
 // hold keeps a reordered delivery back until the next event of its
@@ -234,7 +237,7 @@ func (e *Engine) hold(d *delivery, wait time.Duration) {
 	d.Status = StatusDelayed
 	due := e.cfg.Clock.Now().Add(wait)
 	d.NextAttemptAt = &due
-	d.timer = e.cfg.Clock.AfterFunc(wait, func() {
+	d.timer = e.after(wait, func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		if d.gone || e.closed || q.held != d {
@@ -263,6 +266,7 @@ func (e *Engine) finish(d *delivery, status, msg string) {
 		d.timer = nil
 	}
 	e.finished = append(e.finished, d)
+	e.save(d)
 	for len(e.finished) > e.cfg.JournalSize {
 		old := e.finished[0]
 		e.finished[0] = nil

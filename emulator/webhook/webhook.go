@@ -85,6 +85,12 @@ type Config struct {
 	// final status (delivered, failed, undeliverable, dropped, discarded),
 	// under the same rules as OnAttempt. Default: none.
 	OnFinish func(provider, status string)
+	// Store keeps deliveries, endpoints and ids across restarts (see
+	// Restore). Default: none; the engine forgets everything when closed.
+	Store Store
+	// Signers sign each provider's webhooks by tenant; an event of a
+	// provider listed here is signed by it rather than by Event.Sign.
+	Signers map[string]Signer
 }
 
 // Attempt is one HTTP try of a delivery.
@@ -301,9 +307,15 @@ func (e *Engine) SetEndpoint(providerName, tenant, url string) {
 	k := tkey{providerName, tenant}
 	if url == "" {
 		delete(e.endpoints, k)
+		if e.cfg.Store != nil {
+			e.cfg.Store.Delete(nsEndpoints, pairKey(providerName, tenant))
+		}
 		return
 	}
 	e.endpoints[k] = url
+	if e.cfg.Store != nil {
+		e.cfg.Store.Put(nsEndpoints, pairKey(providerName, tenant), []byte(url))
+	}
 }
 
 // Endpoints lists the configured endpoints, optionally of one provider
@@ -404,6 +416,9 @@ func (e *Engine) Reset(tenant string) {
 	for k := range e.tenants {
 		if tenant == "" || k.tenant == tenant {
 			delete(e.tenants, k)
+			if e.cfg.Store != nil {
+				e.cfg.Store.Delete(nsStreams, pairKey(k.provider, k.tenant))
+			}
 		}
 	}
 	for k := range e.counts {
@@ -433,6 +448,7 @@ func (e *Engine) forget(d *delivery) {
 	}
 	e.all.Remove(d.elem)
 	delete(e.byID, d.ID)
+	e.unsave(d)
 }
 
 // Deliveries lists the journaled deliveries that match f, oldest first.

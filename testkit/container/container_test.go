@@ -3,17 +3,24 @@ package container_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	mobycontainer "github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/kycemu/kycemu/testkit/container"
 	"github.com/kycemu/kycemu/testkit/control"
+	"github.com/kycemu/kycemu/testkit/internal/gu1test"
 	"github.com/kycemu/kycemu/testkit/internal/notustest"
+	"github.com/kycemu/kycemu/testkit/providers/gu1"
+	"github.com/kycemu/kycemu/testkit/providers/notus"
 	"github.com/kycemu/kycemu/testkit/receiver"
 )
 
@@ -62,8 +69,15 @@ func TestNotusFlowInContainer(t *testing.T) {
 	kyc := kc.Harness(t)
 
 	base := kyc.BaseURL("notus")
-	if want := kc.URL() + "/notus/api/v1"; base != want {
-		t.Fatalf("BaseURL = %q, want %q", base, want)
+	root, err := kc.BaseURL(t.Context())
+	if err != nil || !strings.HasPrefix(root, "http://") {
+		t.Fatalf("BaseURL: %q %v", root, err)
+	}
+	if pu, err := kc.ProviderURL(t.Context(), "notus"); err != nil || pu != root+"/notus/api/v1" || base != pu {
+		t.Fatalf("ProviderURL = %q (%v), harness says %q, want %q", pu, err, base, root+"/notus/api/v1")
+	}
+	if _, err := kc.ProviderURL(t.Context(), "onfido"); err == nil || !strings.Contains(err.Error(), "b2core, gatenox, gu1, kulipa, notus") {
+		t.Fatalf("ProviderURL of an unknown provider: %v", err)
 	}
 	h, err := kc.Control().Health(t.Context())
 	if err != nil || h.Seed != 11 || h.Clock.Mode != "manual" || !h.Clock.Now.Equal(t0) {
@@ -92,6 +106,17 @@ func TestNotusFlowInContainer(t *testing.T) {
 	kyc.Reset()
 	if status, _ := notus.Get(s.ID); status != http.StatusNotFound {
 		t.Fatalf("after reset: %d, want 404", status)
+	}
+}
+
+// A manual clock without a start begins at the wall-clock time, as in
+// testkit, so wall-clock webhook verifiers accept what it signs.
+func TestManualClockWithoutStartIsWallClock(t *testing.T) {
+	before := time.Now().Add(-time.Second)
+	kc := run(t, container.WithManualClock(time.Time{}))
+	h, err := kc.Control().Health(t.Context())
+	if err != nil || h.Clock.Mode != "manual" || h.Clock.Now.Before(before.Truncate(time.Second)) || h.Clock.Now.After(time.Now()) {
+		t.Fatalf("health %+v %v, want a manual clock at the wall-clock time", h, err)
 	}
 }
 
@@ -124,7 +149,7 @@ func TestRealClockByDefault(t *testing.T) {
 	}
 	kyc := kc.Harness(t)
 	s := notustest.New(t, http.DefaultClient, kyc.BaseURL("notus"), "k").Submit("1")
-	if got := kyc.WaitStatus(s.ID, 20*time.Second, "COMPLETED", "FAILED"); got.Status != "COMPLETED" {
+	if got := kyc.WaitStatus(s.ID, 20*time.Second, notus.StatusCompleted, notus.StatusFailed); got.Status != notus.StatusCompleted {
 		t.Fatalf("default outcome %s", got.Status)
 	}
 }
@@ -186,8 +211,15 @@ func TestHostURL(t *testing.T) {
 func TestSignedWebhookReachesTheHost(t *testing.T) {
 	rcv := receiver.New(t)
 	kc := run(t, container.WithManualClock(t0), container.WithWebhookReceiver(rcv.URL))
+	if err := kc.RouteWebhooks(t.Context(), rcv, "gu1", "hooked"); err == nil || !strings.Contains(err.Error(), "a gu1 tenant is") {
+		t.Fatalf("RouteWebhooks with a gu1 tenant without organization: %v", err)
+	}
 	if err := kc.RouteWebhooks(t.Context(), rcv, "notus", "hooked"); err != nil {
 		t.Fatal(err)
+	}
+	// The receiver knows Notus's events now: a typo fails at once.
+	if err := rcv.CheckEvent("kyc.session.complete"); err == nil || !strings.Contains(err.Error(), `notus sends "kyc.session.verifying"`) {
+		t.Fatalf("CheckEvent of a typo: %v", err)
 	}
 	kyc := kc.Harness(t)
 	s := notustest.New(t, http.DefaultClient, kyc.BaseURL("notus"), "hooked").Submit("5550001")
@@ -210,17 +242,31 @@ func TestSignedWebhookReachesTheHost(t *testing.T) {
 	}
 }
 
-func TestScenarioDirIsMounted(t *testing.T) {
+func TestScenarioDirIsCopied(t *testing.T) {
+	// Private files in a private directory, with a subdirectory: a bind
+	// mount would leave them unreadable to the image's user (UID 65532) and
+	// would not reach a remote engine; copies are readable and travel.
 	dir := t.TempDir()
-	// The image runs as UID 65532: the mounted files must be readable by it.
-	if err := os.Chmod(dir, 0o755); err != nil {
+	if err := os.Mkdir(filepath.Join(dir, "notus"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	yaml := "name: ci-reject\nprovider: notus\ntimeline:\n  - from: VERIFYING\n    after: 1m\n    status: FAILED\n    reason: rejected by the CI scenario\n"
-	if err := os.WriteFile(dir+"/ci-reject.yaml", []byte(yaml), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "notus", "ci-reject.yaml"), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	kc := run(t, container.WithManualClock(t0), container.WithScenarioDir(dir))
+	info, err := kc.Inspect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range info.Mounts {
+		if m.Destination == container.ScenarioDir {
+			t.Fatalf("the scenario dir is mounted (%s), not copied", m.Type)
+		}
+	}
 	kyc := kc.Harness(t)
 	kyc.UseScenario("notus", "qa", "ci-reject")
 	s := notustest.New(t, http.DefaultClient, kyc.BaseURL("notus"), "qa").Submit("77")
@@ -228,5 +274,64 @@ func TestScenarioDirIsMounted(t *testing.T) {
 	got := kyc.Session(s.ID)
 	if got.Status != "FAILED" || got.Scenario != "ci-reject" {
 		t.Fatalf("session %+v", got)
+	}
+	if scs := kyc.Scenarios("notus"); !slices.ContainsFunc(scs, func(sc control.Scenario) bool {
+		return sc.Name == "ci-reject" && sc.Source.Origin == "file"
+	}) {
+		t.Fatalf("ci-reject is not loaded from a file: %+v", scs)
+	}
+}
+
+func TestScenarioDirMustHoldFiles(t *testing.T) {
+	image(t)
+	kc, err := container.Run(t.Context(), os.Getenv(ImageEnv), container.WithScenarioDir(t.TempDir()))
+	testcontainers.CleanupContainer(t, kc)
+	if err == nil || !strings.Contains(err.Error(), "holds no files") {
+		t.Fatalf("Run with an empty scenario dir: %v", err)
+	}
+}
+
+func TestDataVolumeKeepsStateAcrossContainers(t *testing.T) {
+	volume := fmt.Sprintf("kycemu-test-data-%d", time.Now().UnixNano())
+	img := image(t)
+	start := func() *container.Container {
+		kc, err := container.Run(t.Context(), img, container.WithManualClock(t0), container.WithDataVolume(volume))
+		if err != nil {
+			testcontainers.CleanupContainer(t, kc, testcontainers.RemoveVolumes(volume))
+			t.Fatalf("start kycemu container: %v", err)
+		}
+		return kc
+	}
+	first := start()
+	info, err := first.Inspect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(info.Mounts, func(m mobycontainer.MountPoint) bool {
+		return m.Destination == container.DataDir && m.Name == volume && m.RW
+	}) {
+		t.Fatalf("volume %s is not mounted read-write at %s: %+v", volume, container.DataDir, info.Mounts)
+	}
+	kyc := first.Harness(t)
+	id := gu1test.Validation(t, http.DefaultClient, kyc.BaseURL(gu1.Name), "gk_kept", "org_kept")
+	kyc.Approve(id)
+	kyc.Advance(time.Hour)
+	if err := testcontainers.TerminateContainer(first); err != nil {
+		t.Fatal(err)
+	}
+
+	// A new container on the same volume (which the image's user writes)
+	// carries on: the validation with its history, and the clock.
+	second := start()
+	testcontainers.CleanupContainer(t, second, testcontainers.RemoveVolumes(volume))
+	kyc = second.Harness(t)
+	if got := kyc.Session(id); got.Status != gu1.StatusApproved || got.Tenant != gu1.Tenant("gk_kept", "org_kept") || len(got.History) < 2 {
+		t.Fatalf("after the restart: %+v", got)
+	}
+	if now := kyc.Now(); !now.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("clock after the restart: %s, want %s", now, t0.Add(time.Hour))
+	}
+	if _, err := container.Run(t.Context(), img, container.WithDataVolume("")); err == nil {
+		t.Fatal("an empty volume name was accepted")
 	}
 }

@@ -27,7 +27,7 @@ func ExampleRun() {
 		log.Printf("run kycemu: %v", err)
 		return
 	}
-	notus, _ := kc.BaseURL(ctx, "notus")
+	notus, _ := kc.ProviderURL(ctx, "notus")
 	fmt.Println(notus) // http://localhost:<port>/notus/api/v1: give it to the code under test
 
 	// Move the emulator's clock, force outcomes, read the journal:
@@ -53,6 +53,33 @@ func ExampleContainer_RouteWebhooks() {
 	}
 	ev, err := rcv.Receive(ctx, receiver.Named("kyc.session.completed"))
 	fmt.Println(ev.Verified, err)
+}
+
+func ExampleWithScenarioDir() {
+	ctx := context.Background()
+	// The files of testdata/scenarios are copied into the container, so the
+	// engine may be remote and the files private.
+	kc, err := container.Run(ctx, "kycemu:ci",
+		container.WithManualClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)),
+		container.WithScenarioDir("testdata/scenarios"),
+	)
+	defer func() { _ = testcontainers.TerminateContainer(kc) }()
+	if err != nil {
+		log.Printf("run kycemu: %v", err)
+		return
+	}
+	// A tenant's new sessions follow one of them.
+	_ = kc.Control().UseScenario(ctx, "notus", "qa-key", "reject-after-review")
+}
+
+func ExampleWithDataVolume() {
+	ctx := context.Background()
+	// State survives the container: run it again with the same volume.
+	kc, err := container.Run(ctx, "kycemu:ci", container.WithDataVolume("kycemu-state"))
+	defer func() { _ = testcontainers.TerminateContainer(kc) }()
+	if err != nil {
+		log.Printf("run kycemu: %v", err)
+	}
 }
 
 func ExampleHostURL() {

@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +31,7 @@ type Client struct {
 	hc   *http.Client
 
 	mu        sync.Mutex
-	providers map[string]Provider // cached catalogue, for BaseURL
+	providers map[string]Provider // cached catalogue (BaseURL, fail-fast checks)
 }
 
 // Option configures a Client.
@@ -201,6 +202,31 @@ type Provider struct {
 	BasePaths   []string    `json:"basePaths"`
 	Hosts       []string    `json:"hosts"`
 	Operations  []Operation `json:"operations"`
+	// Kinds lists the provider's session kinds with their statuses.
+	Kinds []Kind `json:"kinds"`
+	// Events lists the webhook events the provider sends (none for B2Core).
+	Events []Event `json:"events"`
+}
+
+// Kind is one kind of session of a provider (Notus's STANDARD_INDIVIDUAL,
+// gu1's validation, Gatenox's invitation and case...) and the statuses its
+// status machine moves between.
+type Kind struct {
+	Name     string   `json:"name"`
+	Initial  Status   `json:"initial"`
+	Statuses []Status `json:"statuses"`
+	// Terminal lists the statuses no move leaves.
+	Terminal []Status `json:"terminal"`
+}
+
+// Kind returns the named session kind of the provider.
+func (p Provider) Kind(name string) (Kind, bool) {
+	for _, k := range p.Kinds {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Kind{}, false
 }
 
 // Providers lists the mounted providers.
@@ -219,31 +245,47 @@ func (c *Client) Providers(ctx context.Context) ([]Provider, error) {
 // path of the provider's spec, e.g. http://localhost:8080/notus/api/v1 for
 // https://api.notus.team/api/v1. The catalogue is fetched once and cached.
 func (c *Client) BaseURL(ctx context.Context, provider string) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.providers == nil {
-		list, err := c.Providers(ctx)
-		if err != nil {
-			return "", err
-		}
-		c.providers = make(map[string]Provider, len(list))
-		for _, p := range list {
-			c.providers[p.Name] = p
-		}
-	}
-	p, ok := c.providers[provider]
-	if !ok {
-		names := make([]string, 0, len(c.providers))
-		for n := range c.providers {
-			names = append(names, n)
-		}
-		return "", fmt.Errorf("kycemu control: no provider %q is mounted (have %s)", provider, strings.Join(names, ", "))
+	p, err := c.provider(ctx, provider)
+	if err != nil {
+		return "", err
 	}
 	base := ""
 	if len(p.BasePaths) > 0 {
 		base = strings.TrimSuffix(p.BasePaths[0], "/")
 	}
 	return c.base + p.Mount + base, nil
+}
+
+// Provider returns one mounted provider from the catalogue, which is
+// fetched once and cached. An unknown name is an error that lists the
+// mounted ones.
+func (c *Client) Provider(ctx context.Context, name string) (Provider, error) {
+	return c.provider(ctx, name)
+}
+
+func (c *Client) provider(ctx context.Context, name string) (Provider, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.providers == nil {
+		list, err := c.Providers(ctx)
+		if err != nil {
+			return Provider{}, err
+		}
+		c.providers = make(map[string]Provider, len(list))
+		for _, p := range list {
+			c.providers[p.Name] = p
+		}
+	}
+	p, ok := c.providers[name]
+	if !ok {
+		names := make([]string, 0, len(c.providers))
+		for n := range c.providers {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return Provider{}, fmt.Errorf("kycemu control: no provider %q is mounted; the providers are %s", name, strings.Join(names, ", "))
+	}
+	return p, nil
 }
 
 // Spec returns a provider's OpenAPI document as YAML.
@@ -279,4 +321,26 @@ func (c *Client) ResetTenant(ctx context.Context, tenant string) error {
 		return errors.New("kycemu control: reset tenant: empty tenant (use Reset to reset everything)")
 	}
 	return c.do(ctx, http.MethodPost, "/reset", nil, map[string]string{"tenant": tenant}, nil)
+}
+
+// S3 is what an S3 client (minio-go, the AWS SDKs) needs to reach a
+// provider's emulated bucket (Notus's document bucket): kycemu's fake
+// credentials, the region, the bucket name and the endpoint, the
+// emulator's root URL, to be addressed path-style
+// (<endpoint>/<bucket>/<key>).
+type S3 struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	Region          string `json:"region"`
+	Bucket          string `json:"bucket"`
+	Endpoint        string `json:"endpoint"`
+	ForcePathStyle  bool   `json:"forcePathStyle"`
+}
+
+// S3 returns a provider's bucket credentials (GET
+// /_emulator/providers/{provider}/s3; only notus has a bucket).
+func (c *Client) S3(ctx context.Context, provider string) (S3, error) {
+	var out S3
+	err := c.do(ctx, http.MethodGet, "/providers/"+url.PathEscape(provider)+"/s3", nil, nil, &out)
+	return out, err
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kycemu/kycemu/testkit"
@@ -217,4 +218,27 @@ func ExampleClient_PutScenario() {
 		fmt.Println(ce.StatusCode, ce.Code, len(ce.Problems) > 0)
 	}
 	// Output: 400 invalid_scenario true
+}
+
+func ExampleClient_WaitStatus_mistake() {
+	// A status the session's kind does not have is refused before any
+	// waiting, with the ones it has.
+	url, stop := startKycemu()
+	defer stop()
+	kyc := control.New(url)
+	ctx := context.Background()
+	base, _ := kyc.BaseURL(ctx, "notus")
+	id := createNotusSession(base, "key-1")
+
+	_, err := kyc.WaitStatus(ctx, id, time.Second, "completed")
+	fmt.Println(strings.Replace(err.Error(), id, "<id>", 1))
+	// Output: kycemu control: wait for session <id>: "completed" is not a status of a notus STANDARD_INDIVIDUAL (statuses are case-sensitive: "COMPLETED"); its statuses are "COMPLETED", "EXPIRED", "FAILED", "PENDING", "VERIFYING"
+}
+
+func ExampleCheckTenant() {
+	fmt.Println(control.CheckTenant("gu1", "gk_test"))
+	fmt.Println(control.CheckTenant("gu1", "gk_test:org_1"))
+	// Output:
+	// kycemu control: a gu1 tenant is "<API key>:<organization id>" (gu1.Tenant(key, org) in testkit/providers/gu1): this one has no organization id
+	// <nil>
 }

@@ -129,14 +129,17 @@ func (h *Harness) Expire(id string) Session {
 }
 
 // WaitStatus polls a session until its status is one of statuses, failing
-// the test after timeout. Meant for a real clock.
-func (h *Harness) WaitStatus(id string, timeout time.Duration, statuses ...string) Session {
+// the test after timeout. Meant for a real clock: on a manual clock, call
+// Advance. A status the session's kind does not have, or a session already
+// in another final status, fails the test at once, naming the valid
+// statuses (see Client.WaitStatus).
+func (h *Harness) WaitStatus(id string, timeout time.Duration, statuses ...Status) Session {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(h.t.Context(), timeout)
 	defer cancel()
 	s, err := h.c.WaitStatus(ctx, id, 20*time.Millisecond, statuses...)
 	if err != nil {
-		h.t.Fatalf("kycemu: %v", err)
+		h.t.Fatalf("%v", err)
 	}
 	return s
 }
@@ -290,4 +293,17 @@ func (h *Harness) Scenarios(provider string) []Scenario {
 		h.t.Fatalf("kycemu: list scenarios: %v", err)
 	}
 	return scs
+}
+
+// S3 returns a provider's bucket credentials and endpoint (only notus has
+// a bucket), for presigning and uploading with an S3 client.
+func (h *Harness) S3(provider string) S3 {
+	h.t.Helper()
+	ctx, cancel := h.ctx()
+	defer cancel()
+	s, err := h.c.S3(ctx, provider)
+	if err != nil {
+		h.t.Fatalf("kycemu: S3 credentials of %s: %v", provider, err)
+	}
+	return s
 }

@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 )
@@ -67,8 +66,8 @@ func (c *Client) ReloadScenarios(ctx context.Context) error {
 // created from now on follow it, unless their request names another
 // (ScenarioHeader) or another scenario's match fits.
 func (c *Client) UseScenario(ctx context.Context, provider, tenant, name string) error {
-	if tenant == "" {
-		return errors.New("kycemu control: use scenario: name the tenant")
+	if err := CheckTenant(provider, tenant); err != nil {
+		return err
 	}
 	return c.do(ctx, http.MethodPut, "/scenarios/defaults", nil,
 		map[string]string{"provider": provider, "tenant": tenant, "scenario": name}, nil)

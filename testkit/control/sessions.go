@@ -17,7 +17,7 @@ type Session struct {
 	Tenant    string       `json:"tenant"`
 	ID        string       `json:"id"`
 	Kind      string       `json:"kind"`
-	Status    string       `json:"status"`
+	Status    Status       `json:"status"`
 	Scenario  string       `json:"scenario,omitempty"`
 	Actions   []string     `json:"actions"`
 	CreatedAt time.Time    `json:"createdAt"`
@@ -27,8 +27,8 @@ type Session struct {
 
 // Transition is one status change in a session's life.
 type Transition struct {
-	From   string    `json:"from,omitempty"`
-	To     string    `json:"to"`
+	From   Status    `json:"from,omitempty"`
+	To     Status    `json:"to"`
 	At     time.Time `json:"at"`
 	By     string    `json:"by"` // client, timeline, control, clock
 	Reason string    `json:"reason,omitempty"`
@@ -38,13 +38,13 @@ type Transition struct {
 type SessionFilter struct {
 	Provider string
 	Tenant   string
-	Status   string
+	Status   Status
 }
 
 // Sessions lists sessions across providers, oldest first.
 func (c *Client) Sessions(ctx context.Context, f SessionFilter) ([]Session, error) {
 	q := url.Values{}
-	for k, v := range map[string]string{"provider": f.Provider, "tenant": f.Tenant, "status": f.Status} {
+	for k, v := range map[string]string{"provider": f.Provider, "tenant": f.Tenant, "status": string(f.Status)} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -96,21 +96,64 @@ func (c *Client) Expire(ctx context.Context, id string) (Session, error) {
 // WaitStatus polls a session every interval until its status is one of
 // statuses or ctx ends. Use it with a real clock; with a manual clock,
 // Advance moves sessions synchronously and no waiting is needed.
-func (c *Client) WaitStatus(ctx context.Context, id string, interval time.Duration, statuses ...string) (Session, error) {
+//
+// Mistakes fail at once, before any waiting: a status the session's kind
+// does not have (the error lists the ones it has), a session resting in a
+// final status other than those wanted, an unknown session. A session that
+// reaches another final status while waited for ends the wait then. When
+// ctx ends on a manual clock that did not move during the wait, the error
+// says so.
+func (c *Client) WaitStatus(ctx context.Context, id string, interval time.Duration, statuses ...Status) (Session, error) {
+	s, err := c.Session(ctx, id)
+	if err != nil && (IsNotFound(err) || ctx.Err() != nil) {
+		return s, err
+	}
+	var (
+		k0    Clock
+		final []Status
+	)
+	if err == nil {
+		if final, err = c.checkStatuses(ctx, s, statuses); err != nil {
+			return s, err
+		}
+		k0, _ = c.Clock(ctx)
+	}
 	for {
-		s, err := c.Session(ctx, id)
 		if err == nil && slices.Contains(statuses, s.Status) {
 			return s, nil
 		}
-		if err != nil && ctx.Err() == nil && IsNotFound(err) {
-			return s, err
+		if err == nil {
+			if err := stuck(s, statuses, final); err != nil {
+				return s, err
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return s, fmt.Errorf("wait for session %s to be %v: %w (last status %q)", id, statuses, ctx.Err(), s.Status)
+			return s, c.waitFailed(id, statuses, s, k0, ctx.Err())
 		case <-time.After(interval):
 		}
+		s, err = c.Session(ctx, id)
+		if err != nil && ctx.Err() == nil && IsNotFound(err) {
+			return s, err
+		}
 	}
+}
+
+// waitFailed explains a wait that ran out: on a manual clock that stood
+// still, that is the likely reason.
+func (c *Client) waitFailed(id string, want []Status, s Session, k0 Clock, cause error) error {
+	err := fmt.Errorf("kycemu control: wait for session %s to be %s: %w (last status %q)", id, joinQuoted(want), cause, s.Status)
+	if k0.Mode != "manual" {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if k, kerr := c.Clock(ctx); kerr == nil && k.Now.Equal(k0.Now) {
+		return fmt.Errorf("%w: the emulator's clock is manual and nothing advanced it during the wait (it still reads %s, %d timers pending); "+
+			"on a manual clock timelines only move when the clock does: call Advance instead of waiting",
+			err, k.Now.Format(time.RFC3339), k.PendingTimers)
+	}
+	return err
 }
 
 // Clock is the emulator clock's state.

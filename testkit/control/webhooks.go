@@ -16,7 +16,7 @@ type Delivery struct {
 	Seq       uint64 `json:"seq"`
 	Provider  string `json:"provider"`
 	Tenant    string `json:"tenant"`
-	Event     string `json:"event"`
+	Event     Event  `json:"event"`
 	SessionID string `json:"sessionId,omitempty"`
 	// URL is the target; "" when none was configured (Status
 	// "undeliverable").
@@ -48,7 +48,7 @@ type DeliveryFilter struct {
 	Provider  string
 	Tenant    string
 	SessionID string
-	Event     string
+	Event     Event
 	Status    string
 	Limit     int
 }
@@ -57,7 +57,7 @@ type DeliveryFilter struct {
 func (c *Client) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
 	q := url.Values{}
 	for k, v := range map[string]string{"provider": f.Provider, "tenant": f.Tenant, "session": f.SessionID,
-		"event": f.Event, "status": f.Status} {
+		"event": string(f.Event), "status": f.Status} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -97,6 +97,9 @@ func (c *Client) SetWebhookURL(ctx context.Context, provider, tenant, target str
 	}
 	in := map[string]string{"provider": provider, "url": target}
 	if tenant != "" {
+		if err := CheckTenant(provider, tenant); err != nil {
+			return err
+		}
 		in["tenant"] = tenant
 	}
 	return c.do(ctx, http.MethodPut, "/webhooks/endpoints", nil, in, nil)
@@ -126,15 +129,23 @@ type WebhookConfig struct {
 // WebhookConfig returns a tenant's webhook secret and target.
 func (c *Client) WebhookConfig(ctx context.Context, provider, tenant string) (WebhookConfig, error) {
 	var w WebhookConfig
+	if err := CheckTenant(provider, tenant); err != nil {
+		return w, err
+	}
 	err := c.do(ctx, http.MethodGet, "/webhooks/secret", url.Values{"provider": {provider}, "tenant": {tenant}}, nil, &w)
 	return w, err
 }
 
 // RouteWebhooks sends a tenant's webhooks of a provider to target and
-// returns the secret they are signed with.
+// returns the secret they are signed with. A tenant not shaped like the
+// provider's (CheckTenant), or a provider that sends no webhooks, is
+// refused before anything changes.
 func (c *Client) RouteWebhooks(ctx context.Context, provider, tenant, target string) (secret string, err error) {
-	if tenant == "" {
-		return "", errors.New("kycemu control: route webhooks: name the tenant, whose secret signs them")
+	if err := CheckTenant(provider, tenant); err != nil {
+		return "", err
+	}
+	if err := c.checkSendsWebhooks(ctx, provider); err != nil {
+		return "", err
 	}
 	if err := c.SetWebhookURL(ctx, provider, tenant, target); err != nil {
 		return "", err

@@ -6,6 +6,11 @@
 // It works the same whether kycemu runs in-process (testkit) or in a
 // container (testkit/container, which reaches the receiver through
 // testcontainers' host port access), and it imports neither.
+//
+// A receiver that knows its provider's events (WithEvents; testkit's
+// Server.Webhooks and the container module's RouteWebhooks set them) fails
+// a WaitEvent for any other name at once, listing the names the provider
+// sends, instead of waiting for an event that cannot come.
 package receiver
 
 import (
@@ -20,18 +25,21 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kycemu/kycemu/testkit/control"
 )
 
 // Event is one delivery the receiver accepted.
 type Event struct {
 	// Name is the event name read from the body's "event", "eventName" or
 	// "type" field, when the body is a JSON object that has one.
-	Name       string
+	Name       control.Event
 	Method     string
 	Path       string
 	Header     http.Header
@@ -123,6 +131,8 @@ type Receiver struct {
 
 	mu        sync.Mutex
 	verifier  Verifier
+	provider  string          // whose events these are, for messages
+	known     []control.Event // the events provider sends; nil: unchecked
 	failFirst int
 	seen      int
 	events    []Event
@@ -137,6 +147,14 @@ type Option func(*Receiver)
 // WithVerifier checks every delivery's signature; a delivery that fails is
 // answered 401 and kept in Rejected, not in Events. Default: no check.
 func WithVerifier(v Verifier) Option { return func(r *Receiver) { r.verifier = v } }
+
+// WithEvents tells the receiver which events provider sends (such as
+// gu1.Events() from testkit/providers/gu1): WaitEvent then fails at once for
+// any other name, listing these (none: provider sends no webhooks).
+// Default: any name is waited for.
+func WithEvents(provider string, events ...control.Event) Option {
+	return func(r *Receiver) { r.provider, r.known = provider, append([]control.Event{}, events...) }
+}
 
 // FailFirst answers 500 to the first n deliveries (before any signature
 // check), to exercise the sender's retries. Default: 0.
@@ -189,6 +207,13 @@ func (r *Receiver) Port() int {
 	return n
 }
 
+// SetEvents is WithEvents for a running receiver.
+func (r *Receiver) SetEvents(provider string, events ...control.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	WithEvents(provider, events...)(r)
+}
+
 // SetVerifier replaces the verifier, for when the secret is only known once
 // the emulator runs (read from its control API).
 func (r *Receiver) SetVerifier(v Verifier) {
@@ -239,7 +264,7 @@ func (r *Receiver) notify() {
 	r.changed = make(chan struct{})
 }
 
-func eventName(body []byte) string {
+func eventName(body []byte) control.Event {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(body, &m) != nil {
 		return ""
@@ -247,7 +272,7 @@ func eventName(body []byte) string {
 	for _, k := range []string{"event", "eventName", "type"} {
 		var s string
 		if json.Unmarshal(m[k], &s) == nil && s != "" {
-			return s
+			return control.Event(s)
 		}
 	}
 	return ""
@@ -288,14 +313,35 @@ func (r *Receiver) Receive(ctx context.Context, match func(Event) bool) (Event, 
 			}
 		}
 		ch := r.changed
-		n, rej := len(r.events), len(r.rejected)
+		got := r.summaryLocked()
 		r.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return Event{}, fmt.Errorf("no matching webhook: %w (%d accepted, %d refused for their signature)", ctx.Err(), n, rej)
+			return Event{}, fmt.Errorf("no matching webhook: %w (%s)", ctx.Err(), got)
 		}
 	}
+}
+
+// summaryLocked names what arrived, for a wait that ran out: "2 accepted
+// (kyc.session.verifying, kyc.session.completed), 0 refused for their
+// signature". The caller holds r.mu.
+func (r *Receiver) summaryLocked() string {
+	var names []string
+	for _, ev := range r.events {
+		n := string(ev.Name)
+		if n == "" {
+			n = "unnamed"
+		}
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	list := ""
+	if len(names) > 0 {
+		list = " (" + strings.Join(names, ", ") + ")"
+	}
+	return fmt.Sprintf("%d accepted%s, %d refused for their signature", len(r.events), list, len(r.rejected))
 }
 
 // Wait is Receive bound to the test: it fails the test when no matching
@@ -311,13 +357,42 @@ func (r *Receiver) Wait(timeout time.Duration, match func(Event) bool) Event {
 	return ev
 }
 
-// WaitEvent waits for the next event with the given name.
-func (r *Receiver) WaitEvent(timeout time.Duration, name string) Event {
+// WaitEvent waits for the next event with the given name. When the
+// receiver knows its provider's events (WithEvents), a name that is not one
+// of them fails the test at once, listing them.
+func (r *Receiver) WaitEvent(timeout time.Duration, name control.Event) Event {
 	r.t.Helper()
+	if err := r.CheckEvent(name); err != nil {
+		r.t.Fatalf("receiver: %v", err)
+	}
 	return r.Wait(timeout, Named(name))
 }
 
+// CheckEvent reports whether name is an event the receiver's provider sends;
+// nil when the receiver does not know them (no WithEvents).
+func (r *Receiver) CheckEvent(name control.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.known == nil || slices.Contains(r.known, name) {
+		return nil
+	}
+	if len(r.known) == 0 {
+		return fmt.Errorf("%s sends no webhooks", r.provider)
+	}
+	hint := ""
+	for _, k := range r.known {
+		if strings.EqualFold(string(k), string(name)) {
+			hint = fmt.Sprintf(" (names are case-sensitive: %q)", k)
+		}
+	}
+	q := make([]string, len(r.known))
+	for i, k := range r.known {
+		q[i] = strconv.Quote(string(k))
+	}
+	return fmt.Errorf("%q is not a %s webhook event%s; %s sends %s", name, r.provider, hint, r.provider, strings.Join(q, ", "))
+}
+
 // Named matches events by name.
-func Named(name string) func(Event) bool {
+func Named(name control.Event) func(Event) bool {
 	return func(e Event) bool { return e.Name == name }
 }

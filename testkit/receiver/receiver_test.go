@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kycemu/kycemu/testkit/control"
 	"github.com/kycemu/kycemu/testkit/receiver"
 )
 
@@ -185,5 +186,42 @@ func TestForTenant(t *testing.T) {
 	}
 	if _, err := receiver.ForProvider("kulipa", "s"); err == nil || !strings.Contains(err.Error(), "ForTenant") {
 		t.Fatalf("ForProvider(kulipa): %v, want a pointer to ForTenant", err)
+	}
+}
+
+func TestWaitEventChecksNamesAgainstTheProvidersEvents(t *testing.T) {
+	rcv := receiver.New(t, receiver.WithEvents("notus", "kyc.session.verifying", "kyc.session.completed"))
+	for name, want := range map[string]string{
+		"kyc.session.complete":  `"kyc.session.complete" is not a notus webhook event; notus sends "kyc.session.verifying", "kyc.session.completed"`,
+		"KYC.SESSION.COMPLETED": `(names are case-sensitive: "kyc.session.completed")`,
+	} {
+		err := rcv.CheckEvent(control.Event(name))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckEvent(%q) = %v, want it to say %s", name, err, want)
+		}
+	}
+	if err := rcv.CheckEvent("kyc.session.completed"); err != nil {
+		t.Fatal(err)
+	}
+	rcv.SetEvents("b2core")
+	if err := rcv.CheckEvent("anything"); err == nil || err.Error() != "b2core sends no webhooks" {
+		t.Fatalf("b2core: %v", err)
+	}
+	// Without WithEvents any name is waited for.
+	if err := receiver.New(t).CheckEvent("whatever"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestATimedOutWaitNamesWhatArrived(t *testing.T) {
+	rcv := receiver.New(t)
+	post(t, rcv.URL, []byte(`{"event":"kyc.session.verifying"}`), "")
+	post(t, rcv.URL, []byte(`{"event":"kyc.session.verifying"}`), "")
+	post(t, rcv.URL, []byte(`{"eventName":"kyc.created"}`), "")
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := rcv.Receive(ctx, receiver.Named("kyc.session.completed"))
+	if err == nil || !strings.Contains(err.Error(), "3 accepted (kyc.session.verifying, kyc.created), 0 refused for their signature") {
+		t.Fatalf("Receive: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ package fake
 import (
 	"fmt"
 	"hash/fnv"
+	"math/rand"
 	"strings"
 	"sync"
 	"time"
@@ -15,22 +16,59 @@ import (
 )
 
 // Source produces seeded random values. It is safe for concurrent use.
+//
+// A Source counts the draws it has made from its generator, so its position
+// in the stream can be saved (Draws) and a Source resumed at that position
+// after a restart (Resume): the values that follow are the ones the first
+// Source would have produced.
 type Source struct {
 	seed int64
 	mu   sync.Mutex
+	src  *counted
 	f    *gofakeit.Faker
 }
+
+// counted is the generator under a Source, counting its steps. Every value
+// gofakeit and math/rand draw takes whole steps of it (no bytes are kept
+// back between calls), so replaying the count restores the stream exactly.
+type counted struct {
+	src rand.Source64
+	n   uint64
+}
+
+func (c *counted) Int63() int64    { c.n++; return c.src.Int63() }
+func (c *counted) Uint64() uint64  { c.n++; return c.src.Uint64() }
+func (c *counted) Seed(seed int64) { c.src.Seed(seed); c.n = 0 }
 
 // New returns a Source for seed.
 func New(seed int64) *Source {
 	if seed == 0 {
 		seed = 1 // gofakeit treats 0 as "random"; keep runs reproducible.
 	}
-	return &Source{seed: seed, f: gofakeit.NewUnlocked(seed)}
+	c := &counted{src: rand.NewSource(seed).(rand.Source64)}
+	return &Source{seed: seed, src: c, f: gofakeit.NewCustom(c)}
+}
+
+// Resume returns the Source for seed positioned after draws steps, as
+// reported by Draws.
+func Resume(seed int64, draws uint64) *Source {
+	s := New(seed)
+	for range draws {
+		s.src.src.Int63()
+	}
+	s.src.n = draws
+	return s
 }
 
 // Seed returns the seed the source was built from.
 func (s *Source) Seed() int64 { return s.seed }
+
+// Draws returns how many steps the source has taken since it was built.
+func (s *Source) Draws() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.src.n
+}
 
 // Derive returns an independent Source whose stream depends only on this
 // source's seed and the given scope, e.g. Derive("notus", tenant).

@@ -42,3 +42,24 @@ func TestValues(t *testing.T) {
 		t.Fatalf("Intn(3) = %d", n)
 	}
 }
+
+func TestResumeContinuesTheStream(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := New(7).Derive("kulipa", "tenant")
+	a.UUID()
+	a.Person(now)
+	a.String(Base58, 40)
+	a.Intn(900000)
+	b := Resume(a.Seed(), a.Draws())
+	if b.Draws() != a.Draws() {
+		t.Fatalf("resumed at %d draws, want %d", b.Draws(), a.Draws())
+	}
+	for i := range 20 {
+		if x, y := a.UUID(), b.UUID(); x != y {
+			t.Fatalf("draw %d after resume: %s, want %s", i, y, x)
+		}
+	}
+	if New(7).Draws() != 0 {
+		t.Fatal("a new source has drawn")
+	}
+}

@@ -42,7 +42,10 @@ type Operation struct {
 	// Secured reports whether the operation declares a security
 	// requirement (its own, or the document's default).
 	Secured bool
-	route   *routers.Route
+	// JSONBody reports whether the request body, if any, is declared as
+	// application/json and nothing else.
+	JSONBody bool
+	route    *routers.Route
 }
 
 var (
@@ -125,12 +128,17 @@ func (d *Doc) Operations() []*Operation {
 			if sec == nil {
 				sec = &d.t.Security
 			}
+			jsonBody := false
+			if rb := op.RequestBody; rb != nil && rb.Value != nil && len(rb.Value.Content) == 1 {
+				jsonBody = rb.Value.Content.Get("application/json") != nil
+			}
 			out = append(out, &Operation{
-				ID:      op.OperationID,
-				Method:  method,
-				Path:    path,
-				Secured: len(*sec) > 0,
-				route:   &routers.Route{Spec: d.t, Path: path, PathItem: item, Method: method, Operation: op},
+				ID:       op.OperationID,
+				Method:   method,
+				Path:     path,
+				Secured:  len(*sec) > 0,
+				JSONBody: jsonBody,
+				route:    &routers.Route{Spec: d.t, Path: path, PathItem: item, Method: method, Operation: op},
 			})
 		}
 	}
@@ -228,6 +236,44 @@ func (d *Doc) ValidateValue(schema string, value any) error {
 		return fmt.Errorf("no component schema %q", schema)
 	}
 	return ref.Value.VisitJSON(value, d.respOpts.SchemaValidationOptions...)
+}
+
+// PropertyEnum returns the values a named component schema allows for a
+// string property: the enum of the first of props the schema (or any
+// schema it combines with oneOf, anyOf or allOf) declares, deduplicated in
+// document order. It is nil when the schema is absent or declares none;
+// webhook bodies use it to list their event names.
+func (d *Doc) PropertyEnum(schema string, props ...string) []string {
+	ref, ok := d.t.Components.Schemas[schema]
+	if !ok || ref.Value == nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	var walk func(s *openapi3.Schema, depth int)
+	walk = func(s *openapi3.Schema, depth int) {
+		if s == nil || depth > 8 {
+			return
+		}
+		for _, p := range props {
+			if pr := s.Properties[p]; pr != nil && pr.Value != nil && len(pr.Value.Enum) > 0 {
+				for _, v := range pr.Value.Enum {
+					if str, ok := v.(string); ok && !seen[str] {
+						seen[str] = true
+						out = append(out, str)
+					}
+				}
+				break
+			}
+		}
+		for _, group := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf, s.AllOf} {
+			for _, r := range group {
+				walk(r.Value, depth+1)
+			}
+		}
+	}
+	walk(ref.Value, 0)
+	return out
 }
 
 func describe(err error) Problem {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -146,5 +147,36 @@ paths:`, 1)))
 	}
 	if err := d.ValidateError([]byte(`{"msg":"x"}`)); err == nil {
 		t.Fatal("an error body without message passed")
+	}
+}
+
+func TestPropertyEnum(t *testing.T) {
+	doc, err := Load([]byte(`openapi: 3.0.3
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    Event:
+      oneOf:
+        - $ref: '#/components/schemas/A'
+        - allOf:
+            - $ref: '#/components/schemas/B'
+            - type: object
+              properties: {type: {type: string, enum: [c.one, a.one]}}
+    A:
+      type: object
+      properties: {event: {type: string, enum: [a.one, a.two]}}
+    B:
+      type: object
+      properties: {other: {type: string, enum: [ignored]}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.PropertyEnum("Event", "event", "type"); !slices.Equal(got, []string{"a.one", "a.two", "c.one"}) {
+		t.Fatalf("PropertyEnum = %v", got)
+	}
+	if got := doc.PropertyEnum("Missing", "event"); got != nil {
+		t.Fatalf("missing schema: %v", got)
 	}
 }

@@ -132,20 +132,13 @@ func (s *Signer) receiveFile(file io.Reader, fields map[string]string, bucket st
 		return nil, errorf(http.StatusBadRequest, "InvalidArgument", "Unsupported signing algorithm; only AWS4-HMAC-SHA256 is accepted.",
 			[2]string{"ArgumentName", "x-amz-algorithm"})
 	}
-	akid, day, region, ok := parseCredential(fields["x-amz-credential"])
-	if !ok {
-		return nil, errorf(http.StatusBadRequest, "AuthorizationQueryParametersError",
-			"Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".")
+	a, perr := s.credentialOf(fields["x-amz-credential"], "AuthorizationQueryParametersError", "Error parsing the X-Amz-Credential parameter; ")
+	if perr != nil {
+		return nil, perr
 	}
-	if akid != s.AccessKeyID {
-		return nil, errorf(http.StatusForbidden, "InvalidAccessKeyId",
-			"The AWS Access Key Id you provided does not exist in our records.", [2]string{"AWSAccessKeyId", akid})
-	}
-	want := s.sign(day, region, policy)
+	want := s.sign(a.day, s.Region, policy)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(fields["x-amz-signature"]))) != 1 {
-		return nil, errorf(http.StatusForbidden, "SignatureDoesNotMatch",
-			"The request signature we calculated does not match the signature you provided. Check your key and signing method.",
-			[2]string{"AWSAccessKeyId", akid}, [2]string{"StringToSign", policy})
+		return nil, signatureMismatch(a.AccessKeyID, policy, fields["x-amz-signature"], "")
 	}
 	raw, err := base64.StdEncoding.DecodeString(policy)
 	if err != nil {
@@ -206,15 +199,7 @@ func (s *Signer) receiveFile(file io.Reader, fields map[string]string, bucket st
 		return nil, errorf(http.StatusBadRequest, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size",
 			[2]string{"ProposedSize", strconv.FormatInt(size, 10)}, [2]string{"MinSizeAllowed", strconv.FormatInt(minSize, 10)})
 	}
-	sum := md5.Sum(data)
-	ct := fields["content-type"]
-	if ct == "" {
-		ct = "binary/octet-stream"
-	}
-	up := &Upload{Object: Object{
-		Bucket: bucket, Key: fields["key"], ContentType: ct, Data: data,
-		ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Uploaded: now,
-	}}
+	up := &Upload{Object: NewObject(bucket, fields["key"], fields["content-type"], data, now)}
 	up.status = http.StatusNoContent
 	if v, err := strconv.Atoi(fields["success_action_status"]); err == nil && (v == 200 || v == 201) {
 		up.status = v
@@ -325,4 +310,15 @@ func (u *Upload) Respond(w http.ResponseWriter, requestID, location string) {
 	h.Set("Content-Type", "application/xml")
 	w.WriteHeader(http.StatusCreated)
 	_, _ = io.Copy(w, bytes.NewReader(body))
+}
+
+// NewObject is an object as S3 stores it: the content type defaults to
+// binary/octet-stream and the ETag is the quoted MD5 of the data.
+func NewObject(bucket, key, contentType string, data []byte, now time.Time) Object {
+	if contentType == "" {
+		contentType = "binary/octet-stream"
+	}
+	sum := md5.Sum(data)
+	return Object{Bucket: bucket, Key: key, ContentType: contentType, Data: data,
+		ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Uploaded: now}
 }

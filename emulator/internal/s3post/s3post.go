@@ -1,6 +1,7 @@
-// Package s3post emulates the part of Amazon S3 that browser uploads use:
-// POST uploads authorised by a SigV4-signed POST policy, and presigned GET
-// URLs. It signs forms the way the AWS SDKs' createPresignedPost does and
+// Package s3post emulates the part of Amazon S3 that KYC uploads use: POST
+// uploads authorised by a SigV4-signed POST policy, requests signed with
+// SigV4 in the Authorization header (PutObject, GetObject, with SHA-256,
+// unsigned or aws-chunked payloads) and presigned URLs. It signs forms the way the AWS SDKs' createPresignedPost does and
 // checks submitted forms the way S3 does (signature, expiration, every
 // condition, content-length-range, no unlisted fields), answering failures
 // in S3's XML error format.

@@ -171,12 +171,15 @@ func TestErrorDocument(t *testing.T) {
 }
 
 func TestPresignedGet(t *testing.T) {
-	link := signer.PresignGet("http://h:1/notus", "/_s3/b/kyc/a b/front", "h:1", t0, time.Minute)
+	link := signer.PresignGet("http://h:1/b/kyc/a b/front", t0, time.Minute)
 	u, _ := url.Parse(link)
+	if u.Path != "/b/kyc/a b/front" || u.EscapedPath() != "/b/kyc/a%20b/front" {
+		t.Fatalf("link %s", link)
+	}
 	get := func(u *url.URL, at time.Time) *Error {
 		r := httptest.NewRequest(http.MethodGet, u.String(), nil)
-		r.Host = "h:1"
-		return signer.VerifyGet(r, strings.TrimPrefix(u.Path, "/notus"), at)
+		_, err := signer.Authenticate(r, "h:1", u.Path, at)
+		return err
 	}
 	if err := get(u, t0.Add(time.Minute)); err != nil {
 		t.Fatalf("valid link refused: %v", err)
@@ -188,13 +191,34 @@ func TestPresignedGet(t *testing.T) {
 	q.Set("X-Amz-Expires", "120")
 	longer := *u
 	longer.RawQuery = q.Encode()
-	if err := get(&longer, t0); err == nil || err.Code != "SignatureDoesNotMatch" {
+	err := get(&longer, t0)
+	if err == nil || err.Code != "SignatureDoesNotMatch" {
 		t.Fatalf("extended link: %v", err)
+	}
+	names := map[string]string{}
+	for _, x := range err.Extra {
+		names[x[0]] = x[1]
+	}
+	if names["AWSAccessKeyId"] != "AKIATEST" || names["SignatureProvided"] != q.Get("X-Amz-Signature") ||
+		!strings.HasPrefix(names["StringToSign"], "AWS4-HMAC-SHA256\n20260504T100000Z\n20260504/sa-east-1/s3/aws4_request\n") ||
+		!strings.HasPrefix(names["StringToSignBytes"], "41 57 53 34") || !strings.HasPrefix(names["CanonicalRequest"], "GET\n/b/kyc/a%20b/front\n") ||
+		names["CanonicalRequestBytes"] == "" {
+		t.Errorf("SignatureDoesNotMatch elements: %v", err.Extra)
 	}
 	q.Del("X-Amz-Signature")
 	unsigned := *u
 	unsigned.RawQuery = q.Encode()
-	if err := get(&unsigned, t0); err == nil || err.Code != "AccessDenied" {
-		t.Fatalf("unsigned link: %v", err)
+	if err := get(&unsigned, t0); err == nil || err.Status != 400 || err.Code != "AuthorizationQueryParametersError" {
+		t.Fatalf("link without a signature: %v", err)
+	}
+	bare := *u
+	bare.RawQuery = ""
+	if err := get(&bare, t0); err == nil || err.Status != 403 || err.Code != "AccessDenied" {
+		t.Fatalf("anonymous GET: %v", err)
+	}
+	other := &Signer{AccessKeyID: "AKIATEST", Secret: "secret/key+value", Region: "us-east-1"}
+	wrong, _ := url.Parse(other.PresignGet("http://h:1/b/kyc/a b/front", t0, time.Minute))
+	if err := get(wrong, t0); err == nil || err.Code != "AuthorizationQueryParametersError" || !strings.Contains(err.Message, "'us-east-1' is wrong") {
+		t.Fatalf("wrong region: %v", err)
 	}
 }

@@ -7,12 +7,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // Workflows and wizard markers.
@@ -39,47 +41,65 @@ type wizard[T any] struct {
 	Workflow string `json:"workflow"`
 }
 
-// authWizard is a sign-up or sign-in wizard; it belongs to no tenant yet.
+// authWizard is a sign-up or sign-in wizard (record kind "wizard"); it
+// belongs to no client yet, so it lives in anonTenant.
 type authWizard struct {
-	kind    string // signup, signin
-	expires time.Time
-	used    bool
+	Kind    string    `json:"kind"` // signup, signin
+	Expires time.Time `json:"expires"`
+	Used    bool      `json:"used,omitempty"`
 }
 
-func (p *Provider) newAuthWizard(kind string) string {
-	id := p.anon.UUID()
-	now := p.env.Clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.wizards) >= 4096 {
-		for k, w := range p.wizards {
-			if w.used || !now.Before(w.expires) {
-				delete(p.wizards, k)
-			}
+// newAuthWizard opens a wizard of the kind and answers it. It is forgotten
+// wizardTTL after it expires: a due step, so nothing ever scans the open
+// wizards (and the per-tenant record bound caps how many stay open).
+func (p *Provider) newAuthWizard(c *provider.Call, kind string, answer func(uuid string) any) error {
+	return p.state.Update(anonTenant, func(tx *state.Tx) error {
+		exp := tx.Now().Add(wizardTTL)
+		r, err := newRecord(tx, state.NewRecord{Kind: kindWizard, Data: &authWizard{Kind: kind, Expires: exp}},
+			func() string { return tx.Rand().UUID() })
+		if err != nil {
+			return err
 		}
-	}
-	p.wizards[id] = &authWizard{kind: kind, expires: now.Add(wizardTTL)}
-	return id
+		tx.Schedule(r, exp.Add(wizardTTL), provider.Step{})
+		return c.JSON(http.StatusOK, answer(r.ID))
+	})
 }
 
-// checkWizard reports whether uuid names a live wizard of the kind. The
-// caller holds p.mu.
-func (p *Provider) checkWizard(uuid, kind string, now time.Time) *provider.Error {
-	w := p.wizards[uuid]
-	if w == nil || w.kind != kind {
-		return provider.Invalid("uuid", "does not match a %s wizard: initialize one with GET /my/%s/wizard", kind, kind)
-	}
-	if w.used || !now.Before(w.expires) {
-		e := provider.Errorf(provider.KindConflict, "this %s wizard is finished or expired: initialize a new one", kind)
-		e.Field = "uuid"
-		return e
-	}
-	return nil
+// claimWizard marks a live wizard of the kind used, or answers why it
+// cannot be: a request that then fails gives it back with releaseWizard, so
+// a failed sign-in may reuse its uuid while two requests never share one.
+func (p *Provider) claimWizard(uuid, kind string) error {
+	return p.state.Update(anonTenant, func(tx *state.Tx) error {
+		r := tx.Get(kindWizard, uuid)
+		if r == nil || state.Data[authWizard](r).Kind != kind {
+			return provider.Invalid("uuid", "does not match a %s wizard: initialize one with GET /my/%s/wizard", kind, kind)
+		}
+		w := state.Data[authWizard](r)
+		if w.Used || !tx.Now().Before(w.Expires) {
+			e := provider.Errorf(provider.KindConflict, "this %s wizard is finished or expired: initialize a new one", kind)
+			e.Field = "uuid"
+			return e
+		}
+		w.Used = true
+		return nil
+	})
+}
+
+// releaseWizard gives back a wizard claimed by a request that failed.
+func (p *Provider) releaseWizard(uuid string) {
+	_ = p.state.Update(anonTenant, func(tx *state.Tx) error {
+		if r := tx.Get(kindWizard, uuid); r != nil {
+			state.Data[authWizard](r).Used = false
+		}
+		return nil
+	})
 }
 
 func (p *Provider) signUpWizard(c *provider.Call) error {
-	return c.JSON(http.StatusOK, wizard[map[string]any]{Code: codeFinal, Done: true, UUID: p.newAuthWizard("signup"),
-		Workflow: workflowRegister, Data: map[string]any{"fields": map[string]any{}}})
+	return p.newAuthWizard(c, "signup", func(uuid string) any {
+		return wizard[map[string]any]{Code: codeFinal, Done: true, UUID: uuid,
+			Workflow: workflowRegister, Data: map[string]any{"fields": map[string]any{}}}
+	})
 }
 
 type signInWizardData struct {
@@ -91,8 +111,10 @@ type signInWizardData struct {
 }
 
 func (p *Provider) signInWizard(c *provider.Call) error {
-	return c.JSON(http.StatusOK, wizard[signInWizardData]{Code: codeFinal, Done: true, UUID: p.newAuthWizard("signin"),
-		Workflow: workflowLogin, Data: signInWizardData{Recovery: true}})
+	return p.newAuthWizard(c, "signin", func(uuid string) any {
+		return wizard[signInWizardData]{Code: codeFinal, Done: true, UUID: uuid,
+			Workflow: workflowLogin, Data: signInWizardData{Recovery: true}}
+	})
 }
 
 func normalEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -129,7 +151,7 @@ func (a *account) matches(email, password string) bool {
 		return false
 	}
 	h := passwordHash(email, password)
-	return subtle.ConstantTimeCompare(a.password[:], h[:]) == 1
+	return subtle.ConstantTimeCompare(a.Password, h[:]) == 1
 }
 
 type signUpRequest struct {
@@ -152,40 +174,31 @@ func (p *Provider) signUp(c *provider.Call) error {
 		return err
 	}
 	email := normalEmail(in.Email)
-	now := p.env.Clock.Now()
-	p.mu.RLock()
-	werr := p.checkWizard(in.UUID, "signup", now)
-	p.mu.RUnlock()
-	if werr != nil {
-		return werr
+	if err := p.claimWizard(in.UUID, "signup"); err != nil {
+		return err
 	}
-
-	t := p.tenants.Get(email)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	c.Tenant = t.name
-	if t.account != nil {
-		return provider.Invalid("email", "is already registered: sign in instead")
+	c.Tenant = email
+	err := p.state.Update(email, func(tx *state.Tx) error {
+		d := tenantOf(tx)
+		if tx.Count(kindClient) > 0 {
+			return provider.Invalid("email", "is already registered: sign in instead")
+		}
+		first := p.config().Levels[0]
+		level := LevelRef{ID: first.ID, Name: first.Name}
+		hash := passwordHash(email, in.Password)
+		a := &account{Password: hash[:], Level: level}
+		r, err := p.register(tx, a)
+		if err != nil {
+			return err
+		}
+		addGrant(d, a, r.Created, nil, level, "created")
+		return c.JSON(http.StatusOK, wizard[map[string]int]{Code: codeFinal, Done: true, UUID: in.UUID,
+			Workflow: workflowRegister, Data: map[string]int{"clientId": a.ClientID}})
+	})
+	if err != nil {
+		p.releaseWizard(in.UUID)
 	}
-	p.mu.Lock()
-	if werr := p.checkWizard(in.UUID, "signup", now); werr != nil {
-		p.mu.Unlock()
-		return werr
-	}
-	p.wizards[in.UUID].used = true
-	id := 0
-	for id == 0 || p.clientIDs[id] {
-		id = 100000 + t.rand.Intn(900000)
-	}
-	p.clientIDs[id] = true
-	p.mu.Unlock()
-
-	first := p.config().Levels[0]
-	level := LevelRef{ID: first.ID, Name: first.Name}
-	t.account = &account{clientID: id, email: email, password: passwordHash(email, in.Password), level: level, created: now}
-	t.addRecord(now, nil, level, "created")
-	return c.JSON(http.StatusOK, wizard[map[string]int]{Code: codeFinal, Done: true, UUID: in.UUID,
-		Workflow: workflowRegister, Data: map[string]int{"clientId": id}})
+	return err
 }
 
 type signInRequest struct {
@@ -210,46 +223,49 @@ func (p *Provider) signIn(c *provider.Call) error {
 		return err
 	}
 	email := normalEmail(in.Email)
-	now := p.env.Clock.Now()
+	c.Tenant = email
 	cfg := p.config()
-
-	t := p.tenants.Get(email)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	c.Tenant = t.name
-	if now.Before(t.blockedUntil) {
-		return throttled(t.blockedUntil.Sub(now))
+	var blocked time.Time
+	_ = p.state.View(email, func(tx *state.Tx) error {
+		blocked = tx.Data().(*tenantData).BlockedUntil
+		return nil
+	})
+	if now := p.env.Clock.Now(); now.Before(blocked) {
+		return throttled(blocked.Sub(now))
 	}
-	p.mu.RLock()
-	werr := p.checkWizard(in.UUID, "signin", now)
-	p.mu.RUnlock()
-	if werr != nil {
-		return werr
+	if err := p.claimWizard(in.UUID, "signin"); err != nil {
+		return err
 	}
-	window := now.Add(-time.Duration(cfg.SignIn.Window))
-	kept := t.failures[:0]
-	for _, f := range t.failures {
-		if f.After(window) {
-			kept = append(kept, f)
+	err := p.state.Update(email, func(tx *state.Tx) error {
+		d := tenantOf(tx)
+		now := tx.Now()
+		if now.Before(d.BlockedUntil) {
+			return throttled(d.BlockedUntil.Sub(now))
 		}
+		window := now.Add(-time.Duration(cfg.SignIn.Window))
+		d.Failures = slices.DeleteFunc(d.Failures, func(f time.Time) bool { return !f.After(window) })
+		if len(d.Failures) >= cfg.SignIn.Attempts {
+			d.Failures = nil
+			d.BlockedUntil = now.Add(time.Duration(cfg.SignIn.Block))
+			return throttled(time.Duration(cfg.SignIn.Block))
+		}
+		_, a := clientOf(tx)
+		if !a.matches(email, in.Password) {
+			d.Failures = append(d.Failures, now)
+			return provider.Invalid("", "the email or password is incorrect")
+		}
+		d.Failures = nil
+		pair, err := p.issue(tx, d, a.ClientID, cfg)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, wizard[signInData]{Code: codeFinal, Done: true, UUID: in.UUID, Workflow: workflowLogin,
+			Data: signInData{AccessToken: pair.AccessToken, RefreshToken: pair.RefreshToken}})
+	})
+	if err != nil {
+		p.releaseWizard(in.UUID)
 	}
-	t.failures = kept
-	if len(t.failures) >= cfg.SignIn.Attempts {
-		t.failures = nil
-		t.blockedUntil = now.Add(time.Duration(cfg.SignIn.Block))
-		return throttled(time.Duration(cfg.SignIn.Block))
-	}
-	if !t.account.matches(email, in.Password) {
-		t.failures = append(t.failures, now)
-		return provider.Invalid("", "the email or password is incorrect")
-	}
-	p.mu.Lock()
-	p.wizards[in.UUID].used = true
-	p.mu.Unlock()
-	t.failures = nil
-	access, refresh := p.issue(t, cfg, now)
-	return c.JSON(http.StatusOK, wizard[signInData]{Code: codeFinal, Done: true, UUID: in.UUID, Workflow: workflowLogin,
-		Data: signInData{AccessToken: access.view(), RefreshToken: refresh.view()}})
+	return err
 }
 
 func throttled(wait time.Duration) *provider.Error {
@@ -259,15 +275,13 @@ func throttled(wait time.Duration) *provider.Error {
 	return e
 }
 
-// token is an issued access or refresh token.
+// token is an issued access or refresh token (record kind "token", id =
+// the JWT's jti); it was created with the record.
 type token struct {
-	value   string
-	tenant  string
-	refresh bool
-	created time.Time
-	expires time.Time
-	partner *token // the other token of the pair
-	revoked bool
+	Value   string    `json:"value"`
+	Refresh bool      `json:"refresh,omitempty"`
+	Expires time.Time `json:"expires"`
+	Partner string    `json:"partner"` // the id of the other token of the pair
 }
 
 type tokenView struct {
@@ -276,8 +290,9 @@ type tokenView struct {
 	ExpiresAt string `json:"expiresAt"`
 }
 
-func (t *token) view() tokenView {
-	return tokenView{Token: t.value, CreatedAt: stamp(t.created), ExpiresAt: stamp(t.expires)}
+func viewOf(r *state.Record) tokenView {
+	t := state.Data[token](r)
+	return tokenView{Token: t.Value, CreatedAt: stamp(r.Created), ExpiresAt: stamp(t.Expires)}
 }
 
 type tokenPair struct {
@@ -285,29 +300,109 @@ type tokenPair struct {
 	RefreshToken tokenView `json:"refreshToken"`
 }
 
-// issue creates a token pair for the tenant's client. The caller holds the
-// tenant lock (for the tenant's random source).
-func (p *Provider) issue(t *tenant, cfg *Config, now time.Time) (access, refresh *token) {
-	mk := func(kind string, ttl time.Duration) *token {
-		exp := now.Add(ttl)
-		return &token{tenant: t.name, refresh: kind == "refresh", created: now, expires: exp,
-			value: p.jwt(t.account.clientID, kind, now, exp, t.rand.String(fake.Alnum, 20))}
-	}
-	access = mk("access", time.Duration(cfg.Tokens.AccessTTL))
-	refresh = mk("refresh", time.Duration(cfg.Tokens.RefreshTTL))
-	access.partner, refresh.partner = refresh, access
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.tokens) >= 16384 {
-		for k, tk := range p.tokens {
-			if tk.revoked || !now.Before(tk.expires) {
-				delete(p.tokens, k)
-			}
+// issue creates a token pair for the tenant's client, each token expiring
+// on the clock, and signs the oldest session out when there are more than
+// maxSessions.
+func (p *Provider) issue(tx *state.Tx, d *tenantData, clientID int, cfg *Config) (tokenPair, error) {
+	now := tx.Now()
+	mk := func(kind string, ttl time.Duration) (*state.Record, error) {
+		t := &token{Refresh: kind == "refresh", Expires: now.Add(ttl)}
+		r, err := newRecord(tx, state.NewRecord{Kind: kindToken, Data: t, Status: tokenActive, By: "client"},
+			func() string { return tx.Rand().String(fake.Alnum, 20) })
+		if err != nil {
+			return nil, err
 		}
+		t.Value = p.jwt(clientID, kind, now, t.Expires, r.ID)
+		tx.Schedule(r, t.Expires, provider.Step{Status: tokenExpired})
+		return r, nil
 	}
-	p.tokens[access.value] = access
-	p.tokens[refresh.value] = refresh
-	return access, refresh
+	access, err := mk("access", time.Duration(cfg.Tokens.AccessTTL))
+	if err != nil {
+		return tokenPair{}, err
+	}
+	refresh, err := mk("refresh", time.Duration(cfg.Tokens.RefreshTTL))
+	if err != nil {
+		return tokenPair{}, err
+	}
+	state.Data[token](access).Partner, state.Data[token](refresh).Partner = refresh.ID, access.ID
+	d.Sessions = append(d.Sessions, refresh.ID)
+	if len(d.Sessions) > maxSessions {
+		if oldest := tx.Get(kindToken, d.Sessions[0]); oldest != nil {
+			revokePair(tx, d, oldest)
+		}
+		d.Sessions = slices.Delete(d.Sessions, 0, 1)
+	}
+	return tokenPair{AccessToken: viewOf(access), RefreshToken: viewOf(refresh)}, nil
+}
+
+// revokePair signs a session out: the token and its partner.
+func revokePair(tx *state.Tx, d *tenantData, r *state.Record) {
+	t := state.Data[token](r)
+	tx.Move(r, tokenRevoked, "client", "signed out")
+	if partner := tx.Get(kindToken, t.Partner); partner != nil {
+		tx.Move(partner, tokenRevoked, "client", "signed out")
+	}
+	refresh := r.ID
+	if !t.Refresh {
+		refresh = t.Partner
+	}
+	dropSession(d, refresh)
+}
+
+func dropSession(d *tenantData, refresh string) {
+	d.Sessions = slices.DeleteFunc(d.Sessions, func(id string) bool { return id == refresh })
+}
+
+// expireToken applies a token's expiry, which is due when it stops working.
+func expireToken(tx *state.Tx, r *state.Record, _ provider.Step) {
+	if tx.Move(r, tokenExpired, "clock", "") && state.Data[token](r).Refresh {
+		dropSession(tx.Data().(*tenantData), r.ID)
+	}
+}
+
+// jtiOf reads the jti claim of a token without checking anything else: the
+// token is then compared with the stored one.
+func jtiOf(value string) string {
+	_, rest, ok := strings.Cut(value, ".")
+	claims, _, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(claims)
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		JTI string `json:"jti"`
+	}
+	if json.Unmarshal(b, &c) != nil {
+		return ""
+	}
+	return c.JTI
+}
+
+// findToken returns the tenant and record id of a token value, as far as
+// its jti tells.
+func (p *Provider) findToken(value string) (tenant, id string, ok bool) {
+	if id = jtiOf(value); id == "" {
+		return "", "", false
+	}
+	tenant, ok = p.state.Locate(kindToken, id)
+	return tenant, id, ok
+}
+
+// tokenIn returns the token record with the id in the transaction's tenant
+// if it holds exactly value, or nil.
+func tokenIn(tx *state.Tx, id, value string) (*state.Record, *token) {
+	r := tx.Get(kindToken, id)
+	if r == nil {
+		return nil, nil
+	}
+	t := state.Data[token](r)
+	if subtle.ConstantTimeCompare([]byte(t.Value), []byte(value)) != 1 {
+		return nil, nil
+	}
+	return r, t
 }
 
 // jwt builds a JWT signed with HS256 under the emulator's own key, so that
@@ -338,48 +433,47 @@ func (p *Provider) refresh(c *provider.Call) error {
 	if value == "" {
 		return provider.Invalid("refreshToken", "is required")
 	}
-	now := p.env.Clock.Now()
-	p.mu.Lock()
-	old := p.tokens[value]
-	var bad string
-	switch {
-	case old == nil || !old.refresh:
-		bad = "the refresh token is not valid"
-	case old.revoked:
-		bad = "the refresh token was already used or revoked"
-	case !now.Before(old.expires):
-		bad = "the refresh token expired: sign in again"
-	default:
-		old.revoked = true
-	}
-	p.mu.Unlock()
-	if bad != "" {
-		return unauthorized(bad)
-	}
-	t, ok := p.tenants.Lookup(old.tenant)
+	tenant, id, ok := p.findToken(value)
 	if !ok {
 		return unauthorized("the refresh token is not valid")
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.account == nil {
-		return unauthorized("the refresh token is not valid")
-	}
-	c.Tenant = t.name
-	access, refresh := p.issue(t, p.config(), now)
-	return c.JSON(http.StatusOK, tokenPair{AccessToken: access.view(), RefreshToken: refresh.view()})
+	return p.state.Update(tenant, func(tx *state.Tx) error {
+		r, t := tokenIn(tx, id, value)
+		switch {
+		case r == nil || !t.Refresh:
+			return unauthorized("the refresh token is not valid")
+		case r.Status == tokenRevoked:
+			return unauthorized("the refresh token was already used or revoked")
+		case r.Status == tokenExpired || !tx.Now().Before(t.Expires):
+			return unauthorized("the refresh token expired: sign in again")
+		}
+		d := tenantOf(tx)
+		tx.Move(r, tokenRevoked, "client", "refreshed")
+		dropSession(d, r.ID)
+		_, a := clientOf(tx)
+		if a == nil {
+			return unauthorized("the refresh token is not valid")
+		}
+		c.Tenant = tenant
+		pair, err := p.issue(tx, d, a.ClientID, p.config())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, pair)
+	})
 }
 
 func (p *Provider) signOut(c *provider.Call) error {
 	tok, _ := bearer(c.R)
-	p.mu.Lock()
-	if t := p.tokens[tok]; t != nil {
-		t.revoked = true
-		if t.partner != nil {
-			t.partner.revoked = true
+	id := jtiOf(tok)
+	if err := p.state.Update(c.Tenant, func(tx *state.Tx) error {
+		if r, _ := tokenIn(tx, id, tok); r != nil {
+			revokePair(tx, tenantOf(tx), r)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	p.mu.Unlock()
 	c.W.WriteHeader(http.StatusNoContent)
 	return nil
 }

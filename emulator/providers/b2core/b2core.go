@@ -20,6 +20,7 @@ import (
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 	"github.com/kycemu/kycemu/specs"
 )
 
@@ -33,41 +34,34 @@ const Kind = "verification"
 
 // Provider is the B2Core emulation.
 type Provider struct {
-	env     provider.Env
-	spec    []byte
-	machine *provider.Machine
-	tenants *provider.Tenants[tenant]
-	anon    *fake.Source // uuids of sign-up and sign-in wizards (no tenant yet)
-	jwtKey  []byte
+	env       provider.Env
+	openapi   []byte
+	machine   *provider.Machine
+	jwtKey    []byte
+	clientIDs idSpace
+	store     *state.Store
+	state     *state.Space
 
 	cfgMu sync.RWMutex
 	cfg   Config
-
-	mu        sync.RWMutex
-	wizards   map[string]*authWizard // sign-up and sign-in wizards by uuid
-	tokens    map[string]*token      // access and refresh tokens by value
-	procs     map[string]*tenant     // verification procedure uuid -> owner
-	clientIDs map[int]bool
 }
 
-// New builds the provider with DefaultConfig.
-func New(env provider.Env) *Provider {
+// New builds the provider on its space of the store, with the configuration
+// the store kept (DefaultConfig the first time).
+func New(env provider.Env, st *state.Store) *Provider {
 	p := &Provider{
-		env:  env,
-		spec: specs.MustRead(Name),
+		env:     env,
+		openapi: specs.MustRead(Name),
 		machine: provider.NewMachine(InProgress, map[string][]string{
 			InProgress: {Submitted, Expired},
 			Submitted:  {Approved, Rejected},
 		}),
-		anon:      env.Rand.Derive(Name, "wizards"),
 		jwtKey:    []byte(env.Rand.Derive(Name, "jwt-key").String(fake.Alnum, 32)),
-		cfg:       DefaultConfig(),
-		wizards:   map[string]*authWizard{},
-		tokens:    map[string]*token{},
-		procs:     map[string]*tenant{},
-		clientIDs: map[int]bool{},
+		clientIDs: idSpace{first: 100_000, size: 900_000},
+		store:     st,
 	}
-	p.tenants = provider.NewTenants(p.newTenant)
+	p.cfg = p.loadConfig()
+	p.state = st.Space(Name, p.spec())
 	return p
 }
 
@@ -75,11 +69,16 @@ func New(env provider.Env) *Provider {
 func (p *Provider) Name() string { return Name }
 
 // Spec returns the OpenAPI document.
-func (p *Provider) Spec() []byte { return p.spec }
+func (p *Provider) Spec() []byte { return p.openapi }
 
 // Hosts returns nothing: every B2Core installation has its own host, so
 // clients reach the emulation through the /b2core mount.
 func (p *Provider) Hosts() []string { return nil }
+
+// UntypedJSON reports true: B2Core's own curl examples post JSON with
+// --data-raw and no Content-Type header (curl then labels it
+// application/x-www-form-urlencoded), so kycemu reads such bodies as JSON.
+func (p *Provider) UntypedJSON() bool { return true }
 
 // Handlers maps operations to handlers.
 func (p *Provider) Handlers() map[string]provider.Handler {
@@ -107,19 +106,27 @@ func (p *Provider) Authenticate(r *http.Request) (string, *provider.Error) {
 	if !ok {
 		return "", unauthorized("missing bearer token: send Authorization: Bearer <access token>")
 	}
-	now := p.env.Clock.Now()
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	t := p.tokens[tok]
-	switch {
-	case t == nil || t.refresh:
-		return "", unauthorized("the access token is not valid")
-	case t.revoked:
-		return "", unauthorized("the access token was revoked by sign-out")
-	case !now.Before(t.expires):
-		return "", unauthorized("the access token expired: refresh it or sign in again")
+	tenant, id, found := p.findToken(tok)
+	bad := unauthorized("the access token is not valid")
+	if found {
+		_ = p.state.View(tenant, func(tx *state.Tx) error {
+			r, t := tokenIn(tx, id, tok)
+			switch {
+			case r == nil || t.Refresh:
+			case r.Status == tokenRevoked:
+				bad = unauthorized("the access token was revoked by sign-out")
+			case r.Status == tokenExpired || !tx.Now().Before(t.Expires):
+				bad = unauthorized("the access token expired: refresh it or sign in again")
+			default:
+				bad = nil
+			}
+			return nil
+		})
 	}
-	return t.tenant, nil
+	if bad != nil {
+		return "", bad
+	}
+	return tenant, nil
 }
 
 func bearer(r *http.Request) (string, bool) {

@@ -34,7 +34,7 @@ const (
 type env struct {
 	t    testing.TB
 	emu  *emulator.Emulator
-	srv  *testkit.Server
+	http *http.Client
 	api  string // base URL of the B2Core API, documented prefix
 	root string // server root, for the control API
 }
@@ -42,7 +42,7 @@ type env struct {
 func newEnv(t testing.TB, opts ...emulator.Option) *env {
 	t.Helper()
 	srv := testkit.Start(t, testkit.WithManualClock(t0), testkit.WithSeed(1), testkit.WithEmulatorOptions(opts...))
-	return &env{t: t, emu: srv.Emulator(), srv: srv, api: srv.URL + defaultAPI, root: srv.URL}
+	return &env{t: t, emu: srv.Emulator(), http: srv.Client(), api: srv.URL + defaultAPI, root: srv.URL}
 }
 
 func (e *env) advance(d time.Duration) {
@@ -108,7 +108,7 @@ func (e *env) do(method, url, token string, body any) response {
 
 func (e *env) send(req *http.Request) response {
 	e.t.Helper()
-	resp, err := e.srv.Client().Do(req)
+	resp, err := e.http.Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}

@@ -3,10 +3,11 @@ package b2core
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // Machines returns the status machine of verification procedures.
@@ -14,73 +15,27 @@ func (p *Provider) Machines() map[string]*provider.Machine {
 	return map[string]*provider.Machine{Kind: p.machine}
 }
 
-// summary is the control-API view of a procedure; the caller holds the
-// tenant lock.
-func (p *Provider) summary(pr *procedure) provider.Session {
-	out := provider.Session{Provider: Name, Tenant: pr.tenant.name, ID: pr.id, Kind: Kind, Status: pr.status,
-		Scenario: pr.plan.Scenario, CreatedAt: pr.created, UpdatedAt: pr.updated,
-		History: slices.Clone(pr.history), Actions: []string{}}
+// actionsOf lists the control actions a procedure allows now.
+func actionsOf(r *state.Record) []string {
+	var out []string
 	for _, a := range []string{"approve", "reject", "expire"} {
-		if allows(pr, a) {
-			out.Actions = append(out.Actions, a)
+		if allows(r.Status, a) {
+			out = append(out, a)
 		}
 	}
 	return out
 }
 
-// allows reports whether an action can be forced now. approve and reject
-// of a procedure still in progress pass through submitted.
-func allows(pr *procedure, action string) bool {
+// allows reports whether an action can be forced from a status. approve
+// and reject of a procedure still in progress pass through submitted.
+func allows(status, action string) bool {
 	switch action {
 	case "approve", "reject":
-		return pr.status == InProgress || pr.status == Submitted
+		return status == InProgress || status == Submitted
 	case "expire":
-		return pr.status == InProgress
+		return status == InProgress
 	}
 	return false
-}
-
-// Sessions lists procedures in creation order.
-func (p *Provider) Sessions(only string) []provider.Session {
-	var out []provider.Session
-	p.tenants.Each(func(name string, t *tenant) {
-		if only != "" && name != only {
-			return
-		}
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		for _, pr := range t.order {
-			out = append(out, p.summary(pr))
-		}
-	})
-	return out
-}
-
-// anyones finds a procedure by uuid whoever owns it and locks its tenant.
-func (p *Provider) anyones(id string) (*procedure, func(), bool) {
-	p.mu.RLock()
-	t, ok := p.procs[id]
-	p.mu.RUnlock()
-	if !ok {
-		return nil, nil, false
-	}
-	t.mu.Lock()
-	pr, ok := t.procs[id]
-	if !ok || pr.gone {
-		t.mu.Unlock()
-		return nil, nil, false
-	}
-	return pr, t.mu.Unlock, true
-}
-
-// Session returns one procedure.
-func (p *Provider) Session(id string) (provider.Session, bool) {
-	pr, unlock, ok := p.anyones(id)
-	if !ok {
-		return provider.Session{}, false
-	}
-	defer unlock()
-	return p.summary(pr), true
 }
 
 // actionStatus maps a control-API action to the status it leads to.
@@ -96,59 +51,24 @@ func actionStatus(action string) (string, bool) {
 	return "", false
 }
 
-// Act forces an outcome: approve (grants the level), reject (keeps the
+// act forces an outcome: approve (grants the level), reject (keeps the
 // level and records the reason in the history) or expire (the wizard uuid
 // becomes stale).
-func (p *Provider) Act(id string, a provider.Action) (provider.Session, error) {
-	pr, unlock, ok := p.anyones(id)
-	if !ok {
-		return provider.Session{}, provider.NotFound("no verification procedure with that id").WithCode("session_not_found")
-	}
-	defer unlock()
+func (p *Provider) act(tx *state.Tx, r *state.Record, a provider.Action) error {
 	to, known := actionStatus(a.Name)
 	if !known {
-		return provider.Session{}, provider.Invalid("action", "unknown action: use approve, reject or expire").WithCode("unknown_action")
+		return provider.Invalid("action", "unknown action: use approve, reject or expire").WithCode("unknown_action")
 	}
-	if !allows(pr, a.Name) {
-		return provider.Session{}, provider.Errorf(provider.KindConflict, "cannot %s a procedure that is %s", a.Name, pr.status).WithCode("action_not_allowed")
+	if !allows(r.Status, a.Name) {
+		return provider.Errorf(provider.KindConflict, "cannot %s a procedure that is %s", a.Name, r.Status).WithCode("action_not_allowed")
 	}
-	if to != Expired && pr.status == InProgress {
-		pr.timeline.Stop()
-		p.transition(pr, Submitted, "control", "")
+	if to != Expired && r.Status == InProgress {
+		// Straight to submitted: no review step of the plan applies.
+		tx.Unschedule(r)
+		tx.Move(r, Submitted, "control", "")
 	}
-	p.move(pr, to, "control", a.Reason)
-	return p.summary(pr), nil
-}
-
-// Reset forgets a client (or everyone) with its tokens, files and
-// procedures, and stops their timers.
-func (p *Provider) Reset(tenant string) {
-	removed := p.tenants.Remove(tenant)
-	for _, t := range removed {
-		t.mu.Lock()
-		p.mu.Lock()
-		for id, pr := range t.procs {
-			pr.gone = true
-			pr.timeline.Stop()
-			delete(p.procs, id)
-		}
-		for v, tk := range p.tokens {
-			if tk.tenant == t.name {
-				delete(p.tokens, v)
-			}
-		}
-		if t.account != nil {
-			delete(p.clientIDs, t.account.clientID)
-		}
-		p.mu.Unlock()
-		t.mu.Unlock()
-	}
-	if tenant == "" {
-		p.mu.Lock()
-		clear(p.wizards)
-		clear(p.tokens)
-		p.mu.Unlock()
-	}
+	p.move(tx, r, to, "control", a.Reason)
+	return nil
 }
 
 // ScenarioOf returns the scenario of the procedure a call touches.
@@ -156,15 +76,10 @@ func (p *Provider) ScenarioOf(c *provider.Call) string {
 	name := c.Tenant
 	if name == "" {
 		if tok, ok := bearer(c.R); ok {
-			p.mu.RLock()
-			if tk := p.tokens[tok]; tk != nil {
-				name = tk.tenant
-			}
-			p.mu.RUnlock()
+			name, _, _ = p.findToken(tok)
 		}
 	}
-	t, ok := p.tenants.Lookup(name)
-	if name == "" || !ok {
+	if name == "" {
 		return ""
 	}
 	var id string
@@ -185,16 +100,18 @@ func (p *Provider) ScenarioOf(c *provider.Call) string {
 	default:
 		return ""
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	pr := t.procs[id]
-	if id == "" {
-		pr = t.open()
-	}
-	if pr == nil {
-		return ""
-	}
-	return pr.plan.Scenario
+	var scenario string
+	_ = p.state.View(name, func(tx *state.Tx) error {
+		r := openProcedure(tx)
+		if id != "" {
+			r = tx.Get(Kind, id)
+		}
+		if r != nil {
+			scenario = r.Scenario()
+		}
+		return nil
+	})
+	return scenario
 }
 
 // Controls serves the provider's settings under /_emulator/providers/b2core:
@@ -234,22 +151,70 @@ func (p *Provider) putConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.cfgMu.Lock()
+	defer p.cfgMu.Unlock()
 	next := p.cfg.apply(patch)
 	if err := next.check(); err != nil {
-		p.cfgMu.Unlock()
 		controlError(w, http.StatusBadRequest, "invalid_config", err.Error())
 		return
 	}
+	if err := p.storeConfig(&next); err != nil {
+		controlError(w, http.StatusServiceUnavailable, "storage_unavailable", "the configuration could not be stored")
+		return
+	}
 	p.cfg = next
-	p.cfgMu.Unlock()
 	provider.WriteJSON(w, http.StatusOK, next)
 }
 
 func (p *Provider) resetConfig(w http.ResponseWriter, _ *http.Request) {
 	p.cfgMu.Lock()
+	defer p.cfgMu.Unlock()
+	if err := p.storeConfig(nil); err != nil {
+		controlError(w, http.StatusServiceUnavailable, "storage_unavailable", "the configuration could not be stored")
+		return
+	}
 	p.cfg = DefaultConfig()
-	p.cfgMu.Unlock()
-	p.getConfig(w, nil)
+	provider.WriteJSON(w, http.StatusOK, p.cfg)
+}
+
+// The configuration belongs to the installation, not to a client: it
+// outlives POST /_emulator/reset, as documented, so it is kept under a key
+// of its own in the store rather than as the space's shared data (which a
+// reset of everything puts back to its defaults).
+const (
+	configNS  = "settings"
+	configKey = Name + "/config"
+)
+
+// loadConfig reads the stored configuration; DefaultConfig when there is
+// none (or it cannot be read, which is logged).
+func (p *Provider) loadConfig() Config {
+	val, ok, err := p.store.Get(configNS, configKey)
+	if err != nil || !ok {
+		if err != nil {
+			p.env.Log.Error("b2core: the stored configuration could not be read; using the defaults", "error", err)
+		}
+		return DefaultConfig()
+	}
+	var c Config
+	if err := json.Unmarshal(val, &c); err != nil {
+		p.env.Log.Error("b2core: the stored configuration could not be decoded; using the defaults", "error", err)
+		return DefaultConfig()
+	}
+	return c
+}
+
+// storeConfig makes a configuration durable (nil: the defaults); the
+// caller holds cfgMu, so stored and served configurations change in order.
+func (p *Provider) storeConfig(c *Config) error {
+	if c == nil {
+		p.store.Delete(configNS, configKey)
+		return p.store.Flush()
+	}
+	val, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode the b2core configuration: %w", err)
+	}
+	return p.store.PutSync(configNS, configKey, val)
 }
 
 type clientView struct {
@@ -262,13 +227,14 @@ type clientView struct {
 func (p *Provider) listClients(w http.ResponseWriter, _ *http.Request) {
 	now := p.env.Clock.Now()
 	out := []clientView{}
-	p.tenants.Each(func(name string, t *tenant) {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		if t.account != nil {
-			out = append(out, clientView{Tenant: name, ClientID: t.account.clientID, Level: t.account.level,
-				Blocked: now.Before(t.blockedUntil)})
-		}
-	})
+	for _, name := range p.state.Tenants() {
+		_ = p.state.View(name, func(tx *state.Tx) error {
+			if _, a := clientOf(tx); a != nil {
+				out = append(out, clientView{Tenant: name, ClientID: a.ClientID, Level: a.Level,
+					Blocked: now.Before(tx.Data().(*tenantData).BlockedUntil)})
+			}
+			return nil
+		})
+	}
 	provider.WriteJSON(w, http.StatusOK, map[string]any{"clients": out, "total": len(out)})
 }

@@ -648,3 +648,32 @@ func (c *collector) Fatalf(format string, args ...any) {
 	panic(c)
 }
 func (c *collector) Fatal(args ...any) { c.Fatalf("%s", fmt.Sprint(args...)) }
+
+// TestSessionsAreBounded: a client keeps at most 100 signed-in sessions
+// (the 101st sign-in signs the oldest out), and spent tokens and wizards
+// are forgotten on the clock, so a client that signs in all day leaves
+// only its account behind.
+func TestSessionsAreBounded(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("busy@example.com")
+	first, second := e.signIn("busy@example.com"), e.signIn("busy@example.com")
+	for range 99 {
+		e.signIn("busy@example.com")
+	}
+	r := e.do(http.MethodGet, e.api+"/my/verifications", first.Access.Token, nil)
+	if r.status != http.StatusUnauthorized || !strings.Contains(string(r.body), "revoked") {
+		t.Fatalf("oldest session after 101 sign-ins: %d %s", r.status, r.body)
+	}
+	e.must(e.do(http.MethodPost, e.api+"/my/refresh", "", map[string]any{"refreshToken": first.Refresh.Token}),
+		http.StatusUnauthorized, "refresh of the oldest session")
+	e.must(e.do(http.MethodGet, e.api+"/my/verifications", second.Access.Token, nil), http.StatusOK, "second session")
+
+	// Past the refresh tokens' 30 days and the store's 7-day retention of
+	// finished records, only the account is left.
+	e.advance(38 * 24 * time.Hour)
+	e.must(e.control(http.MethodGet, "/sessions", nil), http.StatusOK, "sessions")
+	if st := e.emu.State().Stats(); st.Records != 1 {
+		t.Fatalf("records kept: %+v", st)
+	}
+	e.signIn("busy@example.com")
+}

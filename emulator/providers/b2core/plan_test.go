@@ -12,6 +12,7 @@ import (
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // scripted is a stand-in scenario engine that hands out one plan.
@@ -28,6 +29,18 @@ func (s *scripted) Plan(prov, kind, tenant, name string, _ []byte) (*provider.Pl
 	p := *s.plan
 	p.Scenario = name
 	return &p, nil
+}
+
+// newProvider builds the provider on a store of its own (in memory).
+func newProvider(t *testing.T, mc *clock.Mock, sc provider.Scenarios, lim state.Limits) (*Provider, *state.Store) {
+	t.Helper()
+	st := state.New(state.Config{Clock: mc, Rand: fake.New(3), Limits: lim})
+	p := New(provider.Env{Clock: mc, Rand: fake.New(3), Scenarios: sc, Webhooks: provider.NoWebhooks{}}, st)
+	if err := st.Load(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return p, st
 }
 
 type harness struct {
@@ -77,11 +90,10 @@ func TestScenarioPlan(t *testing.T) {
 			"steps": []any{map[string]any{"types": []any{1}}, map[string]any{"types": []any{4}}, map[string]any{"types": []any{6}}}}}},
 		Steps: []provider.Step{{From: Submitted, After: 90 * time.Second, Status: Rejected, Reason: "scripted"}},
 	}}
-	p := New(provider.Env{Clock: mc, Rand: fake.New(3), Scenarios: sc, Webhooks: provider.NoWebhooks{}})
+	p, st := newProvider(t, mc, sc, state.Limits{})
 	h := &harness{t: t, p: p}
 	h.signUp("plan@example.com")
 	const tenant = "plan@example.com"
-	t.Cleanup(func() { p.Reset("") })
 
 	types := p.config().DocumentTypes // unchanged by the scenario
 	_, w := h.call(p.verificationWizard, "initVerificationWizard", tenant, "three-steps", nil)
@@ -98,10 +110,12 @@ func TestScenarioPlan(t *testing.T) {
 		t.Fatalf("resume asked for a plan: %v", sc.calls)
 	}
 
-	tt, _ := p.tenants.Lookup(tenant)
-	tt.mu.Lock()
-	tt.files["f"] = &file{path: "f"}
-	tt.mu.Unlock()
+	if err := p.state.Update(tenant, func(tx *state.Tx) error {
+		_, err := tx.Create(state.NewRecord{Kind: kindFile, ID: "f", Data: &file{}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	step := func(typ int) (int, map[string]any) {
 		return h.call(p.runProcedure, "runVerificationProcedure", tenant, "", map[string]any{
 			"documents": map[string]any{"type": typ, "files": []string{"f"}}, "uuid": uuid})
@@ -120,23 +134,26 @@ func TestScenarioPlan(t *testing.T) {
 			t.Fatalf("step %d: %d %v", i+1, s, m)
 		}
 	}
-	sess, _ := p.Session(uuid)
+	sess, _ := st.Session(uuid)
 	if sess.Status != Submitted || sess.Scenario != "three-steps" {
 		t.Fatalf("after the last step: %+v", sess)
 	}
 	mc.Advance(89 * time.Second)
-	if sess, _ := p.Session(uuid); sess.Status != Submitted {
+	if sess, _ := st.Session(uuid); sess.Status != Submitted {
 		t.Fatalf("decided early: %s", sess.Status)
 	}
 	mc.Advance(time.Second)
-	sess, _ = p.Session(uuid)
+	sess, _ = st.Session(uuid)
 	if sess.Status != Rejected || sess.History[len(sess.History)-1].Reason != "scripted" {
 		t.Fatalf("after the review: %+v", sess)
 	}
-	tt.mu.Lock()
-	last := tt.history[len(tt.history)-1]
-	tt.mu.Unlock()
-	if !strings.HasSuffix(last.reason, "rejected: scripted") || last.current.Name != "Level 0" {
+	var last grant
+	_ = p.state.View(tenant, func(tx *state.Tx) error {
+		_, a := clientOf(tx)
+		last = a.History[len(a.History)-1]
+		return nil
+	})
+	if !strings.HasSuffix(last.Reason, "rejected: scripted") || last.Current.Name != "Level 0" {
 		t.Fatalf("rejection record: %+v", last)
 	}
 	if len(p.config().DocumentTypes) != len(types) {

@@ -14,44 +14,51 @@ import (
 	"strings"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 type typesData struct {
 	Types []DocumentType `json:"types"`
 }
 
-// wizardView is the verification wizard as the client sees it. The caller
-// holds the tenant lock.
-func (p *Provider) wizardView(pr *procedure, cfg *Config) wizard[*typesData] {
-	if pr.status != InProgress {
-		return wizard[*typesData]{Code: codeFinal, Done: true, UUID: pr.id, Workflow: workflowTerminate,
+// wizardView is the verification wizard as the client sees it.
+func (p *Provider) wizardView(r *state.Record, cfg *Config) wizard[*typesData] {
+	if r.Status != InProgress {
+		return wizard[*typesData]{Code: codeFinal, Done: true, UUID: r.ID, Workflow: workflowTerminate,
 			Data: &typesData{Types: []DocumentType{}}}
 	}
+	pr := state.Data[procedure](r)
 	types := []DocumentType{}
-	for _, id := range pr.steps[pr.next].Types {
+	for _, id := range pr.Steps[pr.Next].Types {
 		if dt, ok := cfg.documentType(id); ok {
 			types = append(types, dt)
 		}
 	}
-	return wizard[*typesData]{Code: codeStep, UUID: pr.id, Workflow: workflowDocuments, Data: &typesData{Types: types}}
+	return wizard[*typesData]{Code: codeStep, UUID: r.ID, Workflow: workflowDocuments, Data: &typesData{Types: types}}
 }
 
 // verificationWizard starts a procedure for the client's next level or
 // resumes the open one.
 func (p *Provider) verificationWizard(c *provider.Call) error {
-	t, unlock, err := p.client(c.Tenant)
-	if err != nil {
-		return err
-	}
 	cfg := p.config()
-	if pr := t.open(); pr != nil {
-		defer unlock()
-		return c.JSON(http.StatusOK, p.wizardView(pr, cfg))
-	}
-	level, ok := cfg.next(t.account.level.ID)
-	unlock()
-	if !ok {
-		return provider.Errorf(provider.KindConflict, "the client already has the highest verification level")
+	var level Level
+	resumed := false
+	if err := p.state.View(c.Tenant, func(tx *state.Tx) error {
+		_, a := clientOf(tx)
+		if a == nil {
+			return noClient()
+		}
+		if r := openProcedure(tx); r != nil {
+			resumed = true
+			return c.JSON(http.StatusOK, p.wizardView(r, cfg))
+		}
+		var ok bool
+		if level, ok = cfg.next(a.Level.ID); !ok {
+			return provider.Errorf(provider.KindConflict, "the client already has the highest verification level")
+		}
+		return nil
+	}); err != nil || resumed {
+		return err
 	}
 	plan, perr := p.env.Scenarios.Plan(Name, Kind, c.Tenant, c.Scenario, c.Body)
 	if perr != nil {
@@ -64,17 +71,19 @@ func (p *Provider) verificationWizard(c *provider.Call) error {
 	if serr != nil {
 		return provider.Invalid("", "the scenario's options cannot be used: %s", serr)
 	}
-
-	t, unlock, err = p.client(c.Tenant)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	pr := t.open() // a concurrent call may have started one meanwhile
-	if pr == nil {
-		pr = p.start(t, level, steps, plan, p.env.Clock.Now())
-	}
-	return c.JSON(http.StatusOK, p.wizardView(pr, cfg))
+	return p.state.Update(c.Tenant, func(tx *state.Tx) error {
+		if tx.Count(kindClient) == 0 {
+			return noClient()
+		}
+		r := openProcedure(tx) // a concurrent call may have started one meanwhile
+		if r == nil {
+			var err error
+			if r, err = p.start(tx, tenantOf(tx), level, steps, plan); err != nil {
+				return err
+			}
+		}
+		return c.JSON(http.StatusOK, p.wizardView(r, cfg))
+	})
 }
 
 // PlanOptions is what a scenario's options may set for a verification
@@ -210,50 +219,51 @@ func (p *Provider) runProcedure(c *provider.Call) error {
 	if err != nil {
 		return err
 	}
-	t, unlock, perr := p.client(c.Tenant)
-	if perr != nil {
-		return perr
-	}
-	defer unlock()
-	pr := t.procs[in.UUID]
-	if pr == nil {
-		return provider.Invalid(prefix+"uuid", "does not match a verification wizard of this client: initialize one with GET /my/verifications/wizard")
-	}
-	switch pr.status {
-	case InProgress:
-	case Expired:
-		return conflict(prefix+"uuid", "this verification wizard expired: initialize a new one")
-	default:
-		return conflict(prefix+"uuid", "this verification wizard is already complete")
-	}
 	cfg := p.config()
-	field := prefix + "documents.type"
-	dt, ok := cfg.documentType(in.Documents.Type)
-	switch {
-	case !ok:
-		return provider.Invalid(field, "is not a known document type")
-	case !dt.Enabled:
-		return provider.Invalid(field, "is a disabled document type")
-	}
-	switch pr.stepOf(dt.ID) {
-	case -1:
-		return conflict(field, "belongs to a step that was already submitted")
-	case 1:
-		return provider.Invalid(field, "belongs to a later step: submit the current step first")
-	case 2:
-		return provider.Invalid(field, "is not asked for by this verification level")
-	}
-	for i, f := range in.Documents.Files {
-		if t.files[f] == nil {
-			return provider.Invalid(fmt.Sprintf("%sdocuments.files.%d", prefix, i), "was never uploaded: upload the file with POST /my/files first")
+	return p.state.Update(c.Tenant, func(tx *state.Tx) error {
+		if tx.Count(kindClient) == 0 {
+			return noClient()
 		}
-	}
-	pr.next++
-	pr.updated = p.env.Clock.Now()
-	if pr.next == len(pr.steps) {
-		p.move(pr, Submitted, "client", "")
-	}
-	return c.JSON(http.StatusOK, p.wizardView(pr, cfg))
+		r := tx.Get(Kind, in.UUID)
+		if r == nil {
+			return provider.Invalid(prefix+"uuid", "does not match a verification wizard of this client: initialize one with GET /my/verifications/wizard")
+		}
+		switch r.Status {
+		case InProgress:
+		case Expired:
+			return conflict(prefix+"uuid", "this verification wizard expired: initialize a new one")
+		default:
+			return conflict(prefix+"uuid", "this verification wizard is already complete")
+		}
+		pr := state.Data[procedure](r)
+		field := prefix + "documents.type"
+		dt, ok := cfg.documentType(in.Documents.Type)
+		switch {
+		case !ok:
+			return provider.Invalid(field, "is not a known document type")
+		case !dt.Enabled:
+			return provider.Invalid(field, "is a disabled document type")
+		}
+		switch pr.stepOf(dt.ID) {
+		case -1:
+			return conflict(field, "belongs to a step that was already submitted")
+		case 1:
+			return provider.Invalid(field, "belongs to a later step: submit the current step first")
+		case 2:
+			return provider.Invalid(field, "is not asked for by this verification level")
+		}
+		for i, f := range in.Documents.Files {
+			if tx.Get(kindFile, f) == nil {
+				return provider.Invalid(fmt.Sprintf("%sdocuments.files.%d", prefix, i), "was never uploaded: upload the file with POST /my/files first")
+			}
+		}
+		pr.Next++
+		r.Updated = tx.Now()
+		if pr.Next == len(pr.Steps) {
+			p.move(tx, r, Submitted, "client", "")
+		}
+		return c.JSON(http.StatusOK, p.wizardView(r, cfg))
+	})
 }
 
 func conflict(field, msg string) *provider.Error {
@@ -311,15 +321,19 @@ func (p *Provider) upload(c *provider.Call) error {
 		base = ""
 	}
 
-	t, unlock, perr := p.client(c.Tenant)
-	if perr != nil {
-		return perr
-	}
-	defer unlock()
-	f := &file{path: "documents/" + t.rand.UUID() + extension(base, mimeType), name: base, size: len(data),
-		mime: mimeType, created: p.env.Clock.Now()}
-	t.files[f.path] = f
-	return c.JSON(http.StatusCreated, uploadedView{Path: f.path, Name: f.name, Size: f.size, MimeType: f.mime})
+	ext := extension(base, mimeType)
+	return p.state.Update(c.Tenant, func(tx *state.Tx) error {
+		if tx.Count(kindClient) == 0 {
+			return noClient()
+		}
+		f := &file{Name: base, Size: len(data), Mime: mimeType}
+		r, err := newRecord(tx, state.NewRecord{Kind: kindFile, Data: f},
+			func() string { return "documents/" + tx.Rand().UUID() + ext })
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, uploadedView{Path: r.ID, Name: f.Name, Size: f.Size, MimeType: f.Mime})
+	})
 }
 
 // extension keeps a short alphanumeric extension of the uploaded name, or
@@ -355,10 +369,10 @@ type recordView struct {
 	CreateTime string `json:"createTime"`
 }
 
-func (r *record) view() recordView {
-	v := recordView{ID: r.id, ClientID: r.clientID, CurrentLevel: r.current, PreviousLevel: r.previous,
-		UserID: r.userID, CreateTime: stamp(r.created)}
-	v.Reason.Name = r.reason
+func (g grant) view() recordView {
+	v := recordView{ID: g.ID, ClientID: g.ClientID, CurrentLevel: g.Current, PreviousLevel: g.Previous,
+		UserID: g.UserID, CreateTime: stamp(g.Created)}
+	v.Reason.Name = g.Reason
 	return v
 }
 
@@ -377,16 +391,21 @@ func (p *Provider) listVerifications(c *provider.Call) error {
 	}
 	desc := c.Query("sort_order") != "asc"
 
-	t, unlock, err := p.client(c.Tenant)
-	if err != nil {
+	var recs []grant
+	if err := p.state.View(c.Tenant, func(tx *state.Tx) error {
+		_, a := clientOf(tx)
+		if a == nil {
+			return noClient()
+		}
+		recs = slices.Clone(a.History)
+		return nil
+	}); err != nil {
 		return err
 	}
-	recs := slices.Clone(t.history)
-	unlock()
-	slices.SortStableFunc(recs, func(a, b *record) int {
-		n := a.created.Compare(b.created)
+	slices.SortStableFunc(recs, func(a, b grant) int {
+		n := a.Created.Compare(b.Created)
 		if n == 0 {
-			n = a.id - b.id
+			n = a.ID - b.ID
 		}
 		if desc {
 			n = -n
@@ -402,15 +421,16 @@ func (p *Provider) listVerifications(c *provider.Call) error {
 
 func (p *Provider) getVerification(c *provider.Call) error {
 	id, _ := strconv.Atoi(c.Params["verificationId"])
-	t, unlock, err := p.client(c.Tenant)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	for _, r := range t.history {
-		if r.id == id {
-			return c.JSON(http.StatusOK, listView{Total: 1, Data: []recordView{r.view()}})
+	return p.state.View(c.Tenant, func(tx *state.Tx) error {
+		_, a := clientOf(tx)
+		if a == nil {
+			return noClient()
 		}
-	}
-	return provider.NotFound("verification not found")
+		for _, g := range a.History {
+			if g.ID == id {
+				return c.JSON(http.StatusOK, listView{Total: 1, Data: []recordView{g.view()}})
+			}
+		}
+		return provider.NotFound("verification not found")
+	})
 }

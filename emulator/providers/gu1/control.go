@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // actions maps control-API actions to the status they lead to. Forced
@@ -27,97 +28,30 @@ var actions = map[string]string{
 // actionOrder is the order actions are listed in.
 var actionOrder = []string{"start", "review", "approve", "reject", "abandon", "expire", "cancel"}
 
-// summary is the control-API view of a validation; the caller holds the
-// tenant lock.
-func (v *validation) summary() provider.Session {
-	out := provider.Session{Provider: Name, Tenant: v.tenant.name, ID: v.id, Kind: kindValidation, Status: v.status,
-		Scenario: v.plan.Scenario, CreatedAt: v.created, UpdatedAt: v.updated, History: slices.Clone(v.history),
-		Actions: []string{}}
+// actionsOf lists the control actions a validation allows now.
+func actionsOf(r *state.Record) []string {
+	var out []string
 	for _, a := range actionOrder {
-		if machine.Path(v.status, actions[a], forward) != nil {
-			out.Actions = append(out.Actions, a)
+		if machine.Path(r.Status, actions[a], forward) != nil {
+			out = append(out, a)
 		}
 	}
 	return out
 }
 
-// Sessions lists validations in creation order.
-func (p *Provider) Sessions(only string) []provider.Session {
-	var out []provider.Session
-	p.tenants.Each(func(name string, t *tenant) {
-		if only != "" && name != only {
-			return
-		}
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		for _, v := range t.order {
-			out = append(out, v.summary())
-		}
-	})
-	return out
-}
-
-// anyones finds a validation by id whoever owns it and locks its tenant.
-func (p *Provider) anyones(id string) (*validation, func(), bool) {
-	p.mu.RLock()
-	t, ok := p.index[id]
-	p.mu.RUnlock()
-	if !ok {
-		return nil, nil, false
-	}
-	t.mu.Lock()
-	v, ok := t.validations[id]
-	if !ok || v.gone {
-		t.mu.Unlock()
-		return nil, nil, false
-	}
-	return v, t.mu.Unlock, true
-}
-
-// Session returns one validation.
-func (p *Provider) Session(id string) (provider.Session, bool) {
-	v, unlock, ok := p.anyones(id)
-	if !ok {
-		return provider.Session{}, false
-	}
-	defer unlock()
-	return v.summary(), true
-}
-
-// Act forces an outcome: start, review (or submit), approve, reject,
+// act forces an outcome: start, review (or submit), approve, reject,
 // abandon, expire or cancel.
-func (p *Provider) Act(id string, a provider.Action) (provider.Session, error) {
-	v, unlock, ok := p.anyones(id)
-	if !ok {
-		return provider.Session{}, provider.NotFound("no gu1 validation with that id").WithCode("session_not_found")
-	}
-	defer unlock()
+func (p *Provider) act(tx *state.Tx, r *state.Record, a provider.Action) error {
 	to, known := actions[a.Name]
 	if !known {
-		return provider.Session{}, provider.Invalid("action",
+		return provider.Invalid("action",
 			"unknown action; use start, review, approve, reject, abandon, expire or cancel").WithCode("unknown_action")
 	}
-	if !p.walk(v, to, "control", a.Reason) {
-		return provider.Session{}, provider.Errorf(provider.KindConflict,
-			"cannot %s a validation that is %s", a.Name, v.status).WithCode("action_not_allowed")
+	if !p.walk(tx, r, to, "control", a.Reason) {
+		return provider.Errorf(provider.KindConflict,
+			"cannot %s a validation that is %s", a.Name, r.Status).WithCode("action_not_allowed")
 	}
-	return v.summary(), nil
-}
-
-// Reset forgets a tenant (or everyone) and stops their timers.
-func (p *Provider) Reset(tenant string) {
-	for _, t := range p.tenants.Remove(tenant) {
-		t.mu.Lock()
-		p.mu.Lock()
-		for id, v := range t.validations {
-			v.gone = true
-			v.timeline.Stop()
-			delete(p.index, id)
-			delete(p.bySession, v.sessionID)
-		}
-		p.mu.Unlock()
-		t.mu.Unlock()
-	}
+	return nil
 }
 
 // ScenarioOf returns the scenario of the validation a call names.
@@ -126,15 +60,14 @@ func (p *Provider) ScenarioOf(c *provider.Call) string {
 	if id == "" {
 		return ""
 	}
-	v, unlock, ok := p.anyones(id)
-	if !ok {
-		return ""
-	}
-	defer unlock()
-	if c.Tenant != "" && c.Tenant != v.tenant.name {
-		return "" // another tenant's validation: the handler answers 404
-	}
-	return v.plan.Scenario
+	var name string
+	_ = p.state.ViewRecord(kindValidation, id, func(_ *state.Tx, r *state.Record) error {
+		if c.Tenant == "" || c.Tenant == r.Tenant { // another tenant's: the handler answers 404
+			name = r.Scenario()
+		}
+		return nil
+	})
+	return name
 }
 
 // Controls serves gu1's emulator settings under /_emulator/providers/gu1:
@@ -162,13 +95,8 @@ type Settings struct {
 	Integrations  []string `json:"integrations"`
 }
 
-func (t *tenant) settings() Settings {
-	s := Settings{Tenant: t.name, KycConfigured: t.kycConfigured, Integrations: []string{}}
-	for code, on := range t.integrations {
-		if on {
-			s.Integrations = append(s.Integrations, code)
-		}
-	}
+func settingsOf(tenant string, d *tenantData) Settings {
+	s := Settings{Tenant: tenant, KycConfigured: d.KycConfigured, Integrations: slices.Clone(d.Integrations)}
 	sort.Strings(s.Integrations)
 	return s
 }
@@ -183,10 +111,10 @@ func (p *Provider) getSettings(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusBadRequest, "invalid_query", `name the tenant: ?tenant=<API key>:<organization id>`)
 		return
 	}
-	t := p.tenants.Get(name)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	provider.WriteJSON(w, http.StatusOK, t.settings())
+	_ = p.state.View(name, func(tx *state.Tx) error {
+		provider.WriteJSON(w, http.StatusOK, settingsOf(name, tx.Data().(*tenantData)))
+		return nil
+	})
 }
 
 func (p *Provider) putSettings(w http.ResponseWriter, r *http.Request) {
@@ -202,17 +130,23 @@ func (p *Provider) putSettings(w http.ResponseWriter, r *http.Request) {
 			`send {"tenant":"<API key>:<organization id>","kycConfigured":bool,"integrations":["global_gueno_validation_kyc"]}`)
 		return
 	}
-	t := p.tenants.Get(in.Tenant)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if in.KycConfigured != nil {
-		t.kycConfigured = *in.KycConfigured
-	}
-	if in.Integrations != nil {
-		t.integrations = map[string]bool{}
-		for _, code := range *in.Integrations {
-			t.integrations[code] = true
+	err := p.state.Update(in.Tenant, func(tx *state.Tx) error {
+		d := tx.Data().(*tenantData)
+		if in.KycConfigured != nil {
+			d.KycConfigured = *in.KycConfigured
 		}
+		if in.Integrations != nil {
+			d.Integrations = []string{}
+			for _, code := range *in.Integrations {
+				if !slices.Contains(d.Integrations, code) {
+					d.Integrations = append(d.Integrations, code)
+				}
+			}
+		}
+		provider.WriteJSON(w, http.StatusOK, settingsOf(in.Tenant, d))
+		return nil
+	})
+	if err != nil {
+		controlError(w, http.StatusServiceUnavailable, "storage_unavailable", "the settings could not be stored")
 	}
-	provider.WriteJSON(w, http.StatusOK, t.settings())
 }

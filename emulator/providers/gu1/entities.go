@@ -2,10 +2,12 @@ package gu1
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 type createEntityIn struct {
@@ -29,36 +31,36 @@ func (p *Provider) createEntity(c *provider.Call) error {
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	now := p.env.Clock.Now()
-	t := p.tenants.Get(c.Tenant)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if in.ExternalID != nil {
-		for _, e := range t.entityOrder {
-			if e.externalID != nil && *e.externalID == *in.ExternalID {
-				return provider.Errorf(provider.KindConflict, "An entity with this externalId already exists").WithCode("ENTITY_ALREADY_EXISTS")
-			}
+	_, org := splitTenant(c.Tenant)
+	return p.state.Update(c.Tenant, func(tx *state.Tx) error {
+		e := &entity{
+			ExternalID: in.ExternalID, Type: in.Type, Name: in.Name, TaxID: in.TaxID,
+			CountryCode: strings.ToUpper(in.CountryCode), Status: "active", IsClient: in.IsClient,
+			EntityData: in.EntityData, Attributes: in.Attributes,
 		}
-	}
-	e := &entity{
-		id: t.rand.UUID(), externalID: in.ExternalID, typ: in.Type, name: in.Name, taxID: in.TaxID,
-		countryCode: strings.ToUpper(in.CountryCode), status: "active", isClient: in.IsClient,
-		entityData: in.EntityData, attributes: in.Attributes, created: now, updated: now,
-	}
-	if in.Status != nil {
-		e.status = *in.Status
-	}
-	t.entities[e.id] = e
-	t.entityOrder = append(t.entityOrder, e)
-	return c.JSON(http.StatusCreated, map[string]any{
-		"success": true,
-		"entity":  e.view(t),
-		"rulesResult": map[string]any{
-			"executed": !in.SkipRulesExecution, "rulesTriggered": []any{}, "riskScore": 0, "alerts": []any{},
-		},
-		"rulesExecutionSummary": map[string]any{
-			"executed": !in.SkipRulesExecution, "totalRules": 0, "rulesTriggered": 0, "skipped": in.SkipRulesExecution,
-		},
+		if in.Status != nil {
+			e.Status = *in.Status
+		}
+		nr := state.NewRecord{Kind: kindEntity, ID: tx.Rand().UUID(), Data: e}
+		if in.ExternalID != nil {
+			nr.Index = map[string]string{byExternalID: *in.ExternalID}
+		}
+		r, err := tx.Create(nr)
+		if errors.Is(err, state.ErrExists) {
+			return provider.Errorf(provider.KindConflict, "An entity with this externalId already exists").WithCode("ENTITY_ALREADY_EXISTS")
+		} else if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, map[string]any{
+			"success": true,
+			"entity":  entityViewOf(r, org),
+			"rulesResult": map[string]any{
+				"executed": !in.SkipRulesExecution, "rulesTriggered": []any{}, "riskScore": 0, "alerts": []any{},
+			},
+			"rulesExecutionSummary": map[string]any{
+				"executed": !in.SkipRulesExecution, "totalRules": 0, "rulesTriggered": 0, "skipped": in.SkipRulesExecution,
+			},
+		})
 	})
 }
 
@@ -66,48 +68,32 @@ func (p *Provider) listEntities(c *provider.Call) error {
 	typ, country := c.Query("type"), strings.ToUpper(c.Query("country"))
 	taxID, externalID := NormalizeTaxID(c.Query("taxId")), c.Query("externalId")
 	hasTax, hasExt := c.R.URL.Query().Has("taxId"), c.R.URL.Query().Has("externalId")
+	_, org := splitTenant(c.Tenant)
 	out := []entityView{}
-	t, ok := p.tenants.Lookup(c.Tenant)
-	if !ok {
-		return c.JSON(http.StatusOK, map[string]any{"entities": out})
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for i := len(t.entityOrder) - 1; i >= 0 && len(out) < maxEntities; i-- {
-		e := t.entityOrder[i]
-		switch {
-		case typ != "" && e.typ != typ,
-			country != "" && e.countryCode != country,
-			hasTax && (e.taxID == nil || NormalizeTaxID(*e.taxID) != taxID),
-			hasExt && (e.externalID == nil || *e.externalID != externalID):
-			continue
+	return p.state.View(c.Tenant, func(tx *state.Tx) error {
+		all := tx.List(kindEntity)
+		for i := len(all) - 1; i >= 0 && len(out) < maxEntities; i-- {
+			e := state.Data[entity](all[i])
+			switch {
+			case typ != "" && e.Type != typ,
+				country != "" && e.CountryCode != country,
+				hasTax && (e.TaxID == nil || NormalizeTaxID(*e.TaxID) != taxID),
+				hasExt && (e.ExternalID == nil || *e.ExternalID != externalID):
+				continue
+			}
+			out = append(out, entityViewOf(all[i], org))
 		}
-		out = append(out, e.view(t))
-	}
-	return c.JSON(http.StatusOK, map[string]any{"entities": out})
+		return c.JSON(http.StatusOK, map[string]any{"entities": out})
+	})
 }
 
 func (p *Provider) getEntity(c *provider.Call) error {
-	t, e, unlock, err := p.entityOf(c.Tenant, c.Params["entityId"])
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return c.JSON(http.StatusOK, map[string]any{"entity": e.view(t)})
-}
-
-// entityOf finds the calling tenant's entity and locks the tenant; the
-// caller must call unlock.
-func (p *Provider) entityOf(tenantName, id string) (*tenant, *entity, func(), *provider.Error) {
-	t, ok := p.tenants.Lookup(tenantName)
-	if !ok {
-		return nil, nil, nil, entityNotFound()
-	}
-	t.mu.Lock()
-	e, ok := t.entities[id]
-	if !ok {
-		t.mu.Unlock()
-		return nil, nil, nil, entityNotFound()
-	}
-	return t, e, t.mu.Unlock, nil
+	_, org := splitTenant(c.Tenant)
+	return p.state.View(c.Tenant, func(tx *state.Tx) error {
+		er := tx.Get(kindEntity, c.Params["entityId"])
+		if er == nil {
+			return entityNotFound()
+		}
+		return c.JSON(http.StatusOK, map[string]any{"entity": entityViewOf(er, org)})
+	})
 }

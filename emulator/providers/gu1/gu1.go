@@ -9,9 +9,9 @@ package gu1
 import (
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 	"github.com/kycemu/kycemu/specs"
 )
 
@@ -21,23 +21,14 @@ const Name = "gu1"
 // Provider is the gu1.ai emulation.
 type Provider struct {
 	env     provider.Env
-	spec    []byte
-	tenants *provider.Tenants[tenant]
-
-	mu        sync.RWMutex
-	index     map[string]*tenant // validation id -> owner, for the control API
-	bySession map[string]*tenant // session id -> owner, for the hosted page
+	openapi []byte
+	state   *state.Space
 }
 
-// New builds the provider.
-func New(env provider.Env) *Provider {
-	p := &Provider{
-		env:       env,
-		spec:      specs.MustRead(Name),
-		index:     map[string]*tenant{},
-		bySession: map[string]*tenant{},
-	}
-	p.tenants = provider.NewTenants(p.newTenant)
+// New builds the provider on its space of the store.
+func New(env provider.Env, st *state.Store) *Provider {
+	p := &Provider{env: env, openapi: specs.MustRead(Name)}
+	p.state = st.Space(Name, p.spec())
 	return p
 }
 
@@ -58,7 +49,7 @@ func splitTenant(t string) (key, org string) {
 func (p *Provider) Name() string { return Name }
 
 // Spec returns the OpenAPI document.
-func (p *Provider) Spec() []byte { return p.spec }
+func (p *Provider) Spec() []byte { return p.openapi }
 
 // Hosts returns the real API host.
 func (p *Provider) Hosts() []string { return []string{"api.gu1.ai"} }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // The hosted verification page behind providerSessionUrl: a stand-in for
@@ -39,32 +40,31 @@ var pageActions = []struct {
 	{pageAction{"abandon", "Leave"}, Abandoned},
 }
 
-// sessionOf finds a validation by its provider session id and locks its
-// tenant.
-func (p *Provider) sessionOf(sessionID string) (*validation, func(), bool) {
-	p.mu.RLock()
-	t, ok := p.bySession[sessionID]
-	p.mu.RUnlock()
+// onSession runs fn on the validation behind a provider session id, in a
+// write transaction of its tenant; it reports false when there is none.
+func (p *Provider) onSession(sessionID string, fn func(tx *state.Tx, r *state.Record)) bool {
+	tenant, id, ok := p.state.Find(kindValidation, bySessionID, sessionID)
 	if !ok {
-		return nil, nil, false
+		return false
 	}
-	t.mu.Lock()
-	for _, v := range t.order {
-		if v.sessionID == sessionID && !v.gone {
-			return v, t.mu.Unlock, true
+	err := p.state.Update(tenant, func(tx *state.Tx) error {
+		r := tx.Get(kindValidation, id)
+		if r == nil {
+			return state.ErrNoRecord
 		}
-	}
-	t.mu.Unlock()
-	return nil, nil, false
+		fn(tx, r)
+		return nil
+	})
+	return err == nil
 }
 
-func (p *Provider) renderPage(w http.ResponseWriter, status int, v *validation, msg string) {
+func (p *Provider) renderPage(w http.ResponseWriter, status int, r *state.Record, msg string) {
 	data := struct {
 		Status, Message string
 		Actions         []pageAction
-	}{Status: v.status, Message: msg}
+	}{Status: r.Status, Message: msg}
 	for _, a := range pageActions {
-		if machine.Can(v.status, a.to) {
+		if machine.Can(r.Status, a.to) {
 			data.Actions = append(data.Actions, a.pageAction)
 		}
 	}
@@ -74,34 +74,30 @@ func (p *Provider) renderPage(w http.ResponseWriter, status int, v *validation, 
 }
 
 func (p *Provider) page(w http.ResponseWriter, r *http.Request) {
-	v, unlock, ok := p.sessionOf(provider.Vars(r)["sessionId"])
-	if !ok {
+	if !p.onSession(provider.Vars(r)["sessionId"], func(_ *state.Tx, v *state.Record) {
+		p.renderPage(w, http.StatusOK, v, "")
+	}) {
 		http.Error(w, "verification session not found", http.StatusNotFound)
-		return
 	}
-	defer unlock()
-	p.renderPage(w, http.StatusOK, v, "")
 }
 
 func (p *Provider) pageAction(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	action := r.PostFormValue("action")
-	v, unlock, ok := p.sessionOf(provider.Vars(r)["sessionId"])
-	if !ok {
-		http.Error(w, "verification session not found", http.StatusNotFound)
-		return
-	}
-	defer unlock()
-	for _, a := range pageActions {
-		if a.Value != action {
-			continue
-		}
-		if p.move(v, a.to, "page", "") {
-			http.Redirect(w, r, provider.BaseURL(r)+"/verify/"+v.sessionID, http.StatusSeeOther)
+	if !p.onSession(provider.Vars(r)["sessionId"], func(tx *state.Tx, v *state.Record) {
+		for _, a := range pageActions {
+			if a.Value != action {
+				continue
+			}
+			if p.move(tx, v, a.to, "page", "") {
+				http.Redirect(w, r, provider.BaseURL(r)+"/verify/"+state.Data[validation](v).SessionID, http.StatusSeeOther)
+				return
+			}
+			p.renderPage(w, http.StatusConflict, v, "That step is not possible now.")
 			return
 		}
-		p.renderPage(w, http.StatusConflict, v, "That step is not possible now.")
-		return
+		p.renderPage(w, http.StatusBadRequest, v, "Unknown action.")
+	}) {
+		http.Error(w, "verification session not found", http.StatusNotFound)
 	}
-	p.renderPage(w, http.StatusBadRequest, v, "Unknown action.")
 }

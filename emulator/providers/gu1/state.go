@@ -6,13 +6,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // Validation statuses.
@@ -170,185 +171,184 @@ func mockPlan(taxID string) *provider.Plan {
 	return nil
 }
 
-type tenant struct {
-	name string
-	key  string
-	org  string
-	rand *fake.Source
+// Record kinds.
+const kindEntity = "entity"
 
-	mu            sync.Mutex
-	kycConfigured bool
-	integrations  map[string]bool
-	entities      map[string]*entity
-	entityOrder   []*entity
-	validations   map[string]*validation
-	order         []*validation
-}
+// Index names.
+const (
+	byExternalID = "externalId" // an entity's externalId, unique in a tenant
+	bySessionID  = "session"    // a validation's provider session id, for the hosted page
+)
 
-func (p *Provider) newTenant(name string) *tenant {
-	key, org := splitTenant(name)
-	return &tenant{
-		name: name, key: key, org: org,
-		rand:          p.env.Rand.Derive(Name, name),
-		kycConfigured: true,
-		integrations:  map[string]bool{defaultIntegration: true},
-		entities:      map[string]*entity{},
-		validations:   map[string]*validation{},
+// spec is what gu1 keeps in the state layer.
+func (p *Provider) spec() state.Spec {
+	return state.Spec{
+		Tenant: func() any { return &tenantData{KycConfigured: true, Integrations: []string{defaultIntegration}} },
+		Kinds: []state.Kind{
+			{Name: kindEntity, New: func() any { return &entity{} },
+				Indexes: map[string]state.Scope{byExternalID: state.TenantScope}},
+			{Name: kindValidation, New: func() any { return &validation{} }, Machine: machine, Session: true,
+				Indexes: map[string]state.Scope{bySessionID: state.ProviderScope},
+				Fire: func(tx *state.Tx, r *state.Record, st provider.Step) {
+					p.move(tx, r, st.Status, "timeline", st.Reason)
+				},
+				Actions: actionsOf, Act: p.act},
+		},
 	}
 }
 
+// tenantData is an organisation's KYC configuration.
+type tenantData struct {
+	KycConfigured bool     `json:"kycConfigured"`
+	Integrations  []string `json:"integrations"`
+}
+
+func (d *tenantData) integrated(code string) bool { return slices.Contains(d.Integrations, code) }
+
+// entity is a person or company (record kind "entity").
 type entity struct {
-	id          string
-	externalID  *string
-	typ         string
-	name        string
-	taxID       *string
-	countryCode string
-	status      string
-	isClient    *bool
-	entityData  json.RawMessage
-	attributes  json.RawMessage
-	kycVerified bool
-	kycProvider *string
-	kycData     map[string]any
-	created     time.Time
-	updated     time.Time
-	validations []*validation // creation order
-	current     *validation
+	ExternalID  *string         `json:"externalId,omitempty"`
+	Type        string          `json:"type"`
+	Name        string          `json:"name"`
+	TaxID       *string         `json:"taxId,omitempty"`
+	CountryCode string          `json:"countryCode"`
+	Status      string          `json:"status"`
+	IsClient    *bool           `json:"isClient,omitempty"`
+	EntityData  json.RawMessage `json:"entityData,omitempty"`
+	Attributes  json.RawMessage `json:"attributes,omitempty"`
+	KycVerified bool            `json:"kycVerified"`
+	KycProvider *string         `json:"kycProvider,omitempty"`
+	KycData     map[string]any  `json:"kycData,omitempty"`
+	// Validations are the entity's validation ids in creation order;
+	// Current is the current one's ("" for none).
+	Validations []string `json:"validations,omitempty"`
+	Current     string   `json:"current,omitempty"`
 }
 
+// validation is a KYC validation (record kind "validation"); its status,
+// plan, history and times live on the record.
 type validation struct {
-	id, sessionID   string
-	tenant          *tenant
-	entity          *entity
-	status          string
-	integrationCode *string
-	workflowID      *string
-	webhookURL      string
-	metadata        json.RawMessage
-	sessionURL      string
-	isCurrent       bool
-	reason          *string
-	decision        map[string]any
-	documents       []map[string]any
-	biometric       map[string]any
-	risk            map[string]any
-	verifiedFields  []string
-	extracted       map[string]any
-	warnings        []string
-	expiresAt       time.Time
-	verifiedAt      *time.Time
-	created         time.Time
-	updated         time.Time
-
-	plan     *provider.Plan
-	timeline *provider.Timeline
-	history  []provider.Transition
-	gone     bool
+	SessionID       string           `json:"sessionId"`
+	EntityID        string           `json:"entityId"`
+	IntegrationCode *string          `json:"integrationCode,omitempty"`
+	WorkflowID      *string          `json:"workflowId,omitempty"`
+	WebhookURL      string           `json:"webhookUrl,omitempty"`
+	Metadata        json.RawMessage  `json:"metadata,omitempty"`
+	SessionURL      string           `json:"sessionUrl"`
+	IsCurrent       bool             `json:"isCurrent"`
+	Reason          *string          `json:"reason,omitempty"`
+	Decision        map[string]any   `json:"decision,omitempty"`
+	Documents       []map[string]any `json:"documents,omitempty"`
+	Biometric       map[string]any   `json:"biometric,omitempty"`
+	Risk            map[string]any   `json:"risk,omitempty"`
+	VerifiedFields  []string         `json:"verifiedFields,omitempty"`
+	Extracted       map[string]any   `json:"extracted,omitempty"`
+	Warnings        []string         `json:"warnings,omitempty"`
+	ExpiresAt       time.Time        `json:"expiresAt"`
+	VerifiedAt      *time.Time       `json:"verifiedAt,omitempty"`
 }
 
-// open reports whether a validation may still change course.
-func (v *validation) open() bool { return !machine.Terminal(v.status) }
-
-// move changes the status if the machine allows it and reports whether it
-// did; the caller holds the tenant lock.
-func (p *Provider) move(v *validation, to, by, reason string) bool {
-	if v.gone || !machine.Can(v.status, to) {
+// move changes the status if the machine allows it, applies what the new
+// status brings and sends its webhook; it reports whether it moved.
+func (p *Provider) move(tx *state.Tx, r *state.Record, to, by, reason string) bool {
+	if !tx.Move(r, to, by, reason) {
 		return false
 	}
-	now := p.env.Clock.Now()
-	v.history = append(v.history, provider.Transition{From: v.status, To: to, At: now, By: by, Reason: reason})
-	v.status, v.updated = to, now
+	v := state.Data[validation](r)
 	if reason != "" && (to == Rejected || to == Cancelled || to == Abandoned || to == Expired) {
-		r := reason
-		v.reason = &r
+		v.Reason = &reason
 	}
-	p.apply(v, now, by)
-	if machine.Terminal(to) {
-		v.timeline.Stop()
-	} else {
-		v.timeline.Entered(to)
-	}
-	p.notify(v, now)
+	now := r.Updated
+	p.apply(tx, r, now, by)
+	p.notify(tx, r, now)
 	return true
 }
 
-// walk forces v towards to along the main line (pending -> in_progress ->
+// walk forces r towards to along the main line (pending -> in_progress ->
 // in_review) until the machine allows the final move. It moves nothing and
 // reports false when to cannot be reached.
-func (p *Provider) walk(v *validation, to, by, reason string) bool {
-	path := machine.Path(v.status, to, forward)
+func (p *Provider) walk(tx *state.Tx, r *state.Record, to, by, reason string) bool {
+	path := machine.Path(r.Status, to, forward)
 	if path == nil {
 		return false
 	}
 	for i, st := range path {
-		r := ""
+		rs := ""
 		if i == len(path)-1 {
-			r = reason
+			rs = reason
 		}
-		p.move(v, st, by, r)
+		p.move(tx, r, st, by, rs)
 	}
 	return true
 }
 
 // apply fills in what a status brings: read documents in review, a
 // decision when decided, the current flag and the entity's KYC fields.
-func (p *Provider) apply(v *validation, now time.Time, by string) {
-	en := v.entity
+func (p *Provider) apply(tx *state.Tx, r *state.Record, now time.Time, by string) {
+	v := state.Data[validation](r)
+	er := tx.Get(kindEntity, v.EntityID) // nil once evicted
 	stamp := stampOf(now)
 	decidedBy := "provider"
 	if by == "client" {
 		decidedBy = "manual"
 	}
-	switch v.status {
+	switch r.Status {
 	case InReview:
-		v.documents = []map[string]any{{"type": "identity_document", "side": "front", "status": "verified"},
+		v.Documents = []map[string]any{{"type": "identity_document", "side": "front", "status": "verified"},
 			{"type": "identity_document", "side": "back", "status": "verified"}}
-		v.biometric = map[string]any{"liveness": "passed", "faceMatch": "match", "faceMatchScore": 0.97}
-		v.extracted = p.extracted(v, now)
+		v.Biometric = map[string]any{"liveness": "passed", "faceMatch": "match", "faceMatchScore": 0.97}
+		v.Extracted = p.extracted(tx, er, now)
 	case Approved:
-		v.decision = map[string]any{"result": Approved, "reason": nil, "decidedBy": decidedBy, "decidedAt": stamp}
-		v.risk = map[string]any{"riskLevel": "low", "score": 8}
-		v.verifiedFields = []string{"firstName", "lastName", "dateOfBirth", "documentNumber", "nationality"}
-		v.verifiedAt = &now
-		en.kycVerified = true
-		kp := providerName
-		en.kycProvider = &kp
-		en.kycData = map[string]any{"validationId": v.id, "status": Approved, "verifiedAt": stamp}
-		en.updated = now
+		v.Decision = map[string]any{"result": Approved, "reason": nil, "decidedBy": decidedBy, "decidedAt": stamp}
+		v.Risk = map[string]any{"riskLevel": "low", "score": 8}
+		v.VerifiedFields = []string{"firstName", "lastName", "dateOfBirth", "documentNumber", "nationality"}
+		v.VerifiedAt = &now
+		if er != nil {
+			en := state.Data[entity](er)
+			en.KycVerified = true
+			kp := providerName
+			en.KycProvider = &kp
+			en.KycData = map[string]any{"validationId": r.ID, "status": Approved, "verifiedAt": stamp}
+			er.Updated = now
+		}
 	case Rejected:
-		v.decision = map[string]any{"result": Rejected, "reason": v.reasonOr("rejected"), "decidedBy": decidedBy, "decidedAt": stamp}
-		v.risk = map[string]any{"riskLevel": "high", "score": 85}
-		v.warnings = append(v.warnings, "identity could not be verified")
-		v.isCurrent = false
+		v.Decision = map[string]any{"result": Rejected, "reason": v.reasonOr("rejected"), "decidedBy": decidedBy, "decidedAt": stamp}
+		v.Risk = map[string]any{"riskLevel": "high", "score": 85}
+		v.Warnings = append(v.Warnings, "identity could not be verified")
+		v.IsCurrent = false
 	case Cancelled:
-		v.isCurrent = false
+		v.IsCurrent = false
 	}
-	if !v.isCurrent && en.current == v {
-		en.current = nil
+	if er != nil && !v.IsCurrent && state.Data[entity](er).Current == r.ID {
+		state.Data[entity](er).Current = ""
 	}
 }
 
 func (v *validation) reasonOr(def string) string {
-	if v.reason != nil {
-		return *v.reason
+	if v.Reason != nil {
+		return *v.Reason
 	}
 	return def
 }
 
 // extracted is what the document reading found: the entity's person data,
 // completed with a fake identity where it is silent.
-func (p *Provider) extracted(v *validation, now time.Time) map[string]any {
-	fp := v.tenant.rand.Person(now)
+func (p *Provider) extracted(tx *state.Tx, er *state.Record, now time.Time) map[string]any {
+	rnd := tx.Rand()
+	fp := rnd.Person(now)
 	out := map[string]any{
 		"firstName": fp.FirstName, "lastName": fp.LastName, "dateOfBirth": fp.BirthDate.Format(time.DateOnly),
-		"documentNumber": v.tenant.rand.String(fake.Digits, 8), "documentType": "national_id",
-		"nationality": v.entity.countryCode,
+		"documentNumber": rnd.String(fake.Digits, 8), "documentType": "national_id",
 	}
+	if er == nil {
+		return out
+	}
+	en := state.Data[entity](er)
+	out["nationality"] = en.CountryCode
 	var data struct {
 		Person map[string]any `json:"person"`
 	}
-	if json.Unmarshal(v.entity.entityData, &data) == nil {
+	if json.Unmarshal(en.EntityData, &data) == nil {
 		for _, k := range []string{"firstName", "lastName", "dateOfBirth", "nationality"} {
 			if s, ok := data.Person[k].(string); ok && s != "" {
 				out[k] = s
@@ -356,16 +356,6 @@ func (p *Provider) extracted(v *validation, now time.Time) map[string]any {
 		}
 	}
 	return out
-}
-
-// fire applies a timeline step.
-func (p *Provider) fire(v *validation) func(provider.Step) {
-	return func(st provider.Step) {
-		t := v.tenant
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		p.move(v, st.Status, "timeline", st.Reason)
-	}
 }
 
 // events maps statuses to webhook event names.
@@ -393,22 +383,23 @@ type webhookEnvelope struct {
 	Payload        webhookPayload `json:"payload"`
 }
 
-// notify sends the webhook of v's current status; the caller holds the
-// tenant lock (Send never blocks).
-func (p *Provider) notify(v *validation, at time.Time) {
-	ev := events[v.status]
-	pl := webhookPayload{ValidationID: v.id, validationView: v.view()}
-	if v.status == Approved || v.status == Rejected {
-		ent := v.entity.view(v.tenant)
+// notify sends the webhook of r's current status (Send never blocks).
+func (p *Provider) notify(tx *state.Tx, r *state.Record, at time.Time) {
+	ev := events[r.Status]
+	v := state.Data[validation](r)
+	_, org := splitTenant(r.Tenant)
+	pl := webhookPayload{ValidationID: r.ID, validationView: validationViewOf(r, org)}
+	if er := tx.Get(kindEntity, v.EntityID); er != nil && (r.Status == Approved || r.Status == Rejected) {
+		ent := entityViewOf(er, org)
 		pl.Entity = &ent
 	}
-	body, err := json.Marshal(webhookEnvelope{Event: ev, Timestamp: stampOf(at), OrganizationID: v.tenant.org, Payload: pl})
+	body, err := json.Marshal(webhookEnvelope{Event: ev, Timestamp: stampOf(at), OrganizationID: org, Payload: pl})
 	if err != nil {
 		p.env.Log.Error("gu1 webhook encoding failed", "error", err)
 		return
 	}
-	p.env.Webhooks.Send(provider.Event{Provider: Name, Tenant: v.tenant.name, URL: v.webhookURL, Name: ev,
-		SessionID: v.id, Body: body, Sign: Sign, Faults: v.plan.Webhooks, Retry: retrySchedule()})
+	p.env.Webhooks.Send(provider.Event{Provider: Name, Tenant: r.Tenant, URL: v.WebhookURL, Name: ev,
+		SessionID: r.ID, Body: body, Sign: Sign, Faults: r.Plan.Webhooks, Retry: retrySchedule()})
 }
 
 // SignatureHeader carries the webhook signature.
@@ -431,4 +422,9 @@ func stampPtr(t *time.Time) *string {
 	}
 	s := stampOf(*t)
 	return &s
+}
+
+// SignWebhook signs gu1's webhooks (see Sign).
+func (p *Provider) SignWebhook(_, secret string, body []byte, at time.Time) http.Header {
+	return Sign(secret, body, at)
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 type createValidationIn struct {
@@ -31,86 +32,81 @@ func (p *Provider) createValidation(c *provider.Call) error {
 	if perr != nil {
 		return perr
 	}
-	now := p.env.Clock.Now()
-	t := p.tenants.Get(c.Tenant)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if !t.kycConfigured || (in.IntegrationCode != nil && !t.integrations[*in.IntegrationCode]) {
-		return kycNotConfigured()
-	}
-	en, ok := t.entities[in.EntityID]
-	if !ok {
-		return entityNotFound()
-	}
-	if en.typ != "person" {
-		return provider.Errorf(provider.KindInvalid, "KYC validation is only available for person entities").WithCode("INVALID_ENTITY_TYPE")
-	}
-	if cur := en.current; cur != nil && (cur.status == Pending || cur.status == InProgress || cur.status == InReview) {
-		return provider.Errorf(provider.KindConflict,
-			"The entity already has a KYC validation in progress; cancel it before creating a new one").WithCode("VALIDATION_IN_PROGRESS")
-	}
-	if plan == nil && en.taxID != nil {
-		plan = mockPlan(*en.taxID)
-	} else if plan != nil && plan.DefaultSteps && en.taxID != nil {
-		// A scenario without a timeline keeps what the taxId would choose.
-		if mp := mockPlan(*en.taxID); mp != nil {
-			plan.Steps = mp.Steps
+	_, org := splitTenant(c.Tenant)
+	return p.state.Update(c.Tenant, func(tx *state.Tx) error {
+		cfg := tx.Data().(*tenantData)
+		if !cfg.KycConfigured || (in.IntegrationCode != nil && !cfg.integrated(*in.IntegrationCode)) {
+			return kycNotConfigured()
 		}
-	}
-	if plan == nil {
-		plan = defaultPlan()
-	}
-	v := &validation{
-		id: t.rand.UUID(), sessionID: t.rand.UUID(), tenant: t, entity: en, status: Pending,
-		integrationCode: in.IntegrationCode, workflowID: in.WorkflowID, metadata: in.Metadata,
-		isCurrent: true, expiresAt: now.Add(sessionTTL), created: now, updated: now, plan: plan,
-	}
-	if in.WebhookURL != nil {
-		v.webhookURL = *in.WebhookURL
-	}
-	v.sessionURL = c.BaseURL + "/verify/" + v.sessionID
-	if prev := en.current; prev != nil {
-		prev.isCurrent = false
-	}
-	en.current = v
-	en.validations = append(en.validations, v)
-	v.timeline = provider.NewTimeline(p.env.Clock, plan.Steps, p.fire(v))
-	v.history = []provider.Transition{{To: Pending, At: now, By: "client"}}
-	t.validations[v.id] = v
-	t.order = append(t.order, v)
-	p.mu.Lock()
-	p.index[v.id] = t
-	p.bySession[v.sessionID] = t
-	p.mu.Unlock()
-	v.timeline.Created()
-	v.timeline.Entered(Pending)
-	p.notify(v, now)
-	return c.JSON(http.StatusCreated, v.createdView())
+		er := tx.Get(kindEntity, in.EntityID)
+		if er == nil {
+			return entityNotFound()
+		}
+		en := state.Data[entity](er)
+		if en.Type != "person" {
+			return provider.Errorf(provider.KindInvalid, "KYC validation is only available for person entities").WithCode("INVALID_ENTITY_TYPE")
+		}
+		prev := tx.Get(kindValidation, en.Current)
+		if prev != nil && (prev.Status == Pending || prev.Status == InProgress || prev.Status == InReview) {
+			return provider.Errorf(provider.KindConflict,
+				"The entity already has a KYC validation in progress; cancel it before creating a new one").WithCode("VALIDATION_IN_PROGRESS")
+		}
+		plan := plan
+		if plan == nil && en.TaxID != nil {
+			plan = mockPlan(*en.TaxID)
+		} else if plan != nil && plan.DefaultSteps && en.TaxID != nil {
+			// A scenario without a timeline keeps what the taxId would choose.
+			if mp := mockPlan(*en.TaxID); mp != nil {
+				plan.Steps = mp.Steps
+			}
+		}
+		if plan == nil {
+			plan = defaultPlan()
+		}
+		rnd := tx.Rand()
+		id, sessionID := rnd.UUID(), rnd.UUID()
+		v := &validation{SessionID: sessionID, EntityID: er.ID, IntegrationCode: in.IntegrationCode,
+			WorkflowID: in.WorkflowID, Metadata: in.Metadata, IsCurrent: true,
+			ExpiresAt: tx.Now().Add(sessionTTL), SessionURL: c.BaseURL + "/verify/" + sessionID}
+		if in.WebhookURL != nil {
+			v.WebhookURL = *in.WebhookURL
+		}
+		r, err := tx.Create(state.NewRecord{Kind: kindValidation, ID: id, Data: v, Status: Pending, By: "client",
+			Plan: plan, Index: map[string]string{bySessionID: sessionID}})
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			state.Data[validation](prev).IsCurrent = false
+		}
+		en.Current = id
+		en.Validations = append(en.Validations, id)
+		p.notify(tx, r, r.Created)
+		return c.JSON(http.StatusCreated, createdViewOf(r, org))
+	})
 }
 
-// validationOf finds the calling tenant's validation and locks the tenant;
-// the caller must call unlock.
-func (p *Provider) validationOf(tenantName, id string) (*validation, func(), *provider.Error) {
-	t, ok := p.tenants.Lookup(tenantName)
-	if !ok {
-		return nil, nil, validationNotFound()
-	}
-	t.mu.Lock()
-	v, ok := t.validations[id]
-	if !ok {
-		t.mu.Unlock()
-		return nil, nil, validationNotFound()
-	}
-	return v, t.mu.Unlock, nil
+// onValidation runs fn on the calling tenant's validation (404 when it has
+// none with that id).
+func (p *Provider) onValidation(c *provider.Call, fn func(tx *state.Tx, r *state.Record) error) error {
+	return p.state.Update(c.Tenant, func(tx *state.Tx) error {
+		r := tx.Get(kindValidation, c.Params["validationId"])
+		if r == nil {
+			return validationNotFound()
+		}
+		return fn(tx, r)
+	})
 }
 
 func (p *Provider) getValidation(c *provider.Call) error {
-	v, unlock, err := p.validationOf(c.Tenant, c.Params["validationId"])
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return c.JSON(http.StatusOK, v.view())
+	_, org := splitTenant(c.Tenant)
+	return p.state.View(c.Tenant, func(tx *state.Tx) error {
+		r := tx.Get(kindValidation, c.Params["validationId"])
+		if r == nil {
+			return validationNotFound()
+		}
+		return c.JSON(http.StatusOK, validationViewOf(r, org))
+	})
 }
 
 type reasonIn struct {
@@ -122,15 +118,13 @@ func (p *Provider) cancelValidation(c *provider.Call) error {
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	v, unlock, err := p.validationOf(c.Tenant, c.Params["validationId"])
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if !p.move(v, Cancelled, "client", in.Reason) {
-		return invalidStatus("Only pending, in_progress or in_review validations can be cancelled; this one is " + v.status)
-	}
-	return c.JSON(http.StatusOK, v.view())
+	_, org := splitTenant(c.Tenant)
+	return p.onValidation(c, func(tx *state.Tx, r *state.Record) error {
+		if !p.move(tx, r, Cancelled, "client", in.Reason) {
+			return invalidStatus("Only pending, in_progress or in_review validations can be cancelled; this one is " + r.Status)
+		}
+		return c.JSON(http.StatusOK, validationViewOf(r, org))
+	})
 }
 
 func (p *Provider) rejectValidation(c *provider.Call) error {
@@ -138,40 +132,47 @@ func (p *Provider) rejectValidation(c *provider.Call) error {
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	v, unlock, err := p.validationOf(c.Tenant, c.Params["validationId"])
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if v.status != InReview || !p.move(v, Rejected, "client", in.Reason) {
-		return invalidStatus("Only validations in_review can be rejected; this one is " + v.status)
-	}
-	return c.JSON(http.StatusOK, v.view())
+	_, org := splitTenant(c.Tenant)
+	return p.onValidation(c, func(tx *state.Tx, r *state.Record) error {
+		if r.Status != InReview || !p.move(tx, r, Rejected, "client", in.Reason) {
+			return invalidStatus("Only validations in_review can be rejected; this one is " + r.Status)
+		}
+		return c.JSON(http.StatusOK, validationViewOf(r, org))
+	})
 }
 
 func invalidStatus(msg string) *provider.Error {
 	return provider.Errorf(provider.KindInvalid, "%s", msg).WithCode("INVALID_STATUS")
 }
 
+// onEntity runs fn on the calling tenant's entity (404 when it has none
+// with that id).
+func (p *Provider) onEntity(c *provider.Call, fn func(tx *state.Tx, er *state.Record) error) error {
+	return p.state.View(c.Tenant, func(tx *state.Tx) error {
+		er := tx.Get(kindEntity, c.Params["entityId"])
+		if er == nil {
+			return entityNotFound()
+		}
+		return fn(tx, er)
+	})
+}
+
 func (p *Provider) currentValidation(c *provider.Call) error {
-	_, e, unlock, err := p.entityOf(c.Tenant, c.Params["entityId"])
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if e.current == nil {
-		return provider.NotFound("No current KYC validation for this entity").WithCode("VALIDATION_NOT_FOUND")
-	}
-	return c.JSON(http.StatusOK, e.current.view())
+	_, org := splitTenant(c.Tenant)
+	return p.onEntity(c, func(tx *state.Tx, er *state.Record) error {
+		cur := state.Data[entity](er).Current
+		r := tx.Get(kindValidation, cur)
+		if cur == "" || r == nil {
+			return provider.NotFound("No current KYC validation for this entity").WithCode("VALIDATION_NOT_FOUND")
+		}
+		return c.JSON(http.StatusOK, validationViewOf(r, org))
+	})
 }
 
 func (p *Provider) entityStatus(c *provider.Call) error {
-	_, e, unlock, err := p.entityOf(c.Tenant, c.Params["entityId"])
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return c.JSON(http.StatusOK, e.statusView())
+	return p.onEntity(c, func(tx *state.Tx, er *state.Record) error {
+		return c.JSON(http.StatusOK, statusViewOf(tx, er))
+	})
 }
 
 func (p *Provider) listValidations(c *provider.Call) error {
@@ -183,22 +184,21 @@ func (p *Provider) listValidations(c *provider.Call) error {
 		limit = n
 	}
 	status := c.Query("status")
-	_, e, unlock, err := p.entityOf(c.Tenant, c.Params["entityId"])
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	var match []*validation
-	for i := len(e.validations) - 1; i >= 0; i-- {
-		if v := e.validations[i]; status == "" || v.status == status {
-			match = append(match, v)
+	_, org := splitTenant(c.Tenant)
+	return p.onEntity(c, func(tx *state.Tx, er *state.Record) error {
+		ids := state.Data[entity](er).Validations
+		var match []*state.Record
+		for i := len(ids) - 1; i >= 0; i-- {
+			if r := tx.Get(kindValidation, ids[i]); r != nil && (status == "" || r.Status == status) {
+				match = append(match, r)
+			}
 		}
-	}
-	out := []validationView{}
-	if page-1 < (len(match)+limit-1)/limit { // no overflow for huge pages
-		for i := (page - 1) * limit; i < len(match) && i < page*limit; i++ {
-			out = append(out, match[i].view())
+		out := []validationView{}
+		if page-1 < (len(match)+limit-1)/limit { // no overflow for huge pages
+			for i := (page - 1) * limit; i < len(match) && i < page*limit; i++ {
+				out = append(out, validationViewOf(match[i], org))
+			}
 		}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"validations": out, "total": len(match), "page": page, "limit": limit})
+		return c.JSON(http.StatusOK, map[string]any{"validations": out, "total": len(match), "page": page, "limit": limit})
+	})
 }

@@ -1,6 +1,10 @@
 package gu1
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/kycemu/kycemu/emulator/state"
+)
 
 var emptyObject = json.RawMessage(`{}`)
 
@@ -33,14 +37,15 @@ type entityView struct {
 	DeletedAt      *string         `json:"deletedAt"`
 }
 
-// view is the entity as the API shows it; the caller holds the tenant lock.
-func (e *entity) view(t *tenant) entityView {
+// entityViewOf is the entity as the API shows it.
+func entityViewOf(r *state.Record, org string) entityView {
+	e := state.Data[entity](r)
 	return entityView{
-		ID: e.id, ExternalID: e.externalID, OrganizationID: t.org, Type: e.typ, Name: e.name, TaxID: e.taxID,
-		CountryCode: e.countryCode, RiskScore: 0, RiskFactors: []any{}, Status: e.status,
-		KycVerified: e.kycVerified, KycProvider: e.kycProvider, KycData: e.kycData,
-		EntityData: orEmpty(e.entityData), Attributes: orEmpty(e.attributes), IsClient: e.isClient,
-		CreatedAt: stampOf(e.created), UpdatedAt: stampOf(e.updated),
+		ID: r.ID, ExternalID: e.ExternalID, OrganizationID: org, Type: e.Type, Name: e.Name, TaxID: e.TaxID,
+		CountryCode: e.CountryCode, RiskScore: 0, RiskFactors: []any{}, Status: e.Status,
+		KycVerified: e.KycVerified, KycProvider: e.KycProvider, KycData: e.KycData,
+		EntityData: orEmpty(e.EntityData), Attributes: orEmpty(e.Attributes), IsClient: e.IsClient,
+		CreatedAt: stampOf(r.Created), UpdatedAt: stampOf(r.Updated),
 	}
 }
 
@@ -78,17 +83,18 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// view is the full validation; the caller holds the tenant lock.
-func (v *validation) view() validationView {
-	exp := v.expiresAt
+// validationViewOf is the full validation.
+func validationViewOf(r *state.Record, org string) validationView {
+	v := state.Data[validation](r)
+	exp := v.ExpiresAt
 	return validationView{
-		ID: v.id, EntityID: v.entity.id, OrganizationID: v.tenant.org, SessionID: v.sessionID,
-		ValidationSessionID: v.sessionID, Status: v.status, Provider: providerName, ProviderSessionURL: v.sessionURL,
-		IntegrationCode: v.integrationCode, WorkflowID: v.workflowID, Decision: v.decision, Reason: v.reason,
-		DocumentsVerified: nonNil(v.documents), BiometricResult: v.biometric, RiskAssessment: v.risk,
-		VerifiedFields: nonNil(v.verifiedFields), ExtractedData: v.extracted, Warnings: nonNil(v.warnings),
-		IsCurrent: v.isCurrent, ExpiresAt: stampPtr(&exp), VerifiedAt: stampPtr(v.verifiedAt),
-		Metadata: orEmpty(v.metadata), CreatedAt: stampOf(v.created), UpdatedAt: stampOf(v.updated),
+		ID: r.ID, EntityID: v.EntityID, OrganizationID: org, SessionID: v.SessionID,
+		ValidationSessionID: v.SessionID, Status: r.Status, Provider: providerName, ProviderSessionURL: v.SessionURL,
+		IntegrationCode: v.IntegrationCode, WorkflowID: v.WorkflowID, Decision: v.Decision, Reason: v.Reason,
+		DocumentsVerified: nonNil(v.Documents), BiometricResult: v.Biometric, RiskAssessment: v.Risk,
+		VerifiedFields: nonNil(v.VerifiedFields), ExtractedData: v.Extracted, Warnings: nonNil(v.Warnings),
+		IsCurrent: v.IsCurrent, ExpiresAt: stampPtr(&exp), VerifiedAt: stampPtr(v.VerifiedAt),
+		Metadata: orEmpty(v.Metadata), CreatedAt: stampOf(r.Created), UpdatedAt: stampOf(r.Updated),
 	}
 }
 
@@ -107,12 +113,13 @@ type createdView struct {
 	UpdatedAt           string          `json:"updatedAt"`
 }
 
-// created is the shorter form the create call answers.
-func (v *validation) createdView() createdView {
+// createdViewOf is the shorter form the create call answers.
+func createdViewOf(r *state.Record, org string) createdView {
+	v := state.Data[validation](r)
 	return createdView{
-		ID: v.id, EntityID: v.entity.id, OrganizationID: v.tenant.org, SessionID: v.sessionID,
-		ValidationSessionID: v.sessionID, Status: v.status, Provider: providerName, ProviderSessionURL: v.sessionURL,
-		IsCurrent: v.isCurrent, Metadata: orEmpty(v.metadata), CreatedAt: stampOf(v.created), UpdatedAt: stampOf(v.updated),
+		ID: r.ID, EntityID: v.EntityID, OrganizationID: org, SessionID: v.SessionID,
+		ValidationSessionID: v.SessionID, Status: r.Status, Provider: providerName, ProviderSessionURL: v.SessionURL,
+		IsCurrent: v.IsCurrent, Metadata: orEmpty(v.Metadata), CreatedAt: stampOf(r.Created), UpdatedAt: stampOf(r.Updated),
 	}
 }
 
@@ -126,18 +133,23 @@ type statusView struct {
 	UpdatedAt    *string `json:"updatedAt"`
 }
 
-// statusOf summarises an entity's KYC: its current validation, or else its
-// latest one; the caller holds the tenant lock.
-func (e *entity) statusView() statusView {
-	out := statusView{EntityID: e.id, KycVerified: e.kycVerified}
-	v := e.current
-	if v == nil && len(e.validations) > 0 {
-		v = e.validations[len(e.validations)-1]
+// statusViewOf summarises an entity's KYC: its current validation, or else
+// its latest one.
+func statusViewOf(tx *state.Tx, er *state.Record) statusView {
+	e := state.Data[entity](er)
+	out := statusView{EntityID: er.ID, KycVerified: e.KycVerified}
+	var r *state.Record
+	if e.Current != "" {
+		r = tx.Get(kindValidation, e.Current)
 	}
-	if v != nil {
-		st, id, up := v.status, v.id, v.updated
-		out.Status, out.ValidationID, out.IsCurrent = &st, &id, v.isCurrent
-		out.VerifiedAt, out.UpdatedAt = stampPtr(v.verifiedAt), stampPtr(&up)
+	for i := len(e.Validations) - 1; r == nil && i >= 0; i-- {
+		r = tx.Get(kindValidation, e.Validations[i]) // the latest still kept
+	}
+	if r != nil {
+		v := state.Data[validation](r)
+		st, id, up := r.Status, r.ID, r.Updated
+		out.Status, out.ValidationID, out.IsCurrent = &st, &id, v.IsCurrent
+		out.VerifiedAt, out.UpdatedAt = stampPtr(v.VerifiedAt), stampPtr(&up)
 	}
 	return out
 }

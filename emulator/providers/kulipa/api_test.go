@@ -12,7 +12,10 @@ import (
 	"github.com/kycemu/kycemu/emulator"
 )
 
-func TestIdempotentReplayAndMismatch(t *testing.T) {
+// Kulipa's idempotency page identifies a request by the key together with
+// its path, method, query and body: an identical combination is replayed,
+// anything else is a request of its own.
+func TestIdempotencyKeyPlusRequestIsTheIdentity(t *testing.T) {
 	e := newEnv(t)
 	c := e.client(apiKey)
 	body := map[string]any{"firstName": "Grace", "lastName": "Hopper", "phone": map[string]any{"country": "US", "number": "202-555-0143"}}
@@ -34,15 +37,23 @@ func TestIdempotentReplayAndMismatch(t *testing.T) {
 		t.Fatalf("%d users after a replay, want 1", n)
 	}
 
-	// The same key with another body, path or query is refused.
+	// The same key with another body, path or query is another request:
+	// processed, not replayed.
 	other := map[string]any{"firstName": "Grace", "lastName": "Brewster"}
-	for _, r := range []response{
-		c.do(http.MethodPost, "/users", other, "x-idempotency-key", "create-grace-1"),
-		c.do(http.MethodPut, "/kycs", map[string]any{"userId": first.str("id"), "type": "full"}, "x-idempotency-key", "create-grace-1"),
-	} {
-		if r.status != http.StatusConflict || r.str("code") != "idempotency_error" {
-			t.Errorf("reused key: %d %s", r.status, r.raw)
-		}
+	brewster := c.do(http.MethodPost, "/users", other, "x-idempotency-key", "create-grace-1")
+	if brewster.status != http.StatusCreated || brewster.str("id") == first.str("id") || brewster.header.Get("x-kycemu-idempotent-replay") != "" {
+		t.Errorf("same key, other body: %d %s", brewster.status, brewster.raw)
+	}
+	if r := c.do(http.MethodPut, "/kycs", map[string]any{"userId": first.str("id"), "type": "full"}, "x-idempotency-key", "create-grace-1"); r.status != http.StatusCreated ||
+		r.header.Get("x-kycemu-idempotent-replay") != "" {
+		t.Errorf("same key, other path: %d %s", r.status, r.raw)
+	}
+	if r := c.do(http.MethodPost, "/users?x=1", body, "x-idempotency-key", "create-grace-1"); r.status != http.StatusConflict ||
+		r.str("code") != "duplicate_user_error" || r.header.Get("x-kycemu-idempotent-replay") != "" {
+		t.Errorf("same key and body, other query: %d %s (processed, so the phone is taken)", r.status, r.raw)
+	}
+	if n := len(c.get("/users").items()); n != 2 {
+		t.Fatalf("%d users, want 2", n)
 	}
 
 	// Error answers are kept too: a duplicate phone replays its 409.
@@ -54,21 +65,22 @@ func TestIdempotentReplayAndMismatch(t *testing.T) {
 	}
 
 	// PUT /v1/kycs replays its 201 rather than answering 200 for the KYC in progress.
-	kb := map[string]any{"userId": first.str("id"), "type": "full"}
+	kb := map[string]any{"userId": brewster.str("id"), "type": "full"}
 	k1 := c.do(http.MethodPut, "/kycs", kb, "x-idempotency-key", "kyc-1")
 	k2 := c.do(http.MethodPut, "/kycs", kb, "x-idempotency-key", "kyc-1")
 	if k1.status != 201 || k2.status != 201 || string(k1.raw) != string(k2.raw) {
 		t.Errorf("KYC replay: %d / %d", k1.status, k2.status)
 	}
 
-	// Keys live 24 hours on the clock; then the key starts afresh.
+	// Combinations live 24 hours on the clock; then the request is processed afresh.
 	e.advance(24*time.Hour - time.Second)
-	if r := c.do(http.MethodPost, "/users", other, "x-idempotency-key", "create-grace-1"); r.status != 409 {
-		t.Errorf("reuse just before 24h: %d", r.status)
+	if r := c.do(http.MethodPost, "/users", other, "x-idempotency-key", "create-grace-1"); r.status != 201 ||
+		r.str("id") != brewster.str("id") || r.header.Get("x-kycemu-idempotent-replay") != "true" {
+		t.Errorf("repeat just before 24h: %d %s", r.status, r.raw)
 	}
 	e.advance(time.Second)
 	fresh := c.do(http.MethodPost, "/users", other, "x-idempotency-key", "create-grace-1")
-	if fresh.status != 201 || fresh.str("id") == first.str("id") || fresh.header.Get("x-kycemu-idempotent-replay") != "" {
+	if fresh.status != 201 || fresh.str("id") == brewster.str("id") || fresh.header.Get("x-kycemu-idempotent-replay") != "" {
 		t.Errorf("after 24h: %d %s", fresh.status, fresh.raw)
 	}
 
@@ -177,11 +189,14 @@ func TestRateLimitOnTheClock(t *testing.T) {
 		if got := r.header.Get("x-ratelimit-reset"); got != "60" {
 			t.Fatalf("request %d: reset %s", i, got)
 		}
+		if got := r.header.Get("x-ratelimit-limit"); got != "300" {
+			t.Fatalf("request %d: limit %s", i, got)
+		}
 	}
 	over := c.do(http.MethodGet, "/users", nil)
 	if over.status != http.StatusTooManyRequests || over.str("code") != "rate_limit_error" ||
 		over.header.Get("Retry-After") != "60" || over.header.Get("x-ratelimit-remaining") != "0" ||
-		over.header.Get("x-ratelimit-reset") != "60" || over.header.Get("x-request-id") == "" {
+		over.header.Get("x-ratelimit-reset") != "60" || over.header.Get("x-ratelimit-limit") != "300" || over.header.Get("x-request-id") == "" {
 		t.Fatalf("request 301: %d %v %s", over.status, over.header, over.raw)
 	}
 	// Writes, bad requests and unknown routes are refused alike.
@@ -213,7 +228,7 @@ func TestRateLimitOnTheClock(t *testing.T) {
 	}
 	tiny := e.client("tiny")
 	for i := range 2 {
-		if r := tiny.do(http.MethodGet, "/users", nil); r.status != 200 || r.header.Get("x-ratelimit-reset") != "10" {
+		if r := tiny.do(http.MethodGet, "/users", nil); r.status != 200 || r.header.Get("x-ratelimit-reset") != "10" || r.header.Get("x-ratelimit-limit") != "2" {
 			t.Errorf("tiny %d: %d %v", i, r.status, r.header)
 		}
 	}
@@ -242,6 +257,9 @@ func TestBadInputsGetKulipaErrors(t *testing.T) {
 	c := e.client(apiKey)
 	userID := c.user(map[string]any{"phone": map[string]any{"country": "FR", "number": "+33 6 12 34 56 78"}})
 	kycID := c.kyc(userID, "full", nil).str("id")
+	otherID := c.user(map[string]any{"firstName": "Bob"})
+	const partnerKey = "partner-key"
+	e.settings(map[string]any{"tenant": partnerKey, "partner": true})
 	const secret = "SECRET-VALUE-42" // must never come back in a message
 	unknownUser := "usr-" + "0b4c1f0e-7d2a-4c41-9a3e-5f6a7b8c9d0e"
 	tests := []struct {
@@ -279,7 +297,20 @@ func TestBadInputsGetKulipaErrors(t *testing.T) {
 		{"export of an unverified user", "GET", "/kycs/export?userId=" + userID, nil, nil, 409, "user_not_active_error"},
 		{"unknown webhook key", "GET", "/webhooks/keys/dwk-" + unknownUser[4:], nil, nil, 404, "not_found_error"},
 		{"malformed webhook key", "GET", "/webhooks/keys/" + secret, nil, nil, 400, "validation_error"},
-		{"unknown route", "GET", "/cards", nil, nil, 404, "not_found_error"},
+		{"unknown route", "GET", "/cards/crd-" + unknownUser[4:], nil, nil, 404, "not_found_error"},
+		{"import without its required data", "PUT", "/kycs", map[string]any{"userId": userID, "type": "import", "securityQuestions": map[string]any{},
+			"geolocation": map[string]any{}}, []string{"x-api-key", partnerKey}, 400, "validation_error"},
+		{"import data of the wrong type", "PUT", "/kycs", map[string]any{"userId": userID, "type": "import", "securityQuestions": secret}, nil, 400, "validation_error"},
+		{"shipping phone as an object", "POST", "/users", map[string]any{"firstName": "Bob", "lastName": "Martin",
+			"shippingAddress": map[string]any{"address": map[string]any{"address1": "1 Rue", "city": "Paris", "postalCode": "75001", "country": "FR"},
+				"phone": map[string]any{"country": "FR", "number": "0612345678"}}}, nil, 400, "validation_error"},
+		{"e-mail update with a bad address", "PUT", "/users/" + userID + "/email", `"` + secret + `"`, nil, 400, "validation_error"},
+		{"e-mail update with another field", "PUT", "/users/" + userID + "/email", map[string]any{"mail": "a@example.com"}, nil, 400, "validation_error"},
+		{"phone update to a taken number", "PUT", "/users/" + otherID + "/phone-number", map[string]any{"country": "FR", "number": "+33-6-12-34-56-78"}, nil, 409, "duplicate_user_error"},
+		{"phone update without a number", "PUT", "/users/" + userID + "/phone-number", map[string]any{"country": "FR"}, nil, 400, "validation_error"},
+		{"address update without a city", "PUT", "/users/" + userID + "/address", map[string]any{"address1": "1 Rue", "postalCode": "75001", "country": "FR"}, nil, 400, "validation_error"},
+		{"update of an unknown user", "PUT", "/users/" + unknownUser + "/shipping-address", map[string]any{"address": map[string]any{"address1": "1 Rue", "city": "Paris", "postalCode": "75001", "country": "FR"}}, nil, 404, "not_found_error"},
+		{"cards of a malformed user", "GET", "/cards?userId=" + secret, nil, nil, 400, "validation_error"},
 		{"wrong method", "DELETE", "/users", nil, nil, 405, "method_not_allowed_error"},
 	}
 	for _, tc := range tests {
@@ -303,7 +334,7 @@ func TestBadInputsGetKulipaErrors(t *testing.T) {
 	if k := c.get("/kycs/" + kycID); k.str("status") != "pending" {
 		t.Errorf("kyc: %s", k.raw)
 	}
-	if l := c.get("/users"); l.val("count") != float64(1) {
+	if l := c.get("/users"); l.val("count") != float64(2) {
 		t.Errorf("users: %s", l.raw)
 	}
 	// The message names the field.

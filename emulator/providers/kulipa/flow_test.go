@@ -276,7 +276,28 @@ func TestImportIsForPartnersOnly(t *testing.T) {
 		t.Fatalf("import by a non-partner: %d %s", r.status, r.raw)
 	}
 	e.settings(map[string]any{"tenant": apiKey, "partner": true})
-	k := c.kyc(userID, "import", nil)
+	// The import page marks three objects required.
+	data := map[string]any{
+		"securityQuestions":    map[string]any{"sourceOfFunds": "salary"},
+		"governmentIdDocument": map[string]any{"type": "passport", "number": "X1234567"},
+		"geolocation":          map[string]any{"country": "GB"},
+	}
+	for name := range data {
+		partial := map[string]any{"userId": userID, "type": "import"}
+		for k, v := range data {
+			if k != name {
+				partial[k] = v
+			}
+		}
+		if r := c.do(http.MethodPut, "/kycs", partial); r.status != 400 || r.str("code") != "validation_error" ||
+			!strings.HasPrefix(r.str("message"), name+":") {
+			t.Errorf("import without %s: %d %s", name, r.status, r.raw)
+		}
+	}
+	if l := c.get("/kycs?userId=" + userID); l.val("count") != float64(0) {
+		t.Fatalf("refused imports left KYCs: %s", l.raw)
+	}
+	k := c.kyc(userID, "import", data)
 	if k.str("status") != "submitted" || k.val("url") != nil {
 		t.Fatalf("import: %s", k.raw)
 	}
@@ -289,7 +310,8 @@ func TestImportIsForPartnersOnly(t *testing.T) {
 	}
 	// Another tenant is still no partner.
 	other := e.client("another-key")
-	if r := other.do(http.MethodPut, "/kycs", map[string]any{"userId": other.user(nil), "type": "import"}); r.status != 403 {
+	data["userId"], data["type"] = other.user(nil), "import"
+	if r := other.do(http.MethodPut, "/kycs", data); r.status != 403 {
 		t.Errorf("import by another tenant: %d", r.status)
 	}
 }

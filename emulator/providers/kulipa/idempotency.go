@@ -24,17 +24,23 @@ const (
 	idemMax = 10000
 )
 
-// idempotency keeps the first response to each idempotency key of a
-// tenant for 24 hours on the emulator clock.
+// idempotency keeps, for 24 hours on the emulator clock, the first
+// response to each combination of a tenant's idempotency key with a
+// request's method, path, query and body: Kulipa's page identifies a
+// request by all five, so the same key on another request is another
+// combination, not a conflict.
 type idempotency struct {
 	mu    sync.Mutex
-	m     map[string]*idemEntry
+	m     map[idemKey]*idemEntry
 	order []*idemEntry // insertion order, for expiry
 }
 
+// idemKey is the SHA-256 of the idempotency key, method, path, query and
+// body.
+type idemKey [sha256.Size]byte
+
 type idemEntry struct {
-	key    string
-	sum    [sha256.Size]byte // method, path, query and body
+	key    idemKey
 	at     time.Time
 	done   bool
 	status int
@@ -42,15 +48,16 @@ type idemEntry struct {
 	body   []byte
 }
 
-// fingerprint identifies a request: method, path, query and body.
-func fingerprint(r *http.Request, body []byte) [sha256.Size]byte {
+// combination identifies a request as Kulipa does: the idempotency key,
+// method, path, query and body.
+func combination(key string, r *http.Request, body []byte) idemKey {
 	h := sha256.New()
-	for _, s := range []string{r.Method, r.URL.Path, r.URL.RawQuery} {
+	for _, s := range []string{key, r.Method, r.URL.Path, r.URL.RawQuery} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
 	h.Write(body)
-	var out [sha256.Size]byte
+	var out idemKey
 	h.Sum(out[:0])
 	return out
 }
@@ -73,23 +80,21 @@ func (s *idempotency) expire(now time.Time) {
 	}
 }
 
-// begin looks the key up. It returns the finished entry to replay, or a
-// new in-flight entry the caller must finish or abandon, or an error when
-// the key belongs to another request or its twin is still running.
-func (s *idempotency) begin(key string, sum [sha256.Size]byte, now time.Time) (replay, fresh *idemEntry, err *provider.Error) {
+// begin looks the combination up. It returns the finished entry to
+// replay, or a new in-flight entry the caller must finish or abandon, or an
+// error when an identical request is still running.
+func (s *idempotency) begin(key idemKey, now time.Time) (replay, fresh *idemEntry, err *provider.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.expire(now)
 	if e, ok := s.m[key]; ok {
-		switch {
-		case e.sum != sum:
-			return nil, nil, idemError("this idempotency key was already used for a different request")
-		case !e.done:
-			return nil, nil, idemError("a request with this idempotency key is still being processed")
+		if !e.done {
+			return nil, nil, provider.Errorf(provider.KindConflict,
+				"an identical request with this idempotency key is still being processed").WithCode("idempotency_error")
 		}
 		return e, nil, nil
 	}
-	e := &idemEntry{key: key, sum: sum, at: now}
+	e := &idemEntry{key: key, at: now}
 	s.m[key] = e
 	s.order = append(s.order, e)
 	return nil, e, nil
@@ -112,13 +117,9 @@ func (s *idempotency) abandon(e *idemEntry) {
 	}
 }
 
-func idemError(msg string) *provider.Error {
-	return provider.Errorf(provider.KindConflict, "%s", msg).WithCode("idempotency_error")
-}
-
 // own lists the headers a replay gets fresh rather than from the store.
 var own = map[string]bool{
-	"X-Request-Id": true, headerRemaining: true, headerReset: true, "Retry-After": true, "Content-Length": true,
+	"X-Request-Id": true, headerLimit: true, headerRemaining: true, headerReset: true, "Retry-After": true, "Content-Length": true,
 }
 
 // capture tees a response so it can be stored.
@@ -154,7 +155,7 @@ func (p *Provider) op(h provider.Handler, idempotent bool) provider.Handler {
 		if !idempotent || key == "" {
 			return h(c)
 		}
-		replay, entry, perr := t.idem.begin(key, fingerprint(c.R, c.Body), p.env.Clock.Now())
+		replay, entry, perr := t.idem.begin(combination(key, c.R, c.Body), p.env.Clock.Now())
 		if perr != nil {
 			return perr
 		}

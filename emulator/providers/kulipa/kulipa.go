@@ -65,6 +65,12 @@ func (p *Provider) Handlers() map[string]provider.Handler {
 		"listKycs":      p.op(p.listKycs, false),
 		"exportKyc":     p.op(p.exportKyc, false),
 		"getWebhookKey": p.op(p.getWebhookKey, false),
+
+		"setUserPhoneNumber":     p.op(p.setUserPhoneNumber, true),
+		"setUserEmail":           p.op(p.setUserEmail, true),
+		"setUserAddress":         p.op(p.setUserAddress, true),
+		"setUserShippingAddress": p.op(p.setUserShippingAddress, true),
+		"listCards":              p.op(p.listCards, false),
 	}
 }
 

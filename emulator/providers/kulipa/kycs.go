@@ -1,6 +1,7 @@
 package kulipa
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -13,6 +14,26 @@ type createKycIn struct {
 	UserID      string  `json:"userId"`
 	Type        string  `json:"type"`
 	RedirectURI *string `json:"redirectUri"`
+
+	// What the import page marks required (the spec has checked that each
+	// present one is an object; nothing of them is kept).
+	SecurityQuestions    json.RawMessage `json:"securityQuestions"`
+	GovernmentIDDocument json.RawMessage `json:"governmentIdDocument"`
+	Geolocation          json.RawMessage `json:"geolocation"`
+}
+
+// checkImport refuses an import KYC without the data Kulipa's import page
+// marks required.
+func (in *createKycIn) checkImport() *provider.Error {
+	for _, f := range []struct {
+		name string
+		v    json.RawMessage
+	}{{"securityQuestions", in.SecurityQuestions}, {"governmentIdDocument", in.GovernmentIDDocument}, {"geolocation", in.Geolocation}} {
+		if len(f.v) == 0 {
+			return provider.Invalid(f.name, "is required for an import KYC")
+		}
+	}
+	return nil
 }
 
 func (p *Provider) createKyc(c *provider.Call) error {
@@ -25,6 +46,11 @@ func (p *Provider) createKyc(c *provider.Call) error {
 	if in.Type == TypeImport && !s.Partner {
 		return provider.Errorf(provider.KindForbidden,
 			"import KYCs are only available to partner platforms").WithCode("permission_error")
+	}
+	if in.Type == TypeImport {
+		if err := in.checkImport(); err != nil {
+			return err
+		}
 	}
 	plan, perr := p.env.Scenarios.Plan(Name, kindKyc, c.Tenant, c.Scenario, c.Body)
 	if perr != nil {

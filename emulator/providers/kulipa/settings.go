@@ -132,6 +132,7 @@ func (p *Provider) settings(t *tenant) Settings {
 
 // Rate-limit headers.
 const (
+	headerLimit     = "X-Ratelimit-Limit"
 	headerRemaining = "X-Ratelimit-Remaining"
 	headerReset     = "X-Ratelimit-Reset"
 )
@@ -159,7 +160,7 @@ func (p *Provider) take(t *tenant) *provider.Error {
 	e := provider.Errorf(provider.KindRateLimited,
 		"too many requests: this API key may make %d requests per %s; retry after the number of seconds in Retry-After",
 		s.RateLimit, window).WithCode("rate_limit_error")
-	e.Header = http.Header{"Retry-After": {reset}, headerRemaining: {"0"}, headerReset: {reset}}
+	e.Header = http.Header{"Retry-After": {reset}, headerLimit: {strconv.Itoa(s.RateLimit)}, headerRemaining: {"0"}, headerReset: {reset}}
 	return e
 }
 
@@ -178,6 +179,7 @@ func (p *Provider) stampLimit(w http.ResponseWriter, t *tenant) {
 	}
 	t.cfg.Unlock()
 	h := w.Header()
+	h.Set(headerLimit, strconv.Itoa(s.RateLimit))
 	h.Set(headerRemaining, strconv.Itoa(remaining))
 	h.Set(headerReset, strconv.Itoa(ceilSeconds(end.Sub(now))))
 }

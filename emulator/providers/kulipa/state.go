@@ -110,7 +110,7 @@ func (p *Provider) newTenant(name string) *tenant {
 		created: now,
 		users:   map[string]*user{},
 		kycs:    map[string]*kyc{},
-		idem:    idempotency{m: map[string]*idemEntry{}},
+		idem:    idempotency{m: map[idemKey]*idemEntry{}},
 	}
 }
 
@@ -124,6 +124,16 @@ type Phone struct {
 	Number  string `json:"number"`
 }
 
+// text is the number alone, as a shipping address carries it; nil for no
+// phone.
+func (ph *Phone) text() *string {
+	if ph == nil {
+		return nil
+	}
+	n := ph.Number
+	return &n
+}
+
 // Address is a postal address.
 type Address struct {
 	Address1   string  `json:"address1"`
@@ -134,10 +144,11 @@ type Address struct {
 	State      *string `json:"state,omitempty"`
 }
 
-// ShippingAddress is where cards are shipped.
+// ShippingAddress is where cards are shipped; Phone is the recipient's
+// number as one string (the SDK's shape).
 type ShippingAddress struct {
 	Address Address `json:"address"`
-	Phone   *Phone  `json:"phone,omitempty"`
+	Phone   *string `json:"phone,omitempty"`
 }
 
 // Wallet is the user's withdrawal wallet.
@@ -306,7 +317,7 @@ func (t *tenant) defaultShipping(u *user, now time.Time) *ShippingAddress {
 		s := *u.shipping
 		return &s
 	case u.address != nil:
-		return &ShippingAddress{Address: *u.address, Phone: u.phone}
+		return &ShippingAddress{Address: *u.address, Phone: u.phone.text()}
 	}
 	fp := t.rand.Person(now)
 	country := "US"
@@ -314,7 +325,7 @@ func (t *tenant) defaultShipping(u *user, now time.Time) *ShippingAddress {
 		country = *u.countryOfResidence
 	}
 	return &ShippingAddress{Address: Address{Address1: fp.Street, City: fp.City, PostalCode: fp.Postcode, Country: country},
-		Phone: u.phone}
+		Phone: u.phone.text()}
 }
 
 // identityOf is what the identity check reads: the user's own data
@@ -333,8 +344,7 @@ func (t *tenant) identityOf(u *user, now time.Time) *identity {
 		id.email = u.email
 	}
 	if u.phone != nil {
-		n := u.phone.Number
-		id.phone = &n
+		id.phone = u.phone.text()
 	}
 	if u.dateOfBirth != nil {
 		id.dateOfBirth = *u.dateOfBirth

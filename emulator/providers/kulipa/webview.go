@@ -136,7 +136,7 @@ func (p *Provider) webviewAction(w http.ResponseWriter, r *http.Request) {
 					"Please fill in address line 1, city, postal code and a two-letter country code.")
 				return
 			}
-			k.shipping = &ShippingAddress{Address: a, Phone: k.user.phone}
+			k.shipping = &ShippingAddress{Address: a, Phone: k.user.phone.text()}
 		}
 		p.move(k, Submitted, "webview", "")
 		if k.redirectURI != nil {

@@ -133,7 +133,20 @@ type created struct {
 
 func (e *env) create(path, key string, body map[string]any) created {
 	e.t.Helper()
-	r := e.do(http.MethodPost, e.api+path, key, body)
+	return e.createWith(path, key, body, "")
+}
+
+// createWith creates a session under a scenario (X-Kycemu-Scenario).
+func (e *env) createWith(path, key string, body map[string]any, scenario string) created {
+	e.t.Helper()
+	j, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, e.api+path, bytes.NewReader(j))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-api-key", key)
+	if scenario != "" {
+		req.Header.Set("X-Kycemu-Scenario", scenario)
+	}
+	r := e.send(req)
 	if r.status != http.StatusCreated {
 		e.t.Fatalf("create: status %d: %s", r.status, r.body)
 	}

@@ -131,9 +131,9 @@ func TestBadUploadsGetS3Errors(t *testing.T) {
 		{"other key", pngBytes, func(f map[string]string) {
 			f["key"] = strings.Replace(f["key"], "/front", "/back", 1)
 		}, 403, "AccessDenied", "Policy Condition failed"},
-		{"wrong content type", pngBytes, func(f map[string]string) {
-			f["Content-Type"] = "application/x-msdownload"
-		}, 403, "AccessDenied", `"starts-with","$Content-Type","image/"`},
+		{"content type the policy does not list", pngBytes, func(f map[string]string) {
+			f["Content-Type"] = "image/png"
+		}, 403, "AccessDenied", "Extra input fields: content-type"},
 		{"extra field", pngBytes, func(f map[string]string) {
 			f["acl"] = "public-read"
 		}, 403, "AccessDenied", "Extra input fields: acl"},
@@ -165,7 +165,7 @@ func TestBadUploadsGetS3Errors(t *testing.T) {
 	})
 	t.Run("unknown bucket", func(t *testing.T) {
 		f := *c.Front
-		f.URL = strings.Replace(f.URL, "notus-kyc-documents", "someone-elses-bucket", 1)
+		f.URL = e.srv.URL + "/notus/_s3/someone-elses-bucket"
 		if got := parseS3Error(t, e.upload(&f, pngBytes, nil)); got.Code != "NoSuchBucket" {
 			t.Fatalf("%s", got.Code)
 		}
@@ -175,10 +175,33 @@ func TestBadUploadsGetS3Errors(t *testing.T) {
 	if r.status != 422 || !strings.Contains(r.json(t)["message"].(string), "front, back") {
 		t.Fatalf("after rejected uploads: %d %s", r.status, r.body)
 	}
-	// An honest client can still upload, changing only the content type
-	// within the allowed prefix.
-	if r := e.upload(c.Front, pngBytes, func(f map[string]string) { f["Content-Type"] = "image/png" }); r.status != 204 {
+	// An honest client can still upload.
+	if r := e.upload(c.Front, pngBytes, nil); r.status != 204 {
 		t.Fatalf("good upload: %d %s", r.status, r.body)
+	}
+}
+
+// The scenario option contentTypeField puts the Content-Type rule into the
+// forms: a field the client may change within image/, nothing else.
+func TestContentTypeFieldScenario(t *testing.T) {
+	e := newEnv(t)
+	c := e.createWith(standard, "key-a", person(), "content-type-field")
+	if got := c.Front.Fields["Content-Type"]; got != "image/jpeg" || len(c.Front.Fields) != 8 {
+		t.Fatalf("form fields %v", c.Front.Fields)
+	}
+	r := e.upload(c.Front, pngBytes, func(f map[string]string) { f["Content-Type"] = "application/x-msdownload" })
+	if got := parseS3Error(t, r); r.status != 403 || got.Code != "AccessDenied" || !strings.Contains(got.Message, `"starts-with","$Content-Type","image/"`) {
+		t.Fatalf("wrong content type: %d %+v", r.status, got)
+	}
+	if r := e.upload(c.Front, pngBytes, func(f map[string]string) { f["Content-Type"] = "image/png" }); r.status != 204 {
+		t.Fatalf("image/png: %d %s", r.status, r.body)
+	}
+	// The option is checked when a scenario is loaded.
+	for _, bad := range []string{"options: {colour: blue}", "options: {contentTypeField: maybe}"} {
+		req, _ := http.NewRequest(http.MethodPut, e.srv.URL+"/_emulator/scenarios/notus/bad", strings.NewReader("name: bad\nprovider: notus\n"+bad+"\n"))
+		if r := e.send(req); r.status != 400 || !strings.Contains(string(r.body), "contentTypeField") {
+			t.Errorf("%s: %d %s", bad, r.status, r.body)
+		}
 	}
 }
 

@@ -286,7 +286,7 @@ func TestHostRoutingWithoutPrefix(t *testing.T) {
 	if r.status != http.StatusCreated {
 		t.Fatalf("host-routed create: %d %s", r.status, r.body)
 	}
-	if url := r.json(t)["frontDocumentUpload"].(map[string]any)["url"]; url != "http://api.notus.team/_s3/notus-kyc-documents" {
+	if url := r.json(t)["frontDocumentUpload"].(map[string]any)["url"]; url != "http://api.notus.team/notus-kyc-documents" {
 		t.Fatalf("upload URL under host routing: %v", url)
 	}
 }

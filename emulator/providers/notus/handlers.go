@@ -8,6 +8,7 @@ import (
 
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 type createIndividual struct {
@@ -60,7 +61,7 @@ func checkBirthDate(field, v string, now time.Time) *provider.Error {
 func (p *Provider) create(k kind) provider.Handler {
 	return func(c *provider.Call) error {
 		now := p.env.Clock.Now()
-		s := &session{kind: k, status: Pending, created: now}
+		s := &session{}
 		switch k {
 		case kindBusiness:
 			var in createBusiness
@@ -75,7 +76,7 @@ func (p *Provider) create(k kind) provider.Handler {
 				b.Owners = append(b.Owners, person{FirstName: o.FirstName, LastName: o.LastName, BirthDate: o.BirthDate,
 					Country: o.DocumentCountry, Document: document{ID: o.DocumentID, Category: o.DocumentCategory}})
 			}
-			s.business, s.financialLimit = b, in.FinancialLimit
+			s.Business, s.FinancialLimit = b, in.FinancialLimit
 		default:
 			var in createIndividual
 			if err := c.Bind(&in); err != nil {
@@ -84,10 +85,10 @@ func (p *Provider) create(k kind) provider.Handler {
 			if err := checkBirthDate("birthDate", in.BirthDate, now); err != nil {
 				return err
 			}
-			s.person = person{FirstName: in.FirstName, LastName: in.LastName, BirthDate: in.BirthDate,
+			s.Person = person{FirstName: in.FirstName, LastName: in.LastName, BirthDate: in.BirthDate,
 				Country: in.DocumentCountry, Document: document{ID: in.DocumentID, Category: in.DocumentCategory}}
-			s.livenessRequired = in.LivenessRequired || k == kindEnhanced
-			s.financialLimit = in.FinancialLimit
+			s.LivenessRequired = in.LivenessRequired || k == kindEnhanced
+			s.FinancialLimit = in.FinancialLimit
 		}
 		plan, perr := p.env.Scenarios.Plan(Name, string(k), c.Tenant, c.Scenario, c.Body)
 		if perr != nil {
@@ -96,29 +97,25 @@ func (p *Provider) create(k kind) provider.Handler {
 		if plan == nil {
 			plan = defaultPlan()
 		}
-
-		t := p.tenants.Get(c.Tenant)
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		s.id, s.tenant, s.plan = t.rand.UUID(), t, plan
-		p.addSlots(s)
-		s.timeline = provider.NewTimeline(p.env.Clock, plan.Steps, p.fire(s))
-		s.history = []provider.Transition{{To: Pending, At: now, By: "client"}}
-		t.sessions[s.id] = s
-		t.order = append(t.order, s)
-		p.mu.Lock()
-		p.index[s.id] = t
-		p.mu.Unlock()
-		s.timeline.Created()
-		s.timeline.Entered(Pending)
-		return c.JSON(http.StatusCreated, p.createdView(c.BaseURL, s, now))
+		return p.state.Update(c.Tenant, func(tx *state.Tx) error {
+			if d := tx.Data().(*tenantData); d.ProjectID == "" {
+				d.ProjectID = tx.Rand().UUID()
+			}
+			id := tx.Rand().UUID()
+			addSlots(id, k, s)
+			r, err := tx.Create(state.NewRecord{Kind: string(k), ID: id, Data: s, Status: Pending, By: "client", Plan: plan})
+			if err != nil {
+				return err
+			}
+			return c.JSON(http.StatusCreated, p.createdView(provider.RootURL(c.R), r, now))
+		})
 	}
 }
 
 // addSlots lists the files a session needs.
-func (p *Provider) addSlots(s *session) {
+func addSlots(id string, k kind, s *session) {
 	add := func(name string, images bool) {
-		s.slots = append(s.slots, &slot{name: name, key: "kyc/" + s.id + "/" + name, images: images})
+		s.Slots = append(s.Slots, slot{Name: name, Key: "kyc/" + id + "/" + name, Images: images})
 	}
 	addPerson := func(prefix string, pp person) {
 		add(prefix+"front", true)
@@ -126,36 +123,42 @@ func (p *Provider) addSlots(s *session) {
 			add(prefix+"back", true)
 		}
 	}
-	switch s.kind {
+	switch k {
 	case kindBusiness:
 		add("proofOfAddress", false)
 		add("socialContract", false)
-		for i, o := range s.business.Owners {
+		for i, o := range s.Business.Owners {
 			prefix := fmt.Sprintf("owners.%d.", i)
 			addPerson(prefix, o)
 			add(prefix+"proofOfAddress", false)
 		}
 	case kindEnhanced:
-		addPerson("", s.person)
+		addPerson("", s.Person)
 		add("proofOfAddress", false)
 	default:
-		addPerson("", s.person)
+		addPerson("", s.Person)
 	}
 }
 
-// form presigns the upload of one slot; nil when the session has no such
-// slot (the back of a passport).
-func (p *Provider) form(base string, s *session, name string, now time.Time) *s3post.Form {
-	sl := s.slot(name)
+// form presigns the upload of one slot to the bucket at the emulator's
+// root; nil when the session has no such slot (the back of a passport).
+// The form carries the seven fields Notus documents; a scenario with the
+// option contentTypeField adds a Content-Type field and condition (image/
+// for photos).
+func (p *Provider) form(root string, r *state.Record, name string, now time.Time) *s3post.Form {
+	sl := state.Data[session](r).slot(name)
 	if sl == nil {
 		return nil
 	}
-	pol := s3post.Policy{Bucket: Bucket, Key: sl.key, Now: now, Expires: now.Add(uploadValidity),
-		MinSize: 1, MaxSize: maxUpload, ContentType: "image/jpeg", ContentTypePrefix: "image/"}
-	if !sl.images {
-		// Proofs may be photos or PDFs.
-		pol.ContentType, pol.ContentTypePrefix, pol.AnyContentType = "application/pdf", "", true
+	pol := s3post.Policy{Bucket: Bucket, Key: sl.Key, Now: now, Expires: now.Add(uploadValidity),
+		MinSize: 1, MaxSize: maxUpload}
+	if on, _ := r.Plan.Options[optionContentType].(bool); on {
+		pol.ContentType, pol.ContentTypePrefix = "image/jpeg", "image/"
+		if !sl.Images {
+			// Proofs may be photos or PDFs.
+			pol.ContentType, pol.ContentTypePrefix, pol.AnyContentType = "application/pdf", "", true
+		}
 	}
-	f := p.signer.Presign(base+"/_s3/"+Bucket, pol)
+	f := p.signer.Presign(root+"/"+Bucket, pol)
 	return &f
 }

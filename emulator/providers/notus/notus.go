@@ -8,10 +8,10 @@ package notus
 import (
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 	"github.com/kycemu/kycemu/specs"
 )
 
@@ -24,28 +24,24 @@ const Bucket = "notus-kyc-documents"
 // Provider is the Notus Labs emulation.
 type Provider struct {
 	env     provider.Env
-	spec    []byte
+	openapi []byte
 	signer  *s3post.Signer
-	tenants *provider.Tenants[tenant]
-
-	mu    sync.RWMutex
-	index map[string]*tenant // session id -> owner, for unauthenticated calls
+	state   *state.Space
 }
 
-// New builds the provider.
-func New(env provider.Env) *Provider {
+// New builds the provider on its space of the store.
+func New(env provider.Env, st *state.Store) *Provider {
 	r := env.Rand.Derive(Name, "bucket-credentials")
 	p := &Provider{
-		env:  env,
-		spec: specs.MustRead(Name),
+		env:     env,
+		openapi: specs.MustRead(Name),
 		signer: &s3post.Signer{
 			AccessKeyID: "AKIA" + r.String("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
 			Secret:      r.String("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40),
 			Region:      "sa-east-1",
 		},
-		index: map[string]*tenant{},
 	}
-	p.tenants = provider.NewTenants(p.newTenant)
+	p.state = st.Space(Name, p.spec())
 	return p
 }
 
@@ -53,7 +49,7 @@ func New(env provider.Env) *Provider {
 func (p *Provider) Name() string { return Name }
 
 // Spec returns the OpenAPI document.
-func (p *Provider) Spec() []byte { return p.spec }
+func (p *Provider) Spec() []byte { return p.openapi }
 
 // Hosts returns the real API hosts.
 func (p *Provider) Hosts() []string { return []string{"api.notus.team", "api.notuslabs.xyz"} }
@@ -75,13 +71,38 @@ func (p *Provider) Handlers() map[string]provider.Handler {
 	}
 }
 
-// Extras serves the document bucket and the liveness stand-in.
+// Extras serves the liveness stand-in and the document bucket's alias
+// under the mount, /_s3/{bucket}.
 func (p *Provider) Extras() []provider.Route {
+	return append(p.bucketRoutes("/_s3/{bucket}", atMount),
+		provider.Route{Method: http.MethodPost, Path: "/_liveness/{sessionId}", Handler: http.HandlerFunc(p.liveness)})
+}
+
+// RootRoutes serve the document bucket at the emulator's root, where
+// path-style S3 clients (minio-go, the AWS SDKs) address it with the
+// emulator's URL as endpoint: POST /notus-kyc-documents (browser upload),
+// GET/HEAD/PUT /notus-kyc-documents/{key}.
+func (p *Provider) RootRoutes() []provider.Route {
+	return p.bucketRoutes("/"+Bucket, atRoot)
+}
+
+func (p *Provider) bucketRoutes(prefix string, at endpointOf) []provider.Route {
+	object := prefix + "/{key:.+}"
 	return []provider.Route{
-		{Method: http.MethodPost, Path: "/_s3/{bucket}", Handler: http.HandlerFunc(p.upload)},
-		{Method: http.MethodGet, Path: "/_s3/{bucket}/{key:.+}", Handler: http.HandlerFunc(p.download)},
-		{Method: http.MethodPost, Path: "/_liveness/{sessionId}", Handler: http.HandlerFunc(p.liveness)},
+		{Method: http.MethodPost, Path: prefix, Handler: p.upload(at)},
+		{Method: http.MethodPost, Path: prefix + "/", Handler: p.upload(at)},
+		{Method: http.MethodGet, Path: object, Handler: p.download(at)},
+		{Method: http.MethodHead, Path: object, Handler: p.download(at)},
+		{Method: http.MethodPut, Path: object, Handler: p.put(at)},
 	}
+}
+
+// CORS is the bucket's and the API's cross-origin policy, as a bucket CORS
+// configuration for browser uploads sets it: ETag and the S3 request id
+// readable by scripts.
+func (p *Provider) CORS() provider.CORS {
+	return provider.CORS{Methods: []string{"GET", "HEAD", "POST", "PUT"},
+		ExposeHeaders: []string{"ETag", "Location", "x-amz-request-id", "X-Request-Id", "Retry-After"}}
 }
 
 // Authenticate takes the x-api-key header as the tenant.

@@ -1,89 +1,75 @@
 package notus
 
 import (
+	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 func sessionNotFound() *provider.Error {
 	return provider.NotFound("verification session not found").WithCode("SESSION_NOT_FOUND")
 }
 
-// owned finds a session of kind k belonging to the calling tenant and locks
-// its tenant. The caller must call the returned unlock.
-func (p *Provider) owned(tenant, id string, k kind) (*session, func(), *provider.Error) {
-	t, ok := p.tenants.Lookup(tenant)
-	if !ok {
-		return nil, nil, sessionNotFound()
-	}
-	t.mu.Lock()
-	s, ok := t.sessions[id]
-	if !ok || s.kind != k {
-		t.mu.Unlock()
-		return nil, nil, sessionNotFound()
-	}
-	return s, t.mu.Unlock, nil
-}
+// sessionKinds are the record kinds of sessions.
+var sessionKinds = []kind{kindStandard, kindEnhanced, kindBusiness}
 
-// anyones finds a session by id whoever owns it (for calls without an API
-// key) and locks its tenant.
-func (p *Provider) anyones(id string) (*session, func(), bool) {
-	p.mu.RLock()
-	t, ok := p.index[id]
-	p.mu.RUnlock()
-	if !ok {
-		return nil, nil, false
+// onSession runs fn on a session by id whoever owns it (for calls without
+// an API key), in a write or read transaction of its tenant; it returns
+// state.ErrNoRecord when there is none.
+func (p *Provider) onSession(id string, write bool, fn func(tx *state.Tx, r *state.Record) error) error {
+	for _, k := range sessionKinds {
+		run := p.state.ViewRecord
+		if write {
+			run = p.state.UpdateRecord
+		}
+		if err := run(string(k), id, fn); !errors.Is(err, state.ErrNoRecord) {
+			return err
+		}
 	}
-	t.mu.Lock()
-	s, ok := t.sessions[id]
-	if !ok {
-		t.mu.Unlock()
-		return nil, nil, false
-	}
-	return s, t.mu.Unlock, true
+	return state.ErrNoRecord
 }
 
 func (p *Provider) get(k kind) provider.Handler {
 	return func(c *provider.Call) error {
-		s, unlock, err := p.owned(c.Tenant, c.Params["sessionId"], k)
-		if err != nil {
-			return err
-		}
-		defer unlock()
-		return c.JSON(http.StatusOK, envelope{s.view()})
+		return p.state.View(c.Tenant, func(tx *state.Tx) error {
+			r := tx.Get(string(k), c.Params["sessionId"])
+			if r == nil {
+				return sessionNotFound()
+			}
+			return c.JSON(http.StatusOK, envelope{view(r)})
+		})
 	}
 }
 
 func (p *Provider) process(k kind) provider.Handler {
 	return func(c *provider.Call) error {
-		s, unlock, ok := p.anyones(c.Params["sessionId"])
-		if !ok || s.kind != k {
-			if ok {
-				unlock()
+		err := p.state.UpdateRecord(string(k), c.Params["sessionId"], func(tx *state.Tx, r *state.Record) error {
+			c.Tenant = r.Tenant
+			switch r.Status {
+			case Pending:
+			case Expired:
+				return provider.Errorf(provider.KindConflict, "the session expired; create a new one").WithCode("SESSION_EXPIRED")
+			default:
+				return provider.Errorf(provider.KindConflict, "the session was already processed and is %s", r.Status).WithCode("SESSION_ALREADY_PROCESSED")
 			}
+			s := state.Data[session](r)
+			if miss := s.missing(); len(miss) > 0 {
+				return provider.Errorf(provider.KindUnprocessable, "documents not uploaded yet: %s", strings.Join(miss, ", ")).WithCode("DOCUMENTS_NOT_UPLOADED")
+			}
+			if s.LivenessRequired && s.Face == nil {
+				return provider.Errorf(provider.KindUnprocessable, "liveness is required and has not been completed").WithCode("LIVENESS_NOT_COMPLETED")
+			}
+			p.move(tx, r, Verifying, "client", "")
+			return c.JSON(http.StatusOK, envelope{view(r)})
+		})
+		if errors.Is(err, state.ErrNoRecord) {
 			return sessionNotFound()
 		}
-		defer unlock()
-		c.Tenant = s.tenant.name
-		switch s.status {
-		case Pending:
-		case Expired:
-			return provider.Errorf(provider.KindConflict, "the session expired; create a new one").WithCode("SESSION_EXPIRED")
-		default:
-			return provider.Errorf(provider.KindConflict, "the session was already processed and is %s", s.status).WithCode("SESSION_ALREADY_PROCESSED")
-		}
-		if miss := s.missing(); len(miss) > 0 {
-			return provider.Errorf(provider.KindUnprocessable, "documents not uploaded yet: %s", strings.Join(miss, ", ")).WithCode("DOCUMENTS_NOT_UPLOADED")
-		}
-		if s.livenessRequired && s.face == nil {
-			return provider.Errorf(provider.KindUnprocessable, "liveness is required and has not been completed").WithCode("LIVENESS_NOT_COMPLETED")
-		}
-		p.move(s, Verifying, "client", "")
-		return c.JSON(http.StatusOK, envelope{s.view()})
+		return err
 	}
 }
 
@@ -100,28 +86,30 @@ func (p *Provider) documentURLs(c *provider.Call) error {
 	if in.ExpiresInSeconds != nil {
 		ttl = time.Duration(*in.ExpiresInSeconds) * time.Second
 	}
-	s, unlock, err := p.owned(c.Tenant, in.SessionID, kind(in.SessionType))
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	now := p.env.Clock.Now()
-	host := c.R.Host
-	if u, err := url.Parse(c.BaseURL); err == nil && u.Host != "" {
-		host = u.Host
-	}
-	link := func(key string) *string {
-		obj := s.object(key)
-		if obj == nil {
-			return nil
+	return p.state.View(c.Tenant, func(tx *state.Tx) error {
+		r := tx.Get(in.SessionType, in.SessionID)
+		if r == nil {
+			return sessionNotFound()
 		}
-		u := p.signer.PresignGet(c.BaseURL, "/_s3/"+Bucket+"/"+obj.Key, host, now, ttl)
-		return &u
-	}
-	return c.JSON(http.StatusOK, map[string]*string{
-		"frontDocumentUrl": link("front"),
-		"backDocumentUrl":  link("back"),
-		"faceImageUrl":     link("face"),
+		s := state.Data[session](r)
+		now := p.env.Clock.Now()
+		root := provider.RootURL(c.R)
+		link := func(name string) *string {
+			obj := s.object(name)
+			if obj == nil {
+				return nil
+			}
+			if _, kept := r.Blobs()[name]; !kept {
+				return nil // dropped to keep the upload budget
+			}
+			u := p.signer.PresignGet(root+"/"+Bucket+"/"+obj.Key, now, ttl)
+			return &u
+		}
+		return c.JSON(http.StatusOK, map[string]*string{
+			"frontDocumentUrl": link("front"),
+			"backDocumentUrl":  link("back"),
+			"faceImageUrl":     link("face"),
+		})
 	})
 }
 
@@ -132,30 +120,27 @@ type window struct {
 }
 
 func (p *Provider) financialLimits(c *provider.Call) error {
-	t, ok := p.tenants.Lookup(c.Tenant)
-	if !ok {
-		return identityNotFound()
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	id, ok := t.identities[c.Params["identityId"]]
-	if !ok {
-		return identityNotFound()
-	}
-	monthly := 50000.0
-	if id.financialLimit != nil {
-		monthly = *id.financialLimit
-	}
-	w := func(l float64) window { return window{Limit: l, Remaining: l} }
-	limits := func(typ string) map[string]any {
-		return map[string]any{"type": typ, "currency": "BRL", "limits": map[string]any{
-			"daily": w(min(10000, monthly)), "monthly": w(monthly), "quarterly": w(max(150000, 3*monthly)),
-			"perTransaction": map[string]float64{"limit": min(5000, monthly)},
-		}}
-	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"identityId": id.id, "identityType": id.typ, "projectId": t.projectID,
-		"limits": []any{limits("PIX_DEPOSIT"), limits("PIX_WITHDRAWAL")},
+	return p.state.View(c.Tenant, func(tx *state.Tx) error {
+		ir := tx.Get(kindIdentity, c.Params["identityId"])
+		if ir == nil {
+			return identityNotFound()
+		}
+		id := state.Data[identity](ir)
+		monthly := 50000.0
+		if id.FinancialLimit != nil {
+			monthly = *id.FinancialLimit
+		}
+		w := func(l float64) window { return window{Limit: l, Remaining: l} }
+		limits := func(typ string) map[string]any {
+			return map[string]any{"type": typ, "currency": "BRL", "limits": map[string]any{
+				"daily": w(min(10000, monthly)), "monthly": w(monthly), "quarterly": w(max(150000, 3*monthly)),
+				"perTransaction": map[string]float64{"limit": min(5000, monthly)},
+			}}
+		}
+		return c.JSON(http.StatusOK, map[string]any{
+			"identityId": ir.ID, "identityType": id.Type, "projectId": tx.Data().(*tenantData).ProjectID,
+			"limits": []any{limits("PIX_DEPOSIT"), limits("PIX_WITHDRAWAL")},
+		})
 	})
 }
 

@@ -7,12 +7,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"sync"
 	"time"
 
-	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // kind is a session type, spelled as the document-urls endpoint spells it.
@@ -64,42 +63,59 @@ func defaultPlan() *provider.Plan {
 	}}
 }
 
-type tenant struct {
-	name      string
-	rand      *fake.Source
-	projectID string
+// Record kinds beside the session kinds, and index names.
+const (
+	kindIdentity = "identity"
+	byDocument   = "document" // an identity's "individual:<documentId>" or "business:<cnpj>"
+)
 
-	mu         sync.Mutex
-	sessions   map[string]*session
-	order      []*session
-	identities map[string]*identity // identity id -> identity
-	byDocument map[string]*identity // "individual:<documentId>" / "business:<cnpj>" -> identity
-}
-
-func (p *Provider) newTenant(name string) *tenant {
-	r := p.env.Rand.Derive(Name, name)
-	return &tenant{
-		name:       name,
-		rand:       r,
-		projectID:  r.UUID(),
-		sessions:   map[string]*session{},
-		identities: map[string]*identity{},
-		byDocument: map[string]*identity{},
+// spec is what Notus keeps in the state layer: sessions of three kinds on
+// one machine, and the identities completed sessions issue.
+func (p *Provider) spec() state.Spec {
+	sessionKind := func(k kind) state.Kind {
+		return state.Kind{Name: string(k), New: func() any { return &session{} }, Machine: machine, Session: true,
+			Fire: p.fire, Actions: actionsOf, Act: p.act}
+	}
+	return state.Spec{
+		Tenant: func() any { return &tenantData{} },
+		Kinds: []state.Kind{sessionKind(kindStandard), sessionKind(kindEnhanced), sessionKind(kindBusiness),
+			{Name: kindIdentity, New: func() any { return &identity{} },
+				Indexes: map[string]state.Scope{byDocument: state.TenantScope}}},
 	}
 }
 
+// tenantData is a project's own data.
+type tenantData struct {
+	// ProjectID is drawn on the project's first write.
+	ProjectID string `json:"projectId"`
+}
+
+// identity is what a completed session issues (record kind "identity").
 type identity struct {
-	id             string
-	typ            string // individual, business
-	financialLimit *float64
+	Type           string   `json:"type"` // individual, business
+	FinancialLimit *float64 `json:"financialLimit,omitempty"`
+}
+
+// object describes a stored file; its bytes are the record's blob named
+// after the slot ("face" for the liveness image).
+type object struct {
+	Key         string    `json:"key"`
+	ContentType string    `json:"contentType"`
+	ETag        string    `json:"etag"`
+	Size        int       `json:"size"`
+	Uploaded    time.Time `json:"uploaded"`
+}
+
+func objectOf(o s3post.Object) *object {
+	return &object{Key: o.Key, ContentType: o.ContentType, ETag: o.ETag, Size: len(o.Data), Uploaded: o.Uploaded}
 }
 
 // slot is one file a session asks for.
 type slot struct {
-	name   string // front, back, proofOfAddress, socialContract, owners.0.front ...
-	key    string
-	object *s3post.Object
-	images bool // must be a photo (else a PDF is fine too)
+	Name   string  `json:"name"` // front, back, proofOfAddress, socialContract, owners.0.front ...
+	Key    string  `json:"key"`
+	Images bool    `json:"images,omitempty"` // must be a photo (else a PDF is fine too)
+	Object *object `json:"object,omitempty"`
 }
 
 type document struct {
@@ -109,97 +125,83 @@ type document struct {
 }
 
 type person struct {
-	FirstName string
-	LastName  string
-	BirthDate string
-	Document  document
-	Country   string
+	FirstName string   `json:"firstName"`
+	LastName  string   `json:"lastName"`
+	BirthDate string   `json:"birthDate"`
+	Document  document `json:"document"`
+	Country   string   `json:"country"`
 }
 
 type business struct {
-	LegalName   string
-	CNPJ        string
-	LegalNature string
-	Email       string
-	Phone       string
-	Owners      []person
+	LegalName   string   `json:"legalName"`
+	CNPJ        string   `json:"cnpj"`
+	LegalNature string   `json:"legalNature"`
+	Email       string   `json:"email"`
+	Phone       string   `json:"phone"`
+	Owners      []person `json:"owners"`
 }
 
+// session is a verification session (record kinds STANDARD_INDIVIDUAL,
+// ENHANCED_INDIVIDUAL, STANDARD_BUSINESS); status, plan and history live on
+// the record.
 type session struct {
-	id       string
-	tenant   *tenant
-	kind     kind
-	status   string
-	created  time.Time
-	updated  *time.Time
-	person   person    // individual sessions
-	business *business // business sessions
-
-	livenessRequired bool
-	face             *s3post.Object
-	slots            []*slot
-	identity         *identity
-	financialLimit   *float64
-
-	plan     *provider.Plan
-	timeline *provider.Timeline
-	history  []provider.Transition
-	gone     bool
+	Person           person    `json:"person,omitzero"`
+	Business         *business `json:"business,omitempty"`
+	LivenessRequired bool      `json:"livenessRequired,omitempty"`
+	Face             *object   `json:"face,omitempty"`
+	Slots            []slot    `json:"slots"`
+	IdentityID       string    `json:"identityId,omitempty"`
+	FinancialLimit   *float64  `json:"financialLimit,omitempty"`
 }
+
+func kindOf(r *state.Record) kind { return kind(r.Kind) }
 
 func (s *session) slot(name string) *slot {
-	for _, sl := range s.slots {
-		if sl.name == name {
-			return sl
+	for i := range s.Slots {
+		if s.Slots[i].Name == name {
+			return &s.Slots[i]
 		}
 	}
 	return nil
 }
 
-// object returns the stored file of a slot, or the liveness face image.
-func (s *session) object(name string) *s3post.Object {
+// object returns a stored file's description by slot name, or the
+// liveness face image's.
+func (s *session) object(name string) *object {
 	if name == "face" {
-		return s.face
+		return s.Face
 	}
 	if sl := s.slot(name); sl != nil {
-		return sl.object
+		return sl.Object
 	}
 	return nil
 }
 
 func (s *session) missing() []string {
 	var out []string
-	for _, sl := range s.slots {
-		if sl.object == nil {
-			out = append(out, sl.name)
+	for _, sl := range s.Slots {
+		if sl.Object == nil {
+			out = append(out, sl.Name)
 		}
 	}
 	return out
 }
 
-// move changes the status if the machine allows it; it reports whether it
-// did. The caller holds the tenant lock.
-func (p *Provider) move(s *session, to, by, reason string) bool {
-	if s.gone || !machine.Can(s.status, to) {
+// move changes the status if the machine allows it, applies what the new
+// status brings and sends its webhook; it reports whether it moved.
+func (p *Provider) move(tx *state.Tx, r *state.Record, to, by, reason string) bool {
+	if !tx.Move(r, to, by, reason) {
 		return false
 	}
-	now := p.env.Clock.Now()
-	s.history = append(s.history, provider.Transition{From: s.status, To: to, At: now, By: by, Reason: reason})
-	s.status = to
-	s.updated = &now
+	s := state.Data[session](r)
 	if to == Completed {
-		p.assignIdentity(s)
-		if s.person.Document.Category != "" {
-			t := documentType(s.person)
-			s.person.Document.Type = &t
+		p.assignIdentity(tx, r)
+		if s.Person.Document.Category != "" {
+			t := documentType(s.Person)
+			s.Person.Document.Type = &t
 		}
 	}
-	if machine.Terminal(to) {
-		s.timeline.Stop()
-	} else {
-		s.timeline.Entered(to)
-	}
-	p.notify(s, now)
+	p.notify(r, r.Updated)
 	return true
 }
 
@@ -217,45 +219,48 @@ func documentType(pp person) string {
 	return pp.Document.Category
 }
 
-func (p *Provider) assignIdentity(s *session) {
-	t := s.tenant
-	typ, key := "individual", "individual:"+s.person.Document.ID
-	if s.kind == kindBusiness {
-		typ, key = "business", "business:"+s.business.CNPJ
+func (p *Provider) assignIdentity(tx *state.Tx, r *state.Record) {
+	s := state.Data[session](r)
+	typ, key := "individual", "individual:"+s.Person.Document.ID
+	if kindOf(r) == kindBusiness {
+		typ, key = "business", "business:"+s.Business.CNPJ
 	}
-	id, ok := t.byDocument[key]
-	if !ok {
-		id = &identity{id: t.rand.UUID(), typ: typ}
-		t.byDocument[key] = id
-		t.identities[id.id] = id
+	ir := tx.Lookup(kindIdentity, byDocument, key)
+	if ir == nil {
+		var err error
+		ir, err = tx.Create(state.NewRecord{Kind: kindIdentity, ID: tx.Rand().UUID(), Data: &identity{Type: typ},
+			Index: map[string]string{byDocument: key}})
+		if err != nil {
+			p.env.Log.Error("notus identity could not be stored", "error", err)
+			return
+		}
 	}
-	if s.financialLimit != nil {
-		id.financialLimit = s.financialLimit
+	if s.FinancialLimit != nil {
+		state.Data[identity](ir).FinancialLimit = s.FinancialLimit
 	}
-	s.identity = id
+	s.IdentityID = ir.ID
 }
 
-// fire applies a timeline step.
-func (p *Provider) fire(s *session) func(provider.Step) {
-	return func(st provider.Step) {
-		t := s.tenant
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		to, reason := st.Status, st.Reason
-		if to == Completed && s.plan.Scenario == "" {
-			if bad := s.unreadable(); bad != "" {
-				to, reason = Failed, "the "+bad+" image could not be read as a photo"
-			}
+// fire applies a timeline step: a session completing on the default plan
+// fails instead when a photo it holds is not a readable image.
+func (p *Provider) fire(tx *state.Tx, r *state.Record, st provider.Step) {
+	to, reason := st.Status, st.Reason
+	if to == Completed && r.Scenario() == "" {
+		if bad := unreadable(tx, r); bad != "" {
+			to, reason = Failed, "the "+bad+" image could not be read as a photo"
 		}
-		p.move(s, to, "timeline", reason)
 	}
+	p.move(tx, r, to, "timeline", reason)
 }
 
 // unreadable names the first photo slot whose bytes are not an image.
-func (s *session) unreadable() string {
-	for _, sl := range s.slots {
-		if sl.images && sl.object != nil && !isImage(sl.object.Data) {
-			return sl.name
+func unreadable(tx *state.Tx, r *state.Record) string {
+	for _, sl := range state.Data[session](r).Slots {
+		if !sl.Images || sl.Object == nil {
+			continue
+		}
+		if b, ok := tx.Blob(r, sl.Name); ok && !isImage(b) {
+			return sl.Name
 		}
 	}
 	return ""
@@ -284,23 +289,28 @@ var events = map[string]string{
 
 // notify sends kycemu's invented Notus webhook (delivered only when the
 // tenant configured a URL).
-func (p *Provider) notify(s *session, at time.Time) {
-	ev, ok := events[s.status]
+func (p *Provider) notify(r *state.Record, at time.Time) {
+	ev, ok := events[r.Status]
 	if !ok {
 		return
 	}
-	body, _ := json.Marshal(webhookBody{Event: ev, SessionID: s.id, SessionType: s.kind, Status: s.status,
-		IndividualID: s.identityID(), Timestamp: stamp(at)})
-	p.env.Webhooks.Send(provider.Event{Provider: Name, Tenant: s.tenant.name, Name: ev, SessionID: s.id, Body: body,
-		Sign: signHMAC, Faults: s.plan.Webhooks})
+	body, _ := json.Marshal(webhookBody{Event: ev, SessionID: r.ID, SessionType: kindOf(r), Status: r.Status,
+		IndividualID: state.Data[session](r).identityID(), Timestamp: stamp(at)})
+	p.env.Webhooks.Send(provider.Event{Provider: Name, Tenant: r.Tenant, Name: ev, SessionID: r.ID, Body: body,
+		Sign: signHMAC, Faults: r.Plan.Webhooks})
 }
 
 func (s *session) identityID() *string {
-	if s.identity == nil {
+	if s.IdentityID == "" {
 		return nil
 	}
-	id := s.identity.id
+	id := s.IdentityID
 	return &id
+}
+
+// SignWebhook signs kycemu's invented Notus webhooks (see signHMAC).
+func (p *Provider) SignWebhook(_, secret string, body []byte, at time.Time) http.Header {
+	return signHMAC(secret, body, at)
 }
 
 // stamp formats times as JavaScript's toISOString does.

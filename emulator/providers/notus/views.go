@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 type individualView struct {
@@ -41,21 +42,30 @@ type businessView struct {
 	UpdatedAt   *string     `json:"updatedAt"`
 }
 
-// view is the session as the API shows it. The caller holds the tenant lock.
-func (s *session) view() any {
-	if s.kind == kindBusiness {
-		b := s.business
-		v := businessView{ID: s.id, BusinessID: s.identityID(), Status: s.status, LegalName: b.LegalName, CNPJ: b.CNPJ,
+// updatedAt is null until the session first moves.
+func updatedAt(r *state.Record) *string {
+	if len(r.History) < 2 {
+		return nil
+	}
+	return stampPtr(&r.Updated)
+}
+
+// view is the session as the API shows it.
+func view(r *state.Record) any {
+	s := state.Data[session](r)
+	if kindOf(r) == kindBusiness {
+		b := s.Business
+		v := businessView{ID: r.ID, BusinessID: s.identityID(), Status: r.Status, LegalName: b.LegalName, CNPJ: b.CNPJ,
 			LegalNature: b.LegalNature, Email: b.Email, Phone: b.Phone, Owners: []ownerView{},
-			CreatedAt: stamp(s.created), UpdatedAt: stampPtr(s.updated)}
+			CreatedAt: stamp(r.Created), UpdatedAt: updatedAt(r)}
 		for _, o := range b.Owners {
 			v.Owners = append(v.Owners, ownerView{FirstName: o.FirstName, LastName: o.LastName, BirthDate: o.BirthDate, Document: o.Document})
 		}
 		return v
 	}
-	return individualView{ID: s.id, IndividualID: s.identityID(), Status: s.status, LivenessRequired: s.livenessRequired,
-		FirstName: s.person.FirstName, LastName: s.person.LastName, BirthDate: s.person.BirthDate,
-		Document: s.person.Document, CreatedAt: stamp(s.created), UpdatedAt: stampPtr(s.updated)}
+	return individualView{ID: r.ID, IndividualID: s.identityID(), Status: r.Status, LivenessRequired: s.LivenessRequired,
+		FirstName: s.Person.FirstName, LastName: s.Person.LastName, BirthDate: s.Person.BirthDate,
+		Document: s.Person.Document, CreatedAt: stamp(r.Created), UpdatedAt: updatedAt(r)}
 }
 
 type envelope struct {
@@ -70,22 +80,23 @@ type ownerUploads struct {
 }
 
 // createdView is the creation response: the session plus its upload forms.
-func (p *Provider) createdView(base string, s *session, now time.Time) any {
-	switch s.kind {
+func (p *Provider) createdView(base string, r *state.Record, now time.Time) any {
+	s := state.Data[session](r)
+	switch kindOf(r) {
 	case kindBusiness:
 		out := struct {
 			Session              any            `json:"session"`
 			ProofOfAddressUpload *s3post.Form   `json:"proofOfAddressUpload"`
 			SocialContractUpload *s3post.Form   `json:"socialContractUpload"`
 			OwnersUploads        []ownerUploads `json:"ownersUploads"`
-		}{Session: s.view(), ProofOfAddressUpload: p.form(base, s, "proofOfAddress", now),
-			SocialContractUpload: p.form(base, s, "socialContract", now), OwnersUploads: []ownerUploads{}}
-		for i, o := range s.business.Owners {
+		}{Session: view(r), ProofOfAddressUpload: p.form(base, r, "proofOfAddress", now),
+			SocialContractUpload: p.form(base, r, "socialContract", now), OwnersUploads: []ownerUploads{}}
+		for i, o := range s.Business.Owners {
 			prefix := "owners." + strconv.Itoa(i) + "."
 			out.OwnersUploads = append(out.OwnersUploads, ownerUploads{DocumentID: o.Document.ID,
-				FrontDocumentUpload:  p.form(base, s, prefix+"front", now),
-				BackDocumentUpload:   p.form(base, s, prefix+"back", now),
-				ProofOfAddressUpload: p.form(base, s, prefix+"proofOfAddress", now)})
+				FrontDocumentUpload:  p.form(base, r, prefix+"front", now),
+				BackDocumentUpload:   p.form(base, r, prefix+"back", now),
+				ProofOfAddressUpload: p.form(base, r, prefix+"proofOfAddress", now)})
 		}
 		return out
 	case kindEnhanced:
@@ -94,12 +105,12 @@ func (p *Provider) createdView(base string, s *session, now time.Time) any {
 			FrontDocumentUpload  *s3post.Form `json:"frontDocumentUpload"`
 			BackDocumentUpload   *s3post.Form `json:"backDocumentUpload"`
 			ProofOfAddressUpload *s3post.Form `json:"proofOfAddressUpload"`
-		}{s.view(), p.form(base, s, "front", now), p.form(base, s, "back", now), p.form(base, s, "proofOfAddress", now)}
+		}{view(r), p.form(base, r, "front", now), p.form(base, r, "back", now), p.form(base, r, "proofOfAddress", now)}
 	default:
 		return struct {
 			Session             any          `json:"session"`
 			FrontDocumentUpload *s3post.Form `json:"frontDocumentUpload"`
 			BackDocumentUpload  *s3post.Form `json:"backDocumentUpload"`
-		}{s.view(), p.form(base, s, "front", now), p.form(base, s, "back", now)}
+		}{view(r), p.form(base, r, "front", now), p.form(base, r, "back", now)}
 	}
 }

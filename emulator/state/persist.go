@@ -1,0 +1,271 @@
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/kycemu/kycemu/emulator/provider"
+)
+
+var errClosed = errors.New("state: the store is closed")
+
+// Keys: NUL-separated parts. The parts are also inside the values, so a
+// key is never parsed.
+func recordKey(k Key) []byte {
+	return []byte(k.Provider + "\x00" + k.Tenant + "\x00" + k.Kind + "\x00" + k.ID)
+}
+
+func tenantKey(provider, tenant string) []byte { return []byte(provider + "\x00" + tenant) }
+
+func blobKey(k Key, name string) []byte { return append(recordKey(k), append([]byte{0}, name...)...) }
+
+// planJSON is the stored part of a plan: everything but the scenario
+// engine's upload fault counters (Config.RestorePlan re-attaches them).
+type planJSON struct {
+	Scenario     string                  `json:"scenario,omitempty"`
+	Steps        []provider.Step         `json:"steps,omitempty"`
+	Options      map[string]any          `json:"options,omitempty"`
+	Webhooks     []provider.WebhookFault `json:"webhooks,omitempty"`
+	DefaultSteps bool                    `json:"defaultSteps,omitempty"`
+}
+
+type recordJSON struct {
+	Key
+	Seq     uint64                `json:"seq"`
+	Status  string                `json:"status,omitempty"`
+	Plan    *planJSON             `json:"plan,omitempty"`
+	Created time.Time             `json:"created"`
+	Updated time.Time             `json:"updated"`
+	Ended   time.Time             `json:"ended,omitzero"`
+	History []provider.Transition `json:"history,omitempty"`
+	Due     []Due                 `json:"due,omitempty"`
+	Index   map[string]string     `json:"index,omitempty"`
+	Blobs   map[string]int64      `json:"blobs,omitempty"`
+	Data    json.RawMessage       `json:"data"`
+}
+
+type tenantJSON struct {
+	Provider string            `json:"provider"`
+	Tenant   string            `json:"tenant"`
+	Data     json.RawMessage   `json:"data,omitempty"`
+	Draws    map[string]uint64 `json:"draws,omitempty"`
+}
+
+func encodeJSON(v any) ([]byte, error) { return json.Marshal(v) }
+
+// encodeRecord encodes r; the caller holds its tenant lock.
+func encodeRecord(r *Record) ([]byte, error) {
+	data, err := json.Marshal(r.Data)
+	if err != nil {
+		return nil, err
+	}
+	out := recordJSON{Key: r.Key, Seq: r.Seq, Status: r.Status, Created: r.Created, Updated: r.Updated,
+		Ended: r.Ended, History: r.History, Due: r.Due, Index: r.index, Data: data}
+	if p := r.Plan; p != nil {
+		out.Plan = &planJSON{Scenario: p.Scenario, Steps: p.Steps, Options: p.Options, Webhooks: p.Webhooks,
+			DefaultSteps: p.DefaultSteps}
+	}
+	if len(r.blobs) > 0 {
+		out.Blobs = r.Blobs()
+	}
+	return json.Marshal(out)
+}
+
+// encodeTenant encodes a tenant's data and stream positions; the caller
+// holds its lock.
+func encodeTenant(t *tenant) ([]byte, error) {
+	out := tenantJSON{Provider: t.sp.name, Tenant: t.name, Draws: map[string]uint64{}}
+	for k, n := range t.draws {
+		out.Draws[k] = n
+	}
+	for k, r := range t.rands {
+		out.Draws[k] = r.Draws()
+	}
+	if t.data != nil {
+		b, err := json.Marshal(t.data)
+		if err != nil {
+			return nil, err
+		}
+		out.Data = b
+	}
+	return json.Marshal(out)
+}
+
+func deleteOps(r *Record) []Op { return []Op{{NS: nsRecords, Key: recordKey(r.Key)}} }
+
+// Load rebuilds the store from its backend: every space must be
+// registered first. Timeline steps still due are re-armed (those whose
+// time has passed fire at once, in order), and the bounds are applied.
+// Without a backend it only marks the store ready.
+func (s *Store) Load() error {
+	if !s.loaded.CompareAndSwap(false, true) {
+		return errors.New("state: Load called twice")
+	}
+	b := s.cfg.Backend
+	if b == nil {
+		return nil
+	}
+	if err := s.loadShared(b); err != nil {
+		return err
+	}
+	if err := b.Scan(nsTenants, func(_, val []byte) error {
+		var tj tenantJSON
+		if err := json.Unmarshal(val, &tj); err != nil {
+			return fmt.Errorf("decode tenant: %w", err)
+		}
+		sp := s.spaces[tj.Provider]
+		if sp == nil {
+			return nil // a provider this build does not have
+		}
+		t := sp.tenant(tj.Tenant, true)
+		if t.data != nil && len(tj.Data) > 0 {
+			if err := json.Unmarshal(tj.Data, t.data); err != nil {
+				return fmt.Errorf("decode %s tenant data: %w", tj.Provider, err)
+			}
+		}
+		t.draws = tj.Draws
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load tenants: %w", err)
+	}
+	var recs []*Record
+	var blobs []map[string]int64
+	if err := b.Scan(nsRecords, func(_, val []byte) error {
+		var rj recordJSON
+		if err := json.Unmarshal(val, &rj); err != nil {
+			return fmt.Errorf("decode record: %w", err)
+		}
+		sp := s.spaces[rj.Provider]
+		if sp == nil {
+			return nil
+		}
+		k, ok := sp.kinds[rj.Kind]
+		if !ok {
+			s.log.Warn("state: a stored record of an unknown kind was skipped", "provider", rj.Provider, "kind", rj.Kind)
+			return nil
+		}
+		data := k.spec.New()
+		if err := json.Unmarshal(rj.Data, data); err != nil {
+			return fmt.Errorf("decode %s %s %s: %w", rj.Provider, rj.Kind, rj.ID, err)
+		}
+		r := &Record{Key: rj.Key, Seq: rj.Seq, Status: rj.Status, Created: rj.Created, Updated: rj.Updated,
+			Ended: rj.Ended, History: rj.History, Due: rj.Due, Data: data, k: k, t: sp.tenant(rj.Tenant, true)}
+		if pj := rj.Plan; pj != nil {
+			r.Plan = &provider.Plan{Scenario: pj.Scenario, Steps: pj.Steps, Options: pj.Options,
+				Webhooks: pj.Webhooks, DefaultSteps: pj.DefaultSteps}
+			if s.cfg.RestorePlan != nil {
+				s.cfg.RestorePlan(rj.Provider, rj.Kind, rj.Tenant, r.Plan)
+			}
+		}
+		for name, v := range rj.Index {
+			if _, declared := k.indexes[name]; declared {
+				if r.index == nil {
+					r.index = map[string]string{}
+				}
+				r.index[name] = v
+			}
+		}
+		recs = append(recs, r)
+		blobs = append(blobs, rj.Blobs)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load records: %w", err)
+	}
+	order := make([]int, len(recs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return recs[order[a]].Seq < recs[order[b]].Seq })
+	var ended []*Record
+	for _, i := range order {
+		r := recs[i]
+		s.restore(r, blobs[i])
+		if !r.Ended.IsZero() {
+			ended = append(ended, r)
+		}
+	}
+	sort.SliceStable(ended, func(a, b int) bool { return ended[a].Ended.Before(ended[b].Ended) })
+	s.mu.Lock()
+	for _, r := range ended {
+		r.t.live.remove(r)
+		s.live.remove(r)
+		r.ended, r.endedAt = true, r.Ended
+		s.ended.push(r)
+		r.t.ended.push(r)
+	}
+	s.armRetention()
+	s.mu.Unlock()
+	for _, sp := range s.spaceOrder {
+		for _, t := range sp.tenantList() {
+			s.enforce(t)
+		}
+	}
+	return nil
+}
+
+// restore puts a record read back from the backend in place.
+func (s *Store) restore(r *Record, blobs map[string]int64) {
+	t, sp := r.t, r.t.sp
+	key := kid{r.Kind, r.ID}
+	t.recs[key] = r
+	t.order[r.Kind] = append(t.order[r.Kind], r)
+	sp.ids[key] = t
+	for name, v := range r.index {
+		if r.k.indexes[name] == ProviderScope {
+			sp.global[ikey{r.Kind, name, v}] = r
+		} else {
+			t.local[ikey{r.Kind, name, v}] = r
+		}
+	}
+	if r.Seq > s.seq.Load() {
+		s.seq.Store(r.Seq)
+	}
+	s.linkNew(r)
+	names := make([]string, 0, len(blobs))
+	for name := range blobs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	s.mu.Lock()
+	for _, name := range names {
+		s.blobs.gen++
+		ref := blobRef{r: r, name: name, gen: s.blobs.gen}
+		if r.blobs == nil {
+			r.blobs = map[string]blobMeta{}
+		}
+		r.blobs[name] = blobMeta{size: blobs[name], gen: ref.gen}
+		s.blobBytes += blobs[name]
+		t.blobBytes += blobs[name]
+		s.blobs.push(ref)
+		t.blobs.push(ref)
+	}
+	s.mu.Unlock()
+	for _, d := range r.Due {
+		if d.N > s.dueSeq.Load() {
+			s.dueSeq.Store(d.N)
+		}
+		s.sched.push(dueRef{at: d.At, n: d.N, r: r})
+	}
+}
+
+func (s *Store) loadShared(b Backend) error {
+	for _, sp := range s.spaceOrder {
+		if sp.spec.Shared == nil {
+			continue
+		}
+		val, err := b.Get(nsMeta, sharedKey(sp.name))
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("load %s settings: %w", sp.name, err)
+		}
+		if err := json.Unmarshal(val, sp.shared); err != nil {
+			return fmt.Errorf("decode %s settings: %w", sp.name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,200 @@
+package state
+
+import (
+	"container/heap"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/kycemu/kycemu/emulator/clock"
+)
+
+// dueRef points the scheduler at one Due of a record. Refs of steps that
+// were cancelled stay in the heap and are skipped when they come up.
+type dueRef struct {
+	at time.Time
+	n  uint64
+	r  *Record
+}
+
+type dueHeap []dueRef
+
+func (h dueHeap) Len() int { return len(h) }
+func (h dueHeap) Less(i, j int) bool {
+	if h[i].at.Equal(h[j].at) {
+		return h[i].n < h[j].n
+	}
+	return h[i].at.Before(h[j].at)
+}
+func (h dueHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)   { *h = append(*h, x.(dueRef)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	d := old[len(old)-1]
+	old[len(old)-1] = dueRef{}
+	*h = old[:len(old)-1]
+	return d
+}
+
+// scheduler runs due steps in time order (ties in scheduling order) with
+// one clock timer armed for the earliest.
+type scheduler struct {
+	clock clock.Clock
+	run   func(dueRef)
+
+	mu sync.Mutex
+	h  dueHeap
+	// cancelled holds the steps dropped before their time whose refs are
+	// still in h; h is compacted when they are many, so dropped records
+	// are not kept alive until their old due times.
+	cancelled map[uint64]struct{}
+	timer     clock.Timer
+	armedAt   time.Time
+	running   bool
+	stopped   bool
+}
+
+func newScheduler(c clock.Clock, run func(dueRef)) *scheduler {
+	return &scheduler{clock: c, run: run, cancelled: map[uint64]struct{}{}}
+}
+
+// cancel drops steps that will not fire.
+func (s *scheduler) cancel(ds []Due) {
+	if len(ds) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range ds {
+		s.cancelled[d.N] = struct{}{}
+	}
+	// Drop cancelled steps from the top, so the timer follows the next
+	// step that will really fire (or stops when there is none).
+	top := len(s.h) > 0 && s.h[0].at.Equal(s.armedAt)
+	for len(s.h) > 0 {
+		if _, gone := s.cancelled[s.h[0].n]; !gone {
+			break
+		}
+		delete(s.cancelled, heap.Pop(&s.h).(dueRef).n)
+	}
+	if !s.running && !s.stopped && top {
+		switch {
+		case len(s.h) == 0:
+			if s.timer != nil {
+				s.timer.Stop()
+				s.timer = nil
+			}
+		case !s.h[0].at.Equal(s.armedAt):
+			s.arm(s.h[0].at)
+		}
+	}
+	if len(s.cancelled) > 1024 && len(s.cancelled) > len(s.h)/2 {
+		kept := s.h[:0]
+		for _, d := range s.h {
+			if _, gone := s.cancelled[d.n]; !gone {
+				kept = append(kept, d)
+			}
+		}
+		clear(s.h[len(kept):])
+		s.h = kept
+		heap.Init(&s.h)
+		clear(s.cancelled)
+	}
+}
+
+func (s *scheduler) push(d dueRef) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	heap.Push(&s.h, d)
+	if s.running || s.stopped {
+		return // the running loop picks it up
+	}
+	if s.timer != nil && !d.at.Before(s.armedAt) {
+		return
+	}
+	s.arm(d.at)
+}
+
+// arm (re)sets the timer; the caller holds s.mu.
+func (s *scheduler) arm(at time.Time) {
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.armedAt = at
+	s.timer = s.clock.AfterFunc(at.Sub(s.clock.Now()), s.fire)
+}
+
+// fire runs every step that is due, then arms the timer for the next.
+func (s *scheduler) fire() {
+	s.mu.Lock()
+	if s.running || s.stopped {
+		s.mu.Unlock()
+		return
+	}
+	s.running, s.timer = true, nil
+	for {
+		if len(s.h) == 0 {
+			break
+		}
+		d := s.h[0]
+		if d.at.After(s.clock.Now()) {
+			s.running = false
+			s.arm(d.at)
+			s.mu.Unlock()
+			return
+		}
+		heap.Pop(&s.h)
+		if _, gone := s.cancelled[d.n]; gone {
+			delete(s.cancelled, d.n)
+			continue
+		}
+		s.mu.Unlock()
+		s.run(d)
+		s.mu.Lock()
+		if s.stopped {
+			break
+		}
+	}
+	s.running = false
+	s.mu.Unlock()
+}
+
+func (s *scheduler) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+}
+
+// fire applies one due step in a write transaction of its record's tenant.
+// A panic in the provider's code is logged and the step dropped; the
+// timeline goes on.
+func (s *Store) fire(d dueRef) {
+	r := d.r
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("state: a timeline step panicked", "provider", r.Provider, "kind", r.Kind, "id", r.ID, "panic", v)
+		}
+	}()
+	_, _ = s.update(r.t, func(tx *Tx) error {
+		if r.gone {
+			return nil
+		}
+		i := slices.IndexFunc(r.Due, func(x Due) bool { return x.N == d.n })
+		if i < 0 {
+			return nil // cancelled
+		}
+		st := r.Due[i].Step
+		r.Due = slices.Delete(r.Due, i, i+1)
+		tx.touch(r)
+		if f := r.k.spec.Fire; f != nil {
+			f(tx, r, st)
+		} else {
+			tx.Move(r, st.Status, "timeline", st.Reason)
+		}
+		return nil
+	})
+}

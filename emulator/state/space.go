@@ -1,0 +1,293 @@
+package state
+
+import (
+	"errors"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kycemu/kycemu/emulator/internal/fake"
+	"github.com/kycemu/kycemu/emulator/provider"
+)
+
+// Space is one provider's part of the store.
+type Space struct {
+	s     *Store
+	name  string
+	spec  Spec
+	kinds map[string]*kindInfo
+
+	mu      sync.RWMutex
+	tenants map[string]*tenant
+	ids     map[kid]*tenant  // every record's tenant, by kind and id
+	global  map[ikey]*Record // provider-scoped index values
+
+	sharedMu sync.Mutex
+	shared   any
+}
+
+type kindInfo struct {
+	spec    Kind
+	indexes map[string]Scope
+}
+
+type kid struct{ kind, id string }
+
+type ikey struct{ kind, name, value string }
+
+// tenant is one tenant's records and data.
+type tenant struct {
+	sp   *Space
+	name string
+
+	mu    sync.RWMutex
+	gone  bool
+	recs  map[kid]*Record
+	order map[string][]*Record // per kind, creation order
+	local map[ikey]*Record     // tenant-scoped index values
+	data  any
+	rands map[string]*fake.Source
+	// resumed positions of random streams read back from the backend,
+	// applied when the stream is first asked for.
+	draws map[string]uint64
+
+	used atomic.Int64 // Store.tick at the last transaction
+
+	// Store.mu guards the rest.
+	live      list
+	ended     list
+	count     int
+	blobBytes int64
+	blobs     blobQueue
+}
+
+func newSpace(s *Store, name string, spec Spec) *Space {
+	sp := &Space{s: s, name: name, spec: spec, kinds: map[string]*kindInfo{},
+		tenants: map[string]*tenant{}, ids: map[kid]*tenant{}, global: map[ikey]*Record{}}
+	for _, k := range spec.Kinds {
+		if k.New == nil {
+			panic("state: kind " + name + "/" + k.Name + " has no New")
+		}
+		sp.kinds[k.Name] = &kindInfo{spec: k, indexes: k.Indexes}
+	}
+	if spec.Shared != nil {
+		sp.shared = spec.Shared()
+	}
+	return sp
+}
+
+// Name returns the provider's name.
+func (sp *Space) Name() string { return sp.name }
+
+// Store returns the store the space belongs to.
+func (sp *Space) Store() *Store { return sp.s }
+
+func (sp *Space) kind(name string) *kindInfo {
+	k, ok := sp.kinds[name]
+	if !ok {
+		panic("state: " + sp.name + " has no kind " + name)
+	}
+	return k
+}
+
+func (sp *Space) newTenant(name string) *tenant {
+	t := &tenant{sp: sp, name: name, recs: map[kid]*Record{}, order: map[string][]*Record{},
+		local: map[ikey]*Record{}, rands: map[string]*fake.Source{},
+		live: list{tenant: true}, ended: list{tenant: true}, blobs: blobQueue{tenant: true}}
+	if sp.spec.Tenant != nil {
+		t.data = sp.spec.Tenant()
+	}
+	return t
+}
+
+// tenant returns a tenant's state, creating it when create is set.
+func (sp *Space) tenant(name string, create bool) *tenant {
+	sp.mu.RLock()
+	t, ok := sp.tenants[name]
+	sp.mu.RUnlock()
+	if ok || !create {
+		return t
+	}
+	sp.mu.Lock()
+	if t, ok = sp.tenants[name]; !ok {
+		t = sp.newTenant(name)
+		sp.tenants[name] = t
+		sp.s.mu.Lock()
+		sp.s.tenants++
+		sp.s.mu.Unlock()
+	}
+	sp.mu.Unlock()
+	return t
+}
+
+func (sp *Space) tenantList() []*tenant {
+	sp.mu.RLock()
+	defer sp.mu.RUnlock()
+	out := make([]*tenant, 0, len(sp.tenants))
+	for _, t := range sp.tenants {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// Tenants returns the names of the tenants that have state, sorted.
+func (sp *Space) Tenants() []string {
+	ts := sp.tenantList()
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.name
+	}
+	return out
+}
+
+// Update runs fn in a write transaction on a tenant (created on first use)
+// and returns once its writes are durable. fn's changes to records stay
+// even when it returns an error, so check before you change. A failed
+// write to the backend is returned as a 503 *provider.Error.
+func (sp *Space) Update(tenant string, fn func(tx *Tx) error) error {
+	sp.s.sweepDue()
+	for {
+		t := sp.tenant(tenant, true)
+		err, retry := sp.s.update(t, fn)
+		if !retry {
+			return err
+		}
+	}
+}
+
+// View runs fn in a read transaction on a tenant. A tenant without state
+// reads as empty; fn must not write.
+func (sp *Space) View(tenant string, fn func(tx *Tx) error) error {
+	sp.s.sweepDue()
+	t := sp.tenant(tenant, false)
+	if t == nil {
+		t = sp.newTenant(tenant)
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	sp.s.touchTenant(t)
+	return fn(&Tx{sp: sp, t: t})
+}
+
+// Locate returns the tenant that owns a record.
+func (sp *Space) Locate(kind, id string) (string, bool) {
+	sp.mu.RLock()
+	defer sp.mu.RUnlock()
+	t, ok := sp.ids[kid{kind, id}]
+	if !ok {
+		return "", false
+	}
+	return t.name, true
+}
+
+// Find returns the record holding a provider-scoped index value.
+func (sp *Space) Find(kind, index, value string) (tenant, id string, ok bool) {
+	sp.mu.RLock()
+	defer sp.mu.RUnlock()
+	r, ok := sp.global[ikey{kind, index, value}]
+	if !ok {
+		return "", "", false
+	}
+	return r.Tenant, r.ID, true
+}
+
+// ErrNoRecord is returned by UpdateRecord and ViewRecord when the record
+// does not exist (or was evicted).
+var ErrNoRecord = errors.New("state: no such record")
+
+// UpdateRecord runs fn in a write transaction on the tenant that owns a
+// record, whoever it is: the lookup-and-lock a request without credentials
+// needs (an upload, a hosted page). It returns ErrNoRecord when the record
+// does not exist.
+func (sp *Space) UpdateRecord(kind, id string, fn func(tx *Tx, r *Record) error) error {
+	return sp.onRecord(kind, id, true, fn)
+}
+
+// ViewRecord is UpdateRecord for reading.
+func (sp *Space) ViewRecord(kind, id string, fn func(tx *Tx, r *Record) error) error {
+	return sp.onRecord(kind, id, false, fn)
+}
+
+func (sp *Space) onRecord(kind, id string, write bool, fn func(tx *Tx, r *Record) error) error {
+	name, ok := sp.Locate(kind, id)
+	if !ok {
+		return ErrNoRecord
+	}
+	run := func(tx *Tx) error {
+		r := tx.Get(kind, id)
+		if r == nil {
+			return ErrNoRecord
+		}
+		return fn(tx, r)
+	}
+	if write {
+		return sp.Update(name, run)
+	}
+	return sp.View(name, run)
+}
+
+// withSession runs fn on a session record with the given id of any of the
+// space's session kinds; errNoSession when there is none.
+func (sp *Space) withSession(id string, write bool, fn func(tx *Tx, r *Record) error) error {
+	for _, k := range sp.spec.Kinds {
+		if !k.Session {
+			continue
+		}
+		err := sp.onRecord(k.Name, id, write, fn)
+		if errors.Is(err, ErrNoRecord) {
+			continue
+		}
+		return err
+	}
+	return errNoSession
+}
+
+// UpdateShared runs fn on the provider's shared data (Spec.Shared) and
+// stores it.
+func (sp *Space) UpdateShared(fn func(v any) error) error {
+	sp.sharedMu.Lock()
+	err := fn(sp.shared)
+	var b *batch
+	if err == nil && sp.s.Durable() {
+		val, merr := encodeJSON(sp.shared)
+		if merr != nil {
+			err = merr
+		} else {
+			b = sp.s.commit.enqueue([]Op{{NS: nsMeta, Key: sharedKey(sp.name), Val: val}})
+		}
+	}
+	sp.sharedMu.Unlock()
+	if err != nil {
+		return err
+	}
+	return storageError(b.wait())
+}
+
+// ViewShared runs fn on the provider's shared data.
+func (sp *Space) ViewShared(fn func(v any)) {
+	sp.sharedMu.Lock()
+	defer sp.sharedMu.Unlock()
+	fn(sp.shared)
+}
+
+func (sp *Space) resetShared() {
+	if sp.spec.Shared == nil {
+		return
+	}
+	sp.sharedMu.Lock()
+	sp.shared = sp.spec.Shared()
+	sp.sharedMu.Unlock()
+	if sp.s.Durable() {
+		sp.s.commit.enqueue([]Op{{NS: nsMeta, Key: sharedKey(sp.name)}})
+	}
+}
+
+func sharedKey(provider string) []byte { return []byte("shared\x00" + provider) }
+
+func storageError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return provider.Errorf(provider.KindUnavailable, "the emulator could not store the change")
+}

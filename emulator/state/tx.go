@@ -1,0 +1,443 @@
+package state
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/kycemu/kycemu/emulator/internal/fake"
+	"github.com/kycemu/kycemu/emulator/provider"
+)
+
+// Tx is a transaction on one tenant, holding its lock. It is valid only
+// inside the function it was handed to.
+type Tx struct {
+	sp    *Space
+	t     *tenant
+	write bool
+
+	dirty   []*Record
+	deleted []*Record
+	ops     []Op // blob writes
+	meta    bool // the tenant's data or streams changed
+}
+
+// Tenant returns the tenant's name.
+func (tx *Tx) Tenant() string { return tx.t.name }
+
+// Now returns the emulator clock's time.
+func (tx *Tx) Now() time.Time { return tx.sp.s.clock.Now() }
+
+// Data returns the tenant's data (the pointer Spec.Tenant returned). In a
+// write transaction it is stored when the transaction ends.
+func (tx *Tx) Data() any {
+	if tx.write {
+		tx.meta = true
+	}
+	return tx.t.data
+}
+
+// Rand returns the tenant's random stream for a scope (none: the tenant's
+// main stream), derived from the store's root source as
+// Derive(provider, tenant, scope...). Its position is stored, so ids drawn
+// after a restart continue the stream.
+func (tx *Tx) Rand(scope ...string) *fake.Source {
+	tx.mustWrite("draw from a random stream")
+	tx.meta = true
+	key := strings.Join(scope, "\x00")
+	if r, ok := tx.t.rands[key]; ok {
+		return r
+	}
+	base := tx.sp.s.cfg.Rand.Derive(append([]string{tx.sp.name, tx.t.name}, scope...)...)
+	r := base
+	if n := tx.t.draws[key]; n > 0 {
+		r = fake.Resume(base.Seed(), n)
+	}
+	tx.t.rands[key] = r
+	return r
+}
+
+func (tx *Tx) mustWrite(what string) {
+	if !tx.write {
+		panic("state: cannot " + what + " in a View")
+	}
+}
+
+// Get returns a record of the tenant, or nil. In a write transaction the
+// record is stored again when the transaction ends, so its Data may be
+// changed in place.
+func (tx *Tx) Get(kind, id string) *Record {
+	r := tx.t.recs[kid{kind, id}]
+	if r != nil && tx.write {
+		tx.touch(r)
+	}
+	return r
+}
+
+// List returns the tenant's records of a kind in creation order. The slice
+// is the store's: do not keep or change it.
+func (tx *Tx) List(kind string) []*Record {
+	rs := tx.t.order[kind]
+	if tx.write {
+		for _, r := range rs {
+			tx.touch(r)
+		}
+	}
+	return rs
+}
+
+// Count returns how many records of a kind the tenant has.
+func (tx *Tx) Count(kind string) int { return len(tx.t.order[kind]) }
+
+// Lookup returns the tenant's record holding an index value, or nil.
+func (tx *Tx) Lookup(kind, index, value string) *Record {
+	k := tx.sp.kind(kind)
+	var r *Record
+	if k.indexes[index] == ProviderScope {
+		tx.sp.mu.RLock()
+		r = tx.sp.global[ikey{kind, index, value}]
+		tx.sp.mu.RUnlock()
+		if r != nil && r.t != tx.t {
+			return nil
+		}
+	} else {
+		r = tx.t.local[ikey{kind, index, value}]
+	}
+	if r != nil && tx.write {
+		tx.touch(r)
+	}
+	return r
+}
+
+// ErrExists is returned when a record id or index value is already taken.
+var ErrExists = errors.New("state: already exists")
+
+// NewRecord describes a record to create.
+type NewRecord struct {
+	Kind string
+	ID   string
+	Data any
+	// Status is the initial status; when set (for kinds with a machine)
+	// the history starts with a move to it, by By.
+	Status string
+	By     string
+	// Plan is the timeline to follow: steps anchored at creation ("") and
+	// at the initial status are scheduled now.
+	Plan *provider.Plan
+	// Index sets secondary index values.
+	Index map[string]string
+}
+
+// Create adds a record. It fails with ErrExists when the id, or one of the
+// index values, is taken.
+func (tx *Tx) Create(n NewRecord) (*Record, error) {
+	tx.mustWrite("create")
+	k := tx.sp.kind(n.Kind)
+	s := tx.sp.s
+	key := kid{n.Kind, n.ID}
+	tx.sp.mu.Lock()
+	if _, taken := tx.sp.ids[key]; taken {
+		tx.sp.mu.Unlock()
+		return nil, ErrExists
+	}
+	for name, v := range n.Index {
+		if k.indexes[name] == ProviderScope && tx.sp.global[ikey{n.Kind, name, v}] != nil {
+			tx.sp.mu.Unlock()
+			return nil, ErrExists
+		}
+	}
+	for name, v := range n.Index {
+		if k.indexes[name] == TenantScope && tx.t.local[ikey{n.Kind, name, v}] != nil {
+			tx.sp.mu.Unlock()
+			return nil, ErrExists
+		}
+	}
+	tx.sp.ids[key] = tx.t
+	tx.sp.mu.Unlock()
+
+	now := tx.Now()
+	r := &Record{Key: Key{Provider: tx.sp.name, Tenant: tx.t.name, Kind: n.Kind, ID: n.ID},
+		Seq: s.seq.Add(1), Status: n.Status, Plan: n.Plan, Created: now, Updated: now, Data: n.Data, t: tx.t, k: k}
+	if n.Status != "" && k.spec.Machine != nil {
+		r.History = []provider.Transition{{To: n.Status, At: now, By: n.By}}
+	}
+	tx.t.recs[key] = r
+	tx.t.order[n.Kind] = append(tx.t.order[n.Kind], r)
+	for name, v := range n.Index {
+		tx.setIndex(r, name, v)
+	}
+	s.linkNew(r)
+	tx.touch(r)
+	tx.arm(r, "")
+	if n.Status != "" {
+		tx.arm(r, n.Status)
+	}
+	return r, nil
+}
+
+// SetIndex sets (or, with "", clears) one of a record's index values. It
+// fails with ErrExists when another record holds the value.
+func (tx *Tx) SetIndex(r *Record, name, value string) error {
+	tx.mustWrite("index")
+	if value != "" {
+		if other := tx.peekIndex(r.Kind, name, value); other != nil && other != r {
+			return ErrExists
+		}
+	}
+	tx.setIndex(r, name, value)
+	tx.touch(r)
+	return nil
+}
+
+func (tx *Tx) peekIndex(kind, name, value string) *Record {
+	if tx.sp.kind(kind).indexes[name] == ProviderScope {
+		tx.sp.mu.RLock()
+		defer tx.sp.mu.RUnlock()
+		return tx.sp.global[ikey{kind, name, value}]
+	}
+	return tx.t.local[ikey{kind, name, value}]
+}
+
+func (tx *Tx) setIndex(r *Record, name, value string) {
+	scope, declared := r.k.indexes[name]
+	if !declared {
+		panic("state: " + r.Provider + "/" + r.Kind + " has no index " + name)
+	}
+	old, had := r.index[name]
+	if had && old == value {
+		return
+	}
+	if scope == ProviderScope {
+		tx.sp.mu.Lock()
+		if had {
+			delete(tx.sp.global, ikey{r.Kind, name, old})
+		}
+		if value != "" {
+			tx.sp.global[ikey{r.Kind, name, value}] = r
+		}
+		tx.sp.mu.Unlock()
+	} else {
+		if had {
+			delete(tx.t.local, ikey{r.Kind, name, old})
+		}
+		if value != "" {
+			tx.t.local[ikey{r.Kind, name, value}] = r
+		}
+	}
+	if value == "" {
+		delete(r.index, name)
+		return
+	}
+	if r.index == nil {
+		r.index = map[string]string{}
+	}
+	r.index[name] = value
+}
+
+// Move changes a record's status when its machine allows it: the history
+// gains the move, steps anchored at the new status are scheduled, and a
+// terminal status cancels what is still due. It reports whether it moved.
+func (tx *Tx) Move(r *Record, to, by, reason string) bool {
+	tx.mustWrite("move")
+	m := r.k.spec.Machine
+	if r.gone || m == nil || !m.Can(r.Status, to) {
+		return false
+	}
+	now := tx.Now()
+	r.History = append(r.History, provider.Transition{From: r.Status, To: to, At: now, By: by, Reason: reason})
+	r.Status, r.Updated = to, now
+	tx.touch(r)
+	if m.Terminal(to) {
+		tx.sp.s.sched.cancel(r.Due)
+		r.Due = nil
+		if r.Ended.IsZero() {
+			r.Ended = now
+			tx.sp.s.linkEnded(r, now)
+		}
+		return true
+	}
+	if !r.Ended.IsZero() { // reopened
+		r.Ended = time.Time{}
+		tx.sp.s.linkLive(r)
+	}
+	tx.arm(r, to)
+	return true
+}
+
+// Touch marks a record changed, so it is stored when the transaction ends
+// (Get, List and Lookup in a write transaction already do).
+func (tx *Tx) Touch(r *Record) {
+	tx.mustWrite("touch")
+	tx.touch(r)
+}
+
+func (tx *Tx) touch(r *Record) {
+	if !r.dirty && !r.gone {
+		r.dirty = true
+		tx.dirty = append(tx.dirty, r)
+	}
+}
+
+// SetPlan replaces a record's plan; steps already due stay scheduled.
+func (tx *Tx) SetPlan(r *Record, p *provider.Plan) {
+	tx.mustWrite("set a plan")
+	r.Plan = p
+	tx.touch(r)
+}
+
+// Schedule adds a step to a record's timeline at an absolute time.
+func (tx *Tx) Schedule(r *Record, at time.Time, st provider.Step) {
+	tx.mustWrite("schedule")
+	d := Due{N: tx.sp.s.dueSeq.Add(1), At: at, Step: st}
+	r.Due = append(r.Due, d)
+	tx.sp.s.sched.push(dueRef{at: at, n: d.N, r: r})
+	tx.touch(r)
+}
+
+// Unschedule drops every step still due (a record that stops following
+// its plan).
+func (tx *Tx) Unschedule(r *Record) {
+	tx.mustWrite("unschedule")
+	tx.sp.s.sched.cancel(r.Due)
+	r.Due = nil
+	tx.touch(r)
+}
+
+// arm schedules the plan's steps anchored at status.
+func (tx *Tx) arm(r *Record, status string) {
+	if r.Plan == nil {
+		return
+	}
+	now := tx.Now()
+	for _, st := range r.Plan.Steps {
+		if st.From == status {
+			tx.Schedule(r, now.Add(st.After), st)
+		}
+	}
+}
+
+// Delete removes a record with its index values and blobs.
+func (tx *Tx) Delete(r *Record) {
+	tx.mustWrite("delete")
+	if r.gone {
+		return
+	}
+	tx.sp.s.unlink(r, tx)
+	tx.deleted = append(tx.deleted, r)
+}
+
+// PutBlob stores bytes under a name of the record (an uploaded file),
+// replacing what was there. A blob larger than the per-tenant budget is
+// refused with ErrTooLarge; otherwise older blobs are dropped as needed.
+func (tx *Tx) PutBlob(r *Record, name string, data []byte) error {
+	tx.mustWrite("store a blob")
+	s := tx.sp.s
+	if lim := s.lim.BlobBytesPerTenant; lim > 0 && int64(len(data)) > lim {
+		return ErrTooLarge
+	}
+	data = append([]byte(nil), data...)
+	s.addBlob(r, name, data)
+	if s.Durable() {
+		tx.ops = append(tx.ops, Op{NS: nsBlobs, Key: blobKey(r.Key, name), Val: data})
+	}
+	tx.touch(r)
+	return nil
+}
+
+// Blob returns a blob of the record.
+func (tx *Tx) Blob(r *Record, name string) ([]byte, bool) {
+	if _, ok := r.blobs[name]; !ok {
+		return nil, false
+	}
+	if b, ok := r.mem[name]; ok {
+		return b, true
+	}
+	key := blobKey(r.Key, name)
+	for i := len(tx.ops) - 1; i >= 0; i-- { // written in this transaction
+		if op := tx.ops[i]; op.NS == nsBlobs && string(op.Key) == string(key) {
+			return op.Val, op.Val != nil
+		}
+	}
+	b, err := tx.sp.s.readBlob(key)
+	return b, err == nil
+}
+
+// DeleteBlob removes a blob of the record.
+func (tx *Tx) DeleteBlob(r *Record, name string) {
+	tx.mustWrite("delete a blob")
+	if _, ok := r.blobs[name]; !ok {
+		return
+	}
+	tx.sp.s.dropBlob(r, name)
+	if tx.sp.s.Durable() {
+		tx.ops = append(tx.ops, Op{NS: nsBlobs, Key: blobKey(r.Key, name)})
+	}
+	tx.touch(r)
+}
+
+// ErrTooLarge is returned for a blob over the per-tenant budget.
+var ErrTooLarge = errors.New("state: blob over the budget")
+
+// update runs a write transaction; retry reports that the tenant was
+// evicted before its lock was taken.
+func (s *Store) update(t *tenant, fn func(tx *Tx) error) (err error, retry bool) {
+	t.mu.Lock()
+	if t.gone {
+		t.mu.Unlock()
+		return nil, true
+	}
+	s.touchTenant(t)
+	tx := &Tx{sp: t.sp, t: t, write: true}
+	var b *batch
+	func() {
+		defer func() {
+			// Whatever happened (a panic too), store what changed.
+			b = tx.finish()
+			t.mu.Unlock()
+		}()
+		err = fn(tx)
+	}()
+	s.enforce(t)
+	if werr := b.wait(); werr != nil && err == nil {
+		err = storageError(werr)
+	}
+	return err, false
+}
+
+// finish encodes what the transaction changed and hands it to the
+// committer; the caller holds the tenant lock.
+func (tx *Tx) finish() *batch {
+	s := tx.sp.s
+	for _, r := range tx.dirty {
+		r.dirty = false
+	}
+	if !s.Durable() {
+		return nil
+	}
+	ops := tx.ops
+	for _, r := range tx.dirty {
+		if r.gone {
+			continue
+		}
+		val, err := encodeRecord(r)
+		if err != nil {
+			s.log.Error("state: a record could not be encoded", "provider", r.Provider, "kind", r.Kind, "error", err)
+			continue
+		}
+		ops = append(ops, Op{NS: nsRecords, Key: recordKey(r.Key), Val: val})
+	}
+	for _, r := range tx.deleted {
+		ops = append(ops, deleteOps(r)...)
+	}
+	if tx.meta {
+		if val, err := encodeTenant(tx.t); err == nil {
+			ops = append(ops, Op{NS: nsTenants, Key: tenantKey(tx.sp.name, tx.t.name), Val: val})
+		}
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	return s.commit.enqueue(ops)
+}
+
+func (s *Store) touchTenant(t *tenant) { t.used.Store(s.tick.Add(1)) }
