@@ -45,7 +45,8 @@ var browsable = []link{
 	{"request journal", "/_emulator/requests"},
 	{"scenario catalogue", "/_emulator/scenarios"},
 	{"webhook deliveries", "/_emulator/webhooks/deliveries"},
-	{"OpenAPI documents", "/_emulator/specs"},
+	{"OpenAPI documents of the providers", "/_emulator/specs"},
+	{"OpenAPI document of the control API", "/_emulator/specs/control"},
 	{"Prometheus metrics", "/_emulator/metrics"},
 }
 
@@ -101,8 +102,8 @@ type controlEndpoint struct {
 	Methods []string `json:"methods"`
 }
 
-// serveControlIndex registers GET /_emulator/ (and /_emulator): every
-// route registered on r so far, with its methods. Call it last.
+// serveControlIndex registers GET /_emulator/: every route registered on
+// r so far, with its methods. Call it last.
 func (e *Emulator) serveControlIndex(r *mux.Router) {
 	byPath := map[string][]string{}
 	var order []string
@@ -128,11 +129,12 @@ func (e *Emulator) serveControlIndex(r *mux.Router) {
 	body := map[string]any{
 		"name":      "kycemu control API",
 		"version":   Version(),
+		"spec":      "/_emulator/specs/control",
 		"docs":      repoURL + "#control-api",
 		"errors":    `{"error":{"code":"...","message":"..."}}`,
 		"endpoints": out,
 	}
-	h := func(w http.ResponseWriter, _ *http.Request) { httpx.WriteJSON(w, http.StatusOK, body) }
-	r.HandleFunc("/_emulator", h).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/_emulator/", h).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/_emulator/", func(w http.ResponseWriter, _ *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, body)
+	}).Methods(http.MethodGet)
 }

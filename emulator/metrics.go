@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -8,18 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 	"github.com/kycemu/kycemu/emulator/webhook"
 )
-
-// RecordCount is how many records of one kind a provider keeps now, and
-// how many of that kind retention has evicted since the emulator started.
-type RecordCount struct {
-	Provider string
-	Kind     string // e.g. "session"
-	Stored   int
-	Evicted  uint64
-}
 
 // metrics is one emulator's Prometheus registry (never the global one, so
 // emulators in one process do not mix their figures).
@@ -55,7 +47,7 @@ func newMetrics(e *Emulator) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kycemu_webhook_pending", Help: "Webhook deliveries not yet finished (queued, delayed, in flight or waiting for a retry).",
 		}, func() float64 { return float64(e.hooks.Pending()) }),
-		recordCollector{e},
+		stateCollector{e},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -84,46 +76,67 @@ func (m *metrics) attempt(prov string, a webhook.Attempt) {
 
 func (m *metrics) finish(prov, status string) { m.finished.WithLabelValues(prov, status).Inc() }
 
-// recordCounts reports what the emulator stores: the configured source
-// (the state layer) or, without one, the sessions each provider lists.
-func (e *Emulator) recordCounts() []RecordCount {
-	if e.cfg.recordCounts != nil {
-		return e.cfg.recordCounts()
+// sessionCounts counts the sessions the control API lists, by provider
+// and kind: the state layer's and those of providers that keep their own.
+func (e *Emulator) sessionCounts() map[[2]string]int {
+	out := map[[2]string]int{}
+	all, _, _ := e.store.Sessions(state.Filter{}, 0, 0)
+	for _, st := range e.sessionStores() {
+		all = append(all, st.Sessions("")...)
 	}
-	var out []RecordCount
-	for _, m := range e.mounts {
-		if s, ok := m.p.(provider.Sessions); ok {
-			out = append(out, RecordCount{Provider: m.p.Name(), Kind: "session", Stored: len(s.Sessions(""))})
-		}
+	for _, s := range all {
+		out[[2]string{s.Provider, s.Kind}]++
 	}
 	return out
 }
 
 var (
-	recordsDesc = prometheus.NewDesc("kycemu_records",
-		"Records stored now, by provider and kind.", []string{"provider", "kind"}, nil)
+	sessionsDesc = prometheus.NewDesc("kycemu_sessions",
+		"Sessions stored now, by provider and kind.", []string{"provider", "kind"}, nil)
+	recordsDesc = prometheus.NewDesc("kycemu_state_records",
+		"Records the state layer keeps now (sessions and everything else: accounts, tokens, files, ...).", nil, nil)
+	tenantsDesc = prometheus.NewDesc("kycemu_state_tenants",
+		"Tenants the state layer keeps now.", nil, nil)
+	blobBytesDesc = prometheus.NewDesc("kycemu_state_blob_bytes",
+		"Bytes of uploads the state layer keeps now.", nil, nil)
 	evictionsDesc = prometheus.NewDesc("kycemu_evictions_total",
-		"Records evicted by retention since start, by provider and kind.", []string{"provider", "kind"}, nil)
+		"Records evicted to keep a bound, by reason (retention, records, tenant_records, tenants).", []string{"reason"}, nil)
+	blobEvictionsDesc = prometheus.NewDesc("kycemu_blob_evictions_total",
+		"Uploads dropped to keep a byte bound.", nil, nil)
+	commitErrorsDesc = prometheus.NewDesc("kycemu_state_commit_errors_total",
+		"Write batches the storage backend refused.", nil, nil)
 )
 
-// recordCollector reads the record counts at each scrape.
-type recordCollector struct{ e *Emulator }
+// stateCollector reads the stored sessions and the state layer's counters
+// at each scrape.
+type stateCollector struct{ e *Emulator }
 
-func (c recordCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- recordsDesc
-	ch <- evictionsDesc
+func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{sessionsDesc, recordsDesc, tenantsDesc, blobBytesDesc, evictionsDesc, blobEvictionsDesc, commitErrorsDesc} {
+		ch <- d
+	}
 }
 
-func (c recordCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, rc := range c.e.recordCounts() {
-		ch <- prometheus.MustNewConstMetric(recordsDesc, prometheus.GaugeValue, float64(rc.Stored), rc.Provider, rc.Kind)
-		ch <- prometheus.MustNewConstMetric(evictionsDesc, prometheus.CounterValue, float64(rc.Evicted), rc.Provider, rc.Kind)
+func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
+	for k, n := range c.e.sessionCounts() {
+		ch <- prometheus.MustNewConstMetric(sessionsDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
 	}
+	st := c.e.store.Stats()
+	ch <- prometheus.MustNewConstMetric(recordsDesc, prometheus.GaugeValue, float64(st.Records))
+	ch <- prometheus.MustNewConstMetric(tenantsDesc, prometheus.GaugeValue, float64(st.Tenants))
+	ch <- prometheus.MustNewConstMetric(blobBytesDesc, prometheus.GaugeValue, float64(st.BlobBytes))
+	evicted := map[string]int64{"retention": 0, "records": 0, "tenant_records": 0, "tenants": 0} // each from zero
+	maps.Copy(evicted, st.Evicted)
+	for reason, n := range evicted {
+		ch <- prometheus.MustNewConstMetric(evictionsDesc, prometheus.CounterValue, float64(n), reason)
+	}
+	ch <- prometheus.MustNewConstMetric(blobEvictionsDesc, prometheus.CounterValue, float64(st.BlobsEvicted))
+	ch <- prometheus.MustNewConstMetric(commitErrorsDesc, prometheus.CounterValue, float64(st.CommitErrors))
 }
 
 // metricsRoutes serves GET /_emulator/metrics in the Prometheus text
 // format (or OpenMetrics, when the scraper asks for it).
 func (e *Emulator) metricsRoutes(c prefixed) {
 	h := promhttp.HandlerFor(e.metrics.reg, promhttp.HandlerOpts{EnableOpenMetrics: true})
-	c.HandleFunc("/metrics", h.ServeHTTP).Methods(http.MethodGet, http.MethodHead)
+	c.HandleFunc("/metrics", h.ServeHTTP).Methods(http.MethodGet)
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/kycemu/kycemu/emulator"
 	"github.com/kycemu/kycemu/emulator/internal/testutil"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // scrape reads /_emulator/metrics as Prometheus does and returns the
@@ -69,8 +71,8 @@ next:
 func TestMetricsMove(t *testing.T) {
 	h := newHarness(t)
 	before := h.scrape()
-	if v := value(before, "kycemu_records", "provider", "gu1", "kind", "session"); v != 0 {
-		t.Fatalf("gu1 sessions before any traffic: %v", v)
+	if _, ok := before["kycemu_sessions"]; ok {
+		t.Fatalf("sessions before any traffic: %v", before["kycemu_sessions"])
 	}
 	if value(before, "kycemu_build_info") != 1 || value(before, "go_goroutines") <= 0 {
 		t.Fatal("build info or Go runtime metrics missing")
@@ -99,8 +101,8 @@ func TestMetricsMove(t *testing.T) {
 		{"kycemu_requests_total", []string{"provider", "gu1", "operation", "createEntity", "status", "201"}, 1},
 		{"kycemu_requests_total", []string{"provider", "gu1", "operation", "createValidation", "status", "201"}, 1},
 		{"kycemu_requests_total", []string{"provider", "gu1", "operation", "unmatched", "status", "404"}, 1},
-		{"kycemu_records", []string{"provider", "gu1", "kind", "session"}, 1},
-		{"kycemu_evictions_total", []string{"provider", "gu1", "kind", "session"}, 0},
+		{"kycemu_sessions", []string{"provider", "gu1", "kind", "validation"}, 1},
+		{"kycemu_evictions_total", []string{"reason", "tenant_records"}, 0},
 	} {
 		if got := value(m, c.name, c.labels...); got != c.want {
 			t.Errorf("%s%v = %v; want %v", c.name, c.labels, got, c.want)
@@ -126,15 +128,36 @@ func TestMetricsMove(t *testing.T) {
 	// the sessions, and the gauge follows.
 	h.do("DELETE", "/_emulator/webhooks/endpoints?provider=gu1&tenant="+gu1Tenant, nil)
 	h.gu1Validation("", "")
-	if got := value(h.scrape(), "kycemu_records", "provider", "gu1", "kind", "session"); got != 2 {
+	if got := value(h.scrape(), "kycemu_sessions", "provider", "gu1", "kind", "validation"); got != 2 {
 		t.Errorf("gu1 sessions after a second validation: %v", got)
 	}
 	testutil.WaitFor(t, "an undeliverable webhook", func() bool {
 		return value(h.scrape(), "kycemu_webhook_deliveries_total", "provider", "gu1", "status", "undeliverable") >= 1
 	})
 	h.do("POST", "/_emulator/reset", nil)
-	if got := value(h.scrape(), "kycemu_records", "provider", "gu1", "kind", "session"); got != 0 {
+	if got := value(h.scrape(), "kycemu_sessions", "provider", "gu1", "kind", "validation"); got != -1 {
 		t.Errorf("gu1 sessions after a reset: %v", got)
+	}
+}
+
+// TestMetricsEvictions: sessions beyond a tenant's bound evict the oldest,
+// and the state layer's figures show it.
+func TestMetricsEvictions(t *testing.T) {
+	h := newHarness(t, emulator.WithLimits(state.Limits{RecordsPerTenant: 3}))
+	for range 5 {
+		h.notusCreate("k", "", notusPerson())
+	}
+	m := h.scrape()
+	evicted := value(m, "kycemu_evictions_total", "reason", "tenant_records")
+	stored := value(m, "kycemu_state_records")
+	if evicted < 2 || stored < 1 || stored > 3 {
+		t.Fatalf("after 5 sessions under a bound of 3 records: %v evicted, %v stored", evicted, stored)
+	}
+	if got := value(m, "kycemu_sessions", "provider", "notus"); got < 1 || got > 3 {
+		t.Errorf("notus sessions: %v", got)
+	}
+	if value(m, "kycemu_state_tenants") != 1 || value(m, "kycemu_evictions_total", "reason", "retention") != 0 {
+		t.Errorf("tenants %v, retention evictions %v", value(m, "kycemu_state_tenants"), value(m, "kycemu_evictions_total", "reason", "retention"))
 	}
 }
 

@@ -32,10 +32,6 @@ type config struct {
 	dataDir         string
 	backend         state.Backend
 	limits          state.Limits
-	// recordCounts, when set, feeds kycemu_records and
-	// kycemu_evictions_total (the state layer's counts); otherwise the
-	// metrics count the sessions each provider lists.
-	recordCounts func() []RecordCount
 }
 
 func defaults() config {

@@ -426,36 +426,3 @@ func TestCORSAsABucketConfigurationAnswers(t *testing.T) {
 		t.Fatalf("CORS off: %d %v", r.StatusCode, r.Header)
 	}
 }
-
-// TestRecordCountsSource: a configured source (the state layer) replaces
-// the session counts, evictions included.
-func TestRecordCountsSource(t *testing.T) {
-	e, err := New(WithClock(clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	evicted := uint64(0)
-	e.cfg.recordCounts = func() []RecordCount {
-		return []RecordCount{{Provider: "notus", Kind: "session", Stored: 3, Evicted: evicted}}
-	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	scrape := func() string {
-		resp, err := http.Get(srv.URL + "/_emulator/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
-	}
-	if s := scrape(); !strings.Contains(s, `kycemu_records{kind="session",provider="notus"} 3`) ||
-		!strings.Contains(s, `kycemu_evictions_total{kind="session",provider="notus"} 0`) || strings.Contains(s, `provider="gu1"`) {
-		t.Fatalf("metrics:\n%s", s)
-	}
-	evicted = 7
-	if s := scrape(); !strings.Contains(s, `kycemu_evictions_total{kind="session",provider="notus"} 7`) {
-		t.Fatalf("evictions did not move:\n%s", s)
-	}
-}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"net"
 	"os"
 	"path/filepath"
@@ -198,5 +199,46 @@ func TestFixturesCommand(t *testing.T) {
 	}
 	if code, _, errs := runCmd(t, "fixtures", filepath.Join(dir, "passport.jpg")); code != 1 || !strings.Contains(errs, "kycemu fixtures:") {
 		t.Fatalf("fixtures into a file: exit %d, %s", code, errs)
+	}
+}
+
+// TestReadmeFlagsTable: the README's flags table lists exactly the serve
+// flags, each with its environment twin and default.
+func TestReadmeFlagsTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `--([a-z-]+)` \\| `([A-Z_]+)` \\| ([^|]+) \\|")
+	documented := map[string][2]string{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		documented[m[1]] = [2]string{m[2], strings.TrimSpace(m[3])}
+	}
+	var cfg serveConfig
+	fs := serveFlags(&cfg, &bytes.Buffer{})
+	fs.VisitAll(func(f *flag.Flag) {
+		d, ok := documented[f.Name]
+		if !ok {
+			t.Errorf("--%s is missing from the README's flags table", f.Name)
+			return
+		}
+		delete(documented, f.Name)
+		if env := "KYCEMU_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_")); d[0] != env {
+			t.Errorf("--%s: the README names its twin %s, not %s", f.Name, d[0], env)
+		}
+		var def any
+		if g, ok := f.Value.(flag.Getter); ok {
+			def = g.Get()
+		}
+		if want, ok := def.(time.Duration); ok {
+			if got, err := time.ParseDuration(strings.Trim(d[1], "`")); err != nil || got != want {
+				t.Errorf("--%s: the README gives the default %q; the flag's is %s", f.Name, d[1], f.DefValue)
+			}
+		} else if f.DefValue != "" && f.DefValue != "0" && !strings.Contains(d[1], f.DefValue) {
+			t.Errorf("--%s: the README gives the default %q; the flag's is %q", f.Name, d[1], f.DefValue)
+		}
+	})
+	for name := range documented {
+		t.Errorf("the README's flags table lists --%s, which serve does not have", name)
 	}
 }
