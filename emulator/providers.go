@@ -17,7 +17,7 @@ func builtins(env provider.Env, st *state.Store) []provider.Provider {
 		notus.New(env, st),
 		b2core.New(env, st),
 		gu1.New(env, st),
-		kulipa.New(env),
-		gatenox.New(env),
+		kulipa.New(env, st),
+		gatenox.New(env, st),
 	}
 }

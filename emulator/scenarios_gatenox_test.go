@@ -2,6 +2,7 @@ package emulator_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -179,8 +180,12 @@ func init() {
 			h.wantCase(caseID, "rejected")
 			r := h.gx("GET", "/verification_individuals/"+caseID+"/audit_log", nil, "")
 			audits := r.json(t)["audit_log"].(map[string]any)["audits"].([]any)
-			if last := audits[len(audits)-1].(map[string]any); last["comment"] != "document expired" {
+			last := audits[len(audits)-1].(map[string]any)
+			if got := fmt.Sprint(last["audited_changes"].(map[string]any)["rejection_comment"]); got != "[<nil> document expired]" {
 				t.Errorf("last audit row: %v", last)
+			}
+			if c := h.wantCase(caseID, "rejected"); c["rejection_comment"] != "document expired" {
+				t.Errorf("rejection_comment %v", c["rejection_comment"])
 			}
 		},
 		"gatenox/expire": func(t *testing.T, h *harness) {
@@ -260,7 +265,125 @@ func init() {
 			}
 			rc.wait(t, "processing→new", "processing→new", "new→in_progress", "new→in_progress")
 		},
+		"gatenox/kyb-approve": func(t *testing.T, h *harness) {
+			rc := h.gxReceiver()
+			inv := h.gxCorporateInvite("kyb-approve")
+			h.advance(15 * time.Second)
+			caseID := h.gxCorporateCase(inv)
+			c := h.wantKYB(caseID, "new")
+			if c["entity_name"] != "Acme Payments Ltd" || c["entity_identifier"] != "12345678" {
+				t.Errorf("company %v / %v", c["entity_name"], c["entity_identifier"])
+			}
+			dirs := h.gx("GET", "/verifications/"+caseID+"/directors", nil, "").json(t)["directors"].([]any)
+			ubos := h.gx("GET", "/verifications/"+caseID+"/ubos", nil, "").json(t)["ubos"].([]any)
+			people := h.gx("GET", "/verifications/"+caseID+"/people", nil, "").json(t)["people"].([]any)
+			if len(dirs) != 2 || len(ubos) != 1 || len(people) != 2 {
+				t.Errorf("directors %d, ubos %d, people %d", len(dirs), len(ubos), len(people))
+			}
+			h.advance(2 * time.Minute)
+			if c := h.wantKYB(caseID, "completed"); c["assessment"] != "risk_low" {
+				t.Errorf("assessment %v", c["assessment"])
+			}
+			rc.wait(t, "processing→new", "new→in_progress", "in_progress→completed")
+		},
+		"gatenox/kyb-reject": func(t *testing.T, h *harness) {
+			rc := h.gxReceiver()
+			inv := h.gxCorporateInvite("kyb-reject")
+			h.advance(15 * time.Second)
+			caseID := h.gxCorporateCase(inv)
+			h.advance(2 * time.Minute)
+			if c := h.wantKYB(caseID, "rejected"); c["rejection_comment"] != "the ownership structure could not be verified" {
+				t.Errorf("rejection_comment %v", c["rejection_comment"])
+			}
+			rc.wait(t, "processing→new", "new→in_progress", "in_progress→rejected")
+		},
+		"gatenox/kyb-data-update": func(t *testing.T, h *harness) {
+			rc := h.gxReceiver()
+			inv := h.gxCorporateInvite("kyb-data-update")
+			h.advance(15 * time.Second)
+			caseID := h.gxCorporateCase(inv)
+			h.advance(2 * time.Minute)
+			h.wantKYB(caseID, "data_update_requested")
+			h.advance(time.Hour)
+			h.wantKYB(caseID, "in_progress")
+			rc.wait(t, "processing→new", "new→in_progress", "in_progress→data_update_requested", "data_update_requested→in_progress")
+		},
+		"gatenox/screening-hit": func(t *testing.T, h *harness) {
+			r := h.gx("POST", "/checks/companies", map[string]string{"check_type": "standard", "company_name": "Korean Space"}, "screening-hit")
+			if r.status != 200 {
+				t.Fatalf("check: %d %s", r.status, r.body)
+			}
+			c := r.json(t)["check_company"].(map[string]any)
+			if c["state"] != "completed" || len(c["issues"].([]any)) != 2 {
+				t.Errorf("company check: %v", c)
+			}
+			r = h.gx("POST", "/checks/crypto_address", map[string]string{"address_type": "ETH", "address": "0x4838B106FCe9647Bdf1E7877BF73cE8B0BAD5f97"}, "screening-hit")
+			id := r.json(t)["check_crypto_address"].(map[string]any)["id"].(string)
+			h.advance(5 * time.Second)
+			g := h.gx("GET", "/checks/crypto_address/"+id, nil, "").json(t)["check_crypto_address"].(map[string]any)
+			if g["cscore_section"].(map[string]any)["risk_level"] != "HIGH" {
+				t.Errorf("crypto report: %v", g)
+			}
+		},
+		"gatenox/screening-pending": func(t *testing.T, h *harness) {
+			r := h.gx("POST", "/checks/individuals", map[string]string{"check_type": "standard", "given_names": "Ana", "surname": "Souza"}, "screening-pending")
+			c := r.json(t)["check_individual"].(map[string]any)
+			if c["state"] != "processing" {
+				t.Fatalf("pending check: %v", c)
+			}
+			id := c["id"].(string)
+			h.advance(24 * time.Hour)
+			if s := h.gx("GET", "/checks/individuals/"+id, nil, "").json(t)["check_individual"].(map[string]any)["state"]; s != "processing" {
+				t.Errorf("after a day: %v", s)
+			}
+			if r := h.do("POST", "/_emulator/sessions/"+id+"/actions", map[string]string{"action": "hit"}); r.status != 200 {
+				t.Fatalf("hit: %d %s", r.status, r.body)
+			}
+			g := h.gx("GET", "/checks/individuals/"+id, nil, "").json(t)["check_individual"].(map[string]any)
+			if g["state"] != "completed" || len(g["issues"].([]any)) != 2 {
+				t.Errorf("after the control API: %v", g)
+			}
+		},
 	} {
 		builtinTests[name] = test
 	}
+}
+
+// gxCorporateInvite invites one company under a scenario and returns the
+// invitation id.
+func (h *harness) gxCorporateInvite(scenario string) string {
+	h.t.Helper()
+	r := h.gx("POST", "/invites/corporates", map[string]any{"recipients": []any{map[string]any{"email": "owner@acme.example"}}}, scenario)
+	if r.status != 201 {
+		h.t.Fatalf("corporate invite: %d %s", r.status, r.body)
+	}
+	return r.json(h.t)["invites"].([]any)[0].(map[string]any)["id"].(string)
+}
+
+// gxCorporateCase returns the case of a corporate invitation.
+func (h *harness) gxCorporateCase(invitationID string) string {
+	h.t.Helper()
+	r := h.gx("GET", "/invites/corporates?per_page=100", nil, "")
+	for _, it := range r.json(h.t)["personal_verifications"].([]any) {
+		if m := it.(map[string]any); m["id"] == invitationID {
+			if id, _ := m["verification_id"].(string); id != "" {
+				return id
+			}
+		}
+	}
+	h.t.Fatalf("no case for the corporate invitation: %s", r.body)
+	return ""
+}
+
+func (h *harness) wantKYB(id, want string) map[string]any {
+	h.t.Helper()
+	r := h.gx("GET", "/verifications/"+id, nil, "")
+	if r.status != 200 {
+		h.t.Fatalf("get corporate case: %d %s", r.status, r.body)
+	}
+	c := r.json(h.t)["verification"].(map[string]any)
+	if c["status"] != want {
+		h.t.Fatalf("corporate case is %v; want %s", c["status"], want)
+	}
+	return c
 }

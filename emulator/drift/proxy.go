@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/clock"
-	"github.com/kycemu/kycemu/testkit/receiver"
+	"github.com/kycemu/kycemu/testkit/verify"
 )
 
 // Proxy forwards each provider's requests, under the provider's mount
@@ -48,7 +48,7 @@ type upstream struct {
 	base     *url.URL
 	prefix   string // base without a trailing slash
 	spec     *spec
-	verifier receiver.Verifier
+	verifier verify.Verifier
 	hook     string
 }
 
@@ -150,7 +150,7 @@ func New(upstreams map[string]string, opts ...Option) (*Proxy, error) {
 			if b := s.doc.BasePaths()[0]; !strings.HasSuffix(base, b) {
 				base += b
 			}
-			if up.verifier, err = receiver.ForTenant(name, secret, secret, base, p.client); err != nil {
+			if up.verifier, err = verify.ForTenant(name, secret, secret, base, p.client); err != nil {
 				return nil, fmt.Errorf("new proxy: webhook secret for %s: %w", name, err)
 			}
 		}

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kycemu/kycemu/testkit/receiver"
+	"github.com/kycemu/kycemu/testkit/verify"
 )
 
 // webhook receives one of the provider's real webhooks: it checks the
@@ -114,9 +114,9 @@ func signatureFindings(provider string, h http.Header) []Finding {
 	}
 	switch provider {
 	case "gu1", "notus":
-		name := receiver.GU1Header
+		name := verify.GU1Header
 		if provider == "notus" {
-			name = receiver.NotusHeader
+			name = verify.NotusHeader
 		}
 		want := name + ": hex HMAC-SHA256 of the body"
 		v := strings.TrimPrefix(strings.TrimSpace(h.Get(name)), "sha256=")
@@ -127,21 +127,21 @@ func signatureFindings(provider string, h http.Header) []Finding {
 			return sig(want, name+": "+encodingOf(v))
 		}
 	case "kulipa":
-		want := receiver.KulipaSignatureHeader + " (hex DER ECDSA), " + receiver.KulipaTimestampHeader + " (ms), " + receiver.KulipaKeyIDHeader
-		s, ts, id := h.Get(receiver.KulipaSignatureHeader), h.Get(receiver.KulipaTimestampHeader), h.Get(receiver.KulipaKeyIDHeader)
+		want := verify.KulipaSignatureHeader + " (hex DER ECDSA), " + verify.KulipaTimestampHeader + " (ms), " + verify.KulipaKeyIDHeader
+		s, ts, id := h.Get(verify.KulipaSignatureHeader), h.Get(verify.KulipaTimestampHeader), h.Get(verify.KulipaKeyIDHeader)
 		if s == "" || ts == "" || id == "" {
 			return sig(want, signatureHeaders(h))
 		}
 		if strings.Trim(ts, "0123456789") != "" || len(ts) < 12 || len(ts) > 14 {
-			return sig(receiver.KulipaTimestampHeader+": milliseconds since the epoch", "another timestamp format")
+			return sig(verify.KulipaTimestampHeader+": milliseconds since the epoch", "another timestamp format")
 		}
 		der, err := hex.DecodeString(s)
 		var rs struct{ R, S *big.Int }
 		if err != nil {
-			return sig(want, receiver.KulipaSignatureHeader+": "+encodingOf(s))
+			return sig(want, verify.KulipaSignatureHeader+": "+encodingOf(s))
 		}
 		if rest, err := asn1.Unmarshal(der, &rs); err != nil || len(rest) > 0 {
-			return sig(want, receiver.KulipaSignatureHeader+": hex, but not a DER ECDSA signature")
+			return sig(want, verify.KulipaSignatureHeader+": hex, but not a DER ECDSA signature")
 		}
 	case "gatenox", "b2core":
 		if got := signatureHeaders(h); got != "no signature header" {

@@ -26,5 +26,9 @@
 // Locking: a transaction holds its tenant's lock; the store's own mutexes
 // are taken after a tenant lock, never before. Callbacks (Kind.Fire,
 // Kind.Act) run inside a transaction of the record's tenant. A provider
-// never keeps a *Record after its transaction ends.
+// never keeps a *Record after its transaction ends, and never starts a
+// transaction inside another: the inner one may need the outer tenant's
+// lock (to keep a bound, to sweep retention) and would wait forever. A
+// request that touches two tenants runs two transactions one after the
+// other.
 package state

@@ -52,8 +52,10 @@ func (l *list) remove(r *Record) {
 func (s *Store) linkNew(r *Record) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.live.push(r)
-	r.t.live.push(r)
+	if !r.k.spec.Anchor {
+		s.live.push(r)
+		r.t.live.push(r)
+	}
 	s.records++
 	r.t.count++
 	if r.k.spec.Session {
@@ -66,7 +68,7 @@ func (s *Store) linkNew(r *Record) {
 func (s *Store) linkEnded(r *Record, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r.ended || r.dead {
+	if r.ended || r.dead || r.k.spec.Anchor {
 		return
 	}
 	s.live.remove(r)
@@ -122,11 +124,13 @@ func (s *Store) unlink(r *Record, tx *Tx) {
 	sp.mu.Unlock()
 	s.mu.Lock()
 	r.dead = true
-	if r.ended {
+	switch {
+	case r.k.spec.Anchor:
+	case r.ended:
 		s.ended.remove(r)
 		t.ended.remove(r)
 		s.armRetention()
-	} else {
+	default:
 		s.live.remove(r)
 		t.live.remove(r)
 	}

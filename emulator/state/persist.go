@@ -190,6 +190,9 @@ func (s *Store) Load() error {
 	sort.SliceStable(ended, func(a, b int) bool { return ended[a].Ended.Before(ended[b].Ended) })
 	s.mu.Lock()
 	for _, r := range ended {
+		if r.k.spec.Anchor {
+			continue
+		}
 		r.t.live.remove(r)
 		s.live.remove(r)
 		r.ended, r.endedAt = true, r.Ended

@@ -49,6 +49,10 @@ type Kind struct {
 	Act func(tx *Tx, r *Record, a provider.Action) error
 	// Indexes declares the kind's secondary indexes and their scope.
 	Indexes map[string]Scope
+	// Anchor marks records that go only with their tenant (a B2Core
+	// client account): the record bounds never pick them, though they
+	// count towards them.
+	Anchor bool
 }
 
 // Spec is what a provider keeps.

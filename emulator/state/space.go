@@ -271,18 +271,6 @@ func (sp *Space) ViewShared(fn func(v any)) {
 	fn(sp.shared)
 }
 
-func (sp *Space) resetShared() {
-	if sp.spec.Shared == nil {
-		return
-	}
-	sp.sharedMu.Lock()
-	sp.shared = sp.spec.Shared()
-	sp.sharedMu.Unlock()
-	if sp.s.Durable() {
-		sp.s.commit.enqueue([]Op{{NS: nsMeta, Key: sharedKey(sp.name)}})
-	}
-}
-
 func sharedKey(provider string) []byte { return []byte("shared\x00" + provider) }
 
 func storageError(err error) error {

@@ -533,3 +533,83 @@ func TestConcurrentTenants(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+func TestAnchorsGoOnlyWithTheirTenant(t *testing.T) {
+	c := clock.NewManual(start)
+	s := state.New(state.Config{Clock: c, Limits: state.Limits{RecordsPerTenant: 3}})
+	sp := s.Space("p", state.Spec{Kinds: []state.Kind{
+		{Name: "account", New: func() any { return &user{} }, Anchor: true},
+		{Name: "check", New: func() any { return &check{} }, Machine: machine, Session: true},
+	}})
+	_ = s.Load()
+	create := func(kind, id string) {
+		t.Helper()
+		if err := sp.Update("t", func(tx *state.Tx) error {
+			_, err := tx.Create(state.NewRecord{Kind: kind, ID: id, Data: &check{}, Status: map[string]string{"check": "pending"}[kind]})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create("account", "me")
+	for i := range 4 {
+		create("check", fmt.Sprint(i))
+	}
+	_ = sp.View("t", func(tx *state.Tx) error {
+		if tx.Get("account", "me") == nil {
+			t.Error("the anchor was evicted by the record bound")
+		}
+		if tx.Get("check", "0") != nil || tx.Get("check", "1") != nil || tx.Get("check", "3") == nil {
+			t.Error("the oldest checks were not the ones evicted")
+		}
+		return nil
+	})
+	s.Reset("t")
+	if n := s.Stats().Records; n != 0 {
+		t.Fatalf("%d records after the tenant's reset", n)
+	}
+}
+
+func TestPeekDoesNotRewrite(t *testing.T) {
+	b := memstore.New()
+	rg := newRig(t, b, state.Limits{}, nil)
+	rg.create(t, "t", "a", nil)
+	size := func() int64 { n, _ := b.Size(); return n }
+	_ = rg.store.Flush()
+	before := size()
+	_ = rg.sp.Update("t", func(tx *state.Tx) error {
+		if tx.Peek("check", "a") == nil || tx.PeekData() == nil {
+			t.Error("peek found nothing")
+		}
+		state.Data[check](tx.Peek("check", "a")).Notes = []string{"not stored"}
+		return nil
+	})
+	_ = rg.store.Flush()
+	var stored []byte
+	_ = b.Scan("records", func(_, v []byte) error { stored = v; return nil })
+	if strings.Contains(string(stored), "not stored") || size() != before {
+		t.Fatalf("a peeked record was written: %s", stored)
+	}
+}
+
+func TestDeleteAndCreateOneKeySurvivesARestart(t *testing.T) {
+	b := memstore.New()
+	rg := newRig(t, b, state.Limits{}, nil)
+	rg.create(t, "t", "a", nil)
+	_ = rg.sp.Update("t", func(tx *state.Tx) error {
+		tx.Delete(tx.Get("check", "a"))
+		_, err := tx.Create(state.NewRecord{Kind: "check", ID: "a", Data: &check{Name: "second"}, Status: "approved"})
+		return err
+	})
+	rg2 := restart(t, rg, func() state.Backend { return b })
+	s, ok := rg2.store.Session("a")
+	if !ok || s.Status != "approved" {
+		t.Fatalf("the re-created record after a restart: %+v %v", s, ok)
+	}
+	// Created straight in a terminal status, it is finished: retention
+	// drops it.
+	rg2.advance(8 * 24 * time.Hour)
+	if _, ok := rg2.store.Session("a"); ok {
+		t.Fatal("a record born finished was kept past its retention")
+	}
+}

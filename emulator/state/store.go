@@ -344,17 +344,15 @@ func (s *Store) Act(id string, a provider.Action) (provider.Session, error) {
 	return provider.Session{}, provider.NotFound("no session with that id").WithCode("session_not_found")
 }
 
-// Reset forgets one tenant of every provider, or everything when tenant is
-// "". Reset tenants' timelines stop; nothing is counted as evicted.
+// Reset forgets one tenant of every provider, or every tenant when tenant
+// is "". Their timelines stop; nothing is counted as evicted. Providers'
+// shared settings (Spec.Shared) are configuration and stay.
 func (s *Store) Reset(tenant string) {
 	for _, sp := range s.spaceList() {
 		for _, t := range sp.tenantList() {
 			if tenant == "" || t.name == tenant {
 				s.dropTenant(t, "")
 			}
-		}
-		if tenant == "" {
-			sp.resetShared()
 		}
 	}
 }

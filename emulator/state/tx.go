@@ -74,6 +74,14 @@ func (tx *Tx) Get(kind, id string) *Record {
 	return r
 }
 
+// Peek returns a record like Get but, in a write transaction, does not
+// store it again: for reading only (a change to a peeked record's Data is
+// not persisted unless the record is also touched).
+func (tx *Tx) Peek(kind, id string) *Record { return tx.t.recs[kid{kind, id}] }
+
+// PeekData returns the tenant's data without storing it again.
+func (tx *Tx) PeekData() any { return tx.t.data }
+
 // List returns the tenant's records of a kind in creation order. The slice
 // is the store's: do not keep or change it.
 func (tx *Tx) List(kind string) []*Record {
@@ -128,8 +136,10 @@ type NewRecord struct {
 	Index map[string]string
 }
 
-// Create adds a record. It fails with ErrExists when the id, or one of the
-// index values, is taken.
+// Create adds a record. Ids are unique per provider and kind across every
+// tenant (the control API and unauthenticated calls find records by id
+// alone): it fails with ErrExists when the id, or one of the index values,
+// is taken, also by another tenant's record.
 func (tx *Tx) Create(n NewRecord) (*Record, error) {
 	tx.mustWrite("create")
 	k := tx.sp.kind(n.Kind)
@@ -168,6 +178,11 @@ func (tx *Tx) Create(n NewRecord) (*Record, error) {
 	}
 	s.linkNew(r)
 	tx.touch(r)
+	if m := k.spec.Machine; m != nil && n.Status != "" && m.Terminal(n.Status) {
+		r.Ended = now // born finished: nothing to schedule
+		s.linkEnded(r, now)
+		return r, nil
+	}
 	tx.arm(r, "")
 	if n.Status != "" {
 		tx.arm(r, n.Status)
@@ -414,7 +429,13 @@ func (tx *Tx) finish() *batch {
 	if !s.Durable() {
 		return nil
 	}
-	ops := tx.ops
+	// Deletions first: a record deleted and created again under the same
+	// key in one transaction must end up stored.
+	var ops []Op
+	for _, r := range tx.deleted {
+		ops = append(ops, deleteOps(r)...)
+	}
+	ops = append(ops, tx.ops...)
 	for _, r := range tx.dirty {
 		if r.gone {
 			continue
@@ -425,9 +446,6 @@ func (tx *Tx) finish() *batch {
 			continue
 		}
 		ops = append(ops, Op{NS: nsRecords, Key: recordKey(r.Key), Val: val})
-	}
-	for _, r := range tx.deleted {
-		ops = append(ops, deleteOps(r)...)
 	}
 	if tx.meta {
 		if val, err := encodeTenant(tx.t); err == nil {

@@ -3,7 +3,6 @@ package control
 import (
 	"context"
 	"fmt"
-	"testing"
 	"time"
 )
 
@@ -14,8 +13,6 @@ type TB interface {
 	Fatalf(format string, args ...any)
 	Context() context.Context
 }
-
-var _ TB = testing.TB(nil)
 
 // Panicker is a TB for code that runs outside a test (TestMain, examples,
 // programs): Fatalf panics with the message.

@@ -15,11 +15,7 @@ package receiver
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -33,6 +29,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/testkit/control"
+	"github.com/kycemu/kycemu/testkit/verify"
 )
 
 // Event is one delivery the receiver accepted.
@@ -59,64 +56,34 @@ type Rejection struct {
 	Err error
 }
 
-// Verifier checks the signature of one delivery.
-type Verifier interface {
-	Verify(h http.Header, body []byte) error
-}
+// Verifier checks the signature of one delivery (see package verify).
+type Verifier = verify.Verifier
 
 // VerifierFunc adapts a function to Verifier.
-type VerifierFunc func(h http.Header, body []byte) error
-
-// Verify calls f.
-func (f VerifierFunc) Verify(h http.Header, body []byte) error { return f(h, body) }
+type VerifierFunc = verify.VerifierFunc
 
 // ErrSignature is wrapped by every signature failure.
-var ErrSignature = errors.New("webhook signature does not verify")
+var ErrSignature = verify.ErrSignature
 
 // HMACSHA256 verifies a header holding the hex HMAC-SHA256 of the raw body
 // under secret (an optional "sha256=" prefix is accepted). This is gu1's
 // X-Webhook-Signature scheme.
-func HMACSHA256(header, secret string) Verifier {
-	return VerifierFunc(func(h http.Header, body []byte) error {
-		got := strings.TrimPrefix(strings.TrimSpace(h.Get(header)), "sha256=")
-		if got == "" {
-			return fmt.Errorf("%w: no %s header", ErrSignature, header)
-		}
-		sig, err := hex.DecodeString(got)
-		if err != nil {
-			return fmt.Errorf("%w: %s is not hex", ErrSignature, header)
-		}
-		m := hmac.New(sha256.New, []byte(secret))
-		m.Write(body)
-		if !hmac.Equal(sig, m.Sum(nil)) {
-			return fmt.Errorf("%w: %s does not match the body", ErrSignature, header)
-		}
-		return nil
-	})
-}
+func HMACSHA256(header, secret string) Verifier { return verify.HMACSHA256(header, secret) }
 
 // Signature headers of the providers whose webhooks kycemu signs with an
 // HMAC-SHA256 of the raw body.
 const (
 	// GU1Header is gu1's documented signature header.
-	GU1Header = "X-Webhook-Signature"
+	GU1Header = verify.GU1Header
 	// NotusHeader is the header of kycemu's invented Notus webhooks (Notus
 	// documents none).
-	NotusHeader = "X-Notus-Signature"
+	NotusHeader = verify.NotusHeader
 )
 
 // ForProvider returns the verifier of a provider's webhook signatures under
 // a tenant's secret (read it from the control API: Harness.WebhookSecret).
 func ForProvider(provider, secret string) (Verifier, error) {
-	switch provider {
-	case "gu1":
-		return HMACSHA256(GU1Header, secret), nil
-	case "notus":
-		return HMACSHA256(NotusHeader, secret), nil
-	case "kulipa":
-		return nil, fmt.Errorf("receiver: kulipa signs with published keys, not a secret: use Kulipa or ForTenant")
-	}
-	return nil, fmt.Errorf("receiver: no signature scheme known for provider %q", provider)
+	return verify.ForProvider(provider, secret)
 }
 
 // Receiver is a running webhook receiver. The zero value is not usable;

@@ -79,7 +79,7 @@ func (p *Provider) spec() state.Spec {
 					p.move(tx, r, st.Status, "timeline", st.Reason)
 				},
 				Actions: actionsOf, Act: p.act},
-			{Name: kindClient, New: func() any { return &account{} },
+			{Name: kindClient, New: func() any { return &account{} }, Anchor: true,
 				Indexes: map[string]state.Scope{byClientID: state.ProviderScope}},
 			{Name: kindToken, New: func() any { return &token{} }, Machine: tokenMachine, Fire: expireToken},
 			{Name: kindFile, New: func() any { return &file{} }},

@@ -12,23 +12,20 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // attachmentsPath is where attachment URLs point, below the mount.
 const attachmentsPath = "/api/v1/attachments/"
 
-// file is a stored file. Its URL segment is, as in Gatenox's (Shrine's)
-// URLs, unpadded base64url of {"id","storage","metadata"}.
-type file struct {
-	key      string // "<hex>.<ext>"
-	storage  string // store or thumbs
-	filename string
-	mime     string
-	data     []byte
-}
+// Stored files are records of kind "file" (their data a fileRec, their
+// bytes a blob), so a download finds one by the key in its URL alone. A
+// file's URL segment is, as in Gatenox's (Shrine's) URLs, unpadded
+// base64url of {"id","storage","metadata"}.
 
 type fileMetadata struct {
 	Filename string `json:"filename"`
@@ -42,67 +39,117 @@ type fileRef struct {
 	Metadata fileMetadata `json:"metadata"`
 }
 
-// store keeps a file; the caller holds the lock.
-func (t *tenant) store(r *fake.Source, storage, filename, mimeType string, data []byte) *file {
-	f := &file{key: r.String(fake.Hex, 32) + path.Ext(filename), storage: storage, filename: filename,
-		mime: mimeType, data: data}
-	t.files[f.key] = f
+// fileBlob is the blob name of a file record's bytes.
+const fileBlob = "data"
+
+// store keeps a file and returns what names it. A file the store cannot
+// keep (over the blob budget) is still described, and downloads as 404.
+func (p *Provider) store(tx *state.Tx, storage, filename, mimeType string, data []byte) fileRec {
+	f := fileRec{Key: tx.Rand().String(fake.Hex, 32) + path.Ext(filename), Storage: storage, Filename: filename,
+		Mime: mimeType, Size: len(data)}
+	fr, err := tx.Create(state.NewRecord{Kind: kindFile, ID: f.Key, Data: &f})
+	if err == nil {
+		err = tx.PutBlob(fr, fileBlob, data)
+	}
+	if err != nil {
+		p.env.Log.Warn("gatenox file not stored", "error", err)
+	}
 	return f
 }
 
-// segment is the last path segment of the file's URL.
-func (f *file) segment() string {
-	b, _ := json.Marshal(fileRef{ID: f.key, Storage: f.storage,
-		Metadata: fileMetadata{Filename: f.filename, Size: len(f.data), MimeType: f.mime}})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// lookup decodes a URL segment and finds the tenant's file it names; the
-// caller holds the lock.
-func (t *tenant) lookup(segment string) (*file, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(segment, "="))
-	if err != nil {
-		return nil, false
-	}
+// segmentRef decodes a URL segment.
+func segmentRef(segment string) (fileRef, bool) {
 	var ref fileRef
-	if json.Unmarshal(raw, &ref) != nil {
-		return nil, false
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(segment, "="))
+	if err != nil || json.Unmarshal(raw, &ref) != nil {
+		return ref, false
 	}
-	f, ok := t.files[ref.ID]
-	if !ok || f.storage != ref.Storage {
-		return nil, false
-	}
-	return f, true
+	return ref, true
 }
 
 func trimExt(name string) string { return strings.TrimSuffix(name, path.Ext(name)) }
 
-// download streams a file named by the last segment of its URL.
+// download streams a file named by the last segment of its URL. On
+// /verifications/{id}/download/{rest} the file must belong to that case.
 func (p *Provider) download(c *provider.Call) error {
 	notFound := provider.NotFound("Not Found")
-	t, ok := p.tenants.Lookup(c.Tenant)
+	ref, ok := segmentRef(c.Params["rest"])
 	if !ok {
 		return notFound
 	}
-	t.mu.Lock()
-	f, ok := t.lookup(c.Params["rest"])
-	t.mu.Unlock()
-	if !ok {
-		return notFound
+	return p.view(c, func(tx *state.Tx) error {
+		fr := tx.Get(kindFile, ref.ID)
+		if fr == nil {
+			return notFound
+		}
+		f := state.Data[fileRec](fr)
+		if f.Storage != ref.Storage {
+			return notFound
+		}
+		if id := c.Params["verification_id"]; id != "" && !caseHasFile(tx, id, f.Key) {
+			return notFound
+		}
+		data, ok := tx.Blob(fr, fileBlob)
+		if !ok {
+			return notFound
+		}
+		h := c.W.Header()
+		h.Set("Content-Type", f.Mime)
+		h.Set("Content-Length", strconv.Itoa(len(data)))
+		h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": f.Filename}))
+		h.Set("Cache-Control", "private, max-age=0")
+		c.W.WriteHeader(http.StatusOK)
+		_, _ = c.W.Write(data) // files are immutable once stored
+		return nil
+	})
+}
+
+// caseHasFile reports whether a case of the company holds a file.
+func caseHasFile(tx *state.Tx, caseID, key string) bool {
+	var docs []*documentRec
+	switch r := caseRecord(tx, caseID, KindCorporateCase, KindCase); {
+	case r == nil:
+		return false
+	case r.Kind == KindCase:
+		k := state.Data[kase](r)
+		for i := range k.Person.Documents {
+			docs = append(docs, &k.Person.Documents[i])
+		}
+	default:
+		d := state.Data[corporateCase](r).data()
+		docs = d.companyDocuments()
+		for i := range d.People {
+			for j := range d.People[i].Documents {
+				docs = append(docs, &d.People[i].Documents[j])
+			}
+		}
 	}
-	h := c.W.Header()
-	h.Set("Content-Type", f.mime)
-	h.Set("Content-Length", strconv.Itoa(len(f.data)))
-	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": f.filename}))
-	h.Set("Cache-Control", "private, max-age=0")
-	c.W.WriteHeader(http.StatusOK)
-	_, _ = c.W.Write(f.data) // files are immutable once stored
+	for _, d := range docs {
+		for _, a := range d.Attachments {
+			if a.Original.Key == key || a.Thumb.Key == key || a.Medium.Key == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// encoders reuses PNG encoders' buffers across images (each stored
+// document has three).
+type encoders struct{ pool sync.Pool }
+
+func (e *encoders) Get() *png.EncoderBuffer {
+	if b, ok := e.pool.Get().(*png.EncoderBuffer); ok {
+		return b
+	}
 	return nil
 }
 
-// pngImage draws a small card-like image: a coloured background with a
-// few darker lines, seeded from r.
-func pngImage(r *fake.Source, w, h int) []byte {
+func (e *encoders) Put(b *png.EncoderBuffer) { e.pool.Put(b) }
+
+// png draws a small card-like image: a coloured background with a few
+// darker lines, seeded from r.
+func (p *Provider) png(r *fake.Source, w, h int) []byte {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	bg := color.NRGBA{R: uint8(150 + r.Intn(100)), G: uint8(150 + r.Intn(100)), B: uint8(150 + r.Intn(100)), A: 255}
 	ink := color.NRGBA{R: bg.R / 3, G: bg.G / 3, B: bg.B / 3, A: 255}
@@ -127,7 +174,7 @@ func pngImage(r *fake.Source, w, h int) []byte {
 		}
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &p.encoders}
 	_ = enc.Encode(&buf, img) // encoding to memory cannot fail
 	return buf.Bytes()
 }

@@ -92,7 +92,10 @@ func TestPersonAddressesAndAttachments(t *testing.T) {
 	equal(t, "entity_identifier is the date of birth", k["entity_identifier"], ps["date_of_birth"])
 	equal(t, "person email", ps["email"], "pia@example.com")
 	equal(t, "personal_verification.state", p.str("person", "personal_verification", "state"), "completed")
-	home := p.get("person", "address_of_residence", "address").(map[string]any)
+	home, _ := p.get("person", "address_of_residence").(map[string]any)
+	if home == nil {
+		t.Fatalf("address_of_residence is not the address object: %s", p.raw)
+	}
 	equal(t, "address country is the nationality", home["country"], ps["nationality"])
 
 	as := c.do(http.MethodGet, "/api/v1/verification_individuals/"+caseID+"/addresses", nil)
@@ -203,6 +206,12 @@ func TestAuditLog(t *testing.T) {
 	sc := audits[1].(map[string]any)
 	if !strings.Contains(fmt.Sprint(sc["comment"]), "OFAC SDN") {
 		t.Errorf("sanctions_check comment %v does not list the sources", sc["comment"])
+	}
+	if _, isObject := sc["comment"].(map[string]any); !isObject {
+		t.Errorf("sanctions_check comment %v is not an object", sc["comment"])
+	}
+	if _, isString := sc["request_uuid"].(string); !isString {
+		t.Errorf("sanctions_check request_uuid %v is not an id", sc["request_uuid"])
 	}
 	upd := audits[2].(map[string]any)
 	equal(t, "update changes", upd["audited_changes"], map[string]any{"status": []any{"new", "in_progress"}})

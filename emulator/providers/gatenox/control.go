@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // Settings are a company's emulator settings, read and changed through
@@ -38,10 +39,40 @@ type Settings struct {
 	// Blocked refuses the token with 401, as a token blocked in the
 	// dashboard is.
 	Blocked bool `json:"blocked"`
+	// PremiumCheckCost is what a premium screening check or a crypto
+	// address report costs from Credits. Default 5; standard checks are
+	// free.
+	PremiumCheckCost int `json:"premiumCheckCost"`
+	// License is the state of the company's Gatenox licence: active (the
+	// default), expired (checks answer 400 LICENSE_EXPIRED) or exhausted
+	// (starting a case answers 400 LICENSE_NOT_ENOUGH_VERIFICATIONS).
+	License string `json:"license"`
 }
 
-func defaultSettings(tenant string) Settings {
-	return Settings{Tenant: tenant, InviteCost: 1, InvitationTTL: Duration(defaultInvitationTTL), ExternalRiskScore: true, AutoSubmit: true}
+// Licence states.
+const (
+	licenceActive    = "active"
+	licenceExpired   = "expired"
+	licenceExhausted = "exhausted"
+)
+
+func defaultSettings() Settings {
+	return Settings{InviteCost: 1, InvitationTTL: Duration(defaultInvitationTTL), ExternalRiskScore: true,
+		AutoSubmit: true, PremiumCheckCost: 5, License: licenceActive}
+}
+
+// licenceFor refuses what the company's licence does not allow: every paid
+// action once it expired, starting a case (code) once it is exhausted.
+func licenceFor(tx *state.Tx, code string) *provider.Error {
+	switch settingsOf(tx).License {
+	case licenceExpired:
+		return statusCode(http.StatusBadRequest, "LICENSE_EXPIRED")
+	case licenceExhausted:
+		if code != "" {
+			return statusCode(http.StatusBadRequest, code)
+		}
+	}
+	return nil
 }
 
 // Duration is a time.Duration written as a Go duration string ("720h").
@@ -82,14 +113,17 @@ func (p *Provider) getSettings(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusBadRequest, "invalid_query", "name the tenant: ?tenant=<company access token>")
 		return
 	}
-	t := p.tenants.Get(name)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	provider.WriteJSON(w, http.StatusOK, t.settings)
+	_ = p.state.View(name, func(tx *state.Tx) error {
+		s := settingsOf(tx)
+		s.Tenant = name
+		provider.WriteJSON(w, http.StatusOK, s)
+		return nil
+	})
 }
 
 const settingsUsage = `send {"tenant":"<company access token>","credits":10|null,"inviteCost":1,` +
-	`"invitationTTL":"720h","externalRiskScore":true,"riskWebhookURL":"https://…","autoSubmit":true,"blocked":false} (all but tenant optional)`
+	`"invitationTTL":"720h","externalRiskScore":true,"riskWebhookURL":"https://…","autoSubmit":true,"blocked":false,` +
+	`"premiumCheckCost":5,"license":"active|expired|exhausted"} (all but tenant optional)`
 
 func (p *Provider) putSettings(w http.ResponseWriter, r *http.Request) {
 	var in struct {
@@ -101,6 +135,8 @@ func (p *Provider) putSettings(w http.ResponseWriter, r *http.Request) {
 		RiskWebhookURL    *string         `json:"riskWebhookURL"`
 		AutoSubmit        *bool           `json:"autoSubmit"`
 		Blocked           *bool           `json:"blocked"`
+		PremiumCheckCost  *int            `json:"premiumCheckCost"`
+		License           *string         `json:"license"`
 	}
 	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
 	dec.DisallowUnknownFields()
@@ -121,39 +157,46 @@ func (p *Provider) putSettings(w http.ResponseWriter, r *http.Request) {
 	case in.InviteCost != nil && *in.InviteCost < 0:
 		controlError(w, http.StatusBadRequest, "invalid_body", "inviteCost must be at least 0")
 		return
+	case in.PremiumCheckCost != nil && *in.PremiumCheckCost < 0:
+		controlError(w, http.StatusBadRequest, "invalid_body", "premiumCheckCost must be at least 0")
+		return
 	case in.InvitationTTL != nil && *in.InvitationTTL <= 0:
 		controlError(w, http.StatusBadRequest, "invalid_body", "invitationTTL must be longer than zero")
 		return
 	case in.RiskWebhookURL != nil && *in.RiskWebhookURL != "" && !absoluteHTTP(*in.RiskWebhookURL):
 		controlError(w, http.StatusBadRequest, "invalid_body", "riskWebhookURL must be an absolute http or https URL")
 		return
+	case in.License != nil && !slices.Contains([]string{licenceActive, licenceExpired, licenceExhausted}, *in.License):
+		controlError(w, http.StatusBadRequest, "invalid_body", "license must be active, expired or exhausted")
+		return
 	}
-	t := p.tenants.Get(in.Tenant)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s := &t.settings
-	if len(in.Credits) > 0 {
-		s.Credits = credits
+	err := p.state.Update(in.Tenant, func(tx *state.Tx) error {
+		s := dataOf(tx).settings()
+		if len(in.Credits) > 0 {
+			s.Credits = credits
+		}
+		setIf(&s.InviteCost, in.InviteCost)
+		setIf(&s.InvitationTTL, in.InvitationTTL)
+		setIf(&s.ExternalRiskScore, in.ExternalRiskScore)
+		setIf(&s.RiskWebhookURL, in.RiskWebhookURL)
+		setIf(&s.AutoSubmit, in.AutoSubmit)
+		setIf(&s.Blocked, in.Blocked)
+		setIf(&s.PremiumCheckCost, in.PremiumCheckCost)
+		setIf(&s.License, in.License)
+		out := *s
+		out.Tenant = in.Tenant
+		provider.WriteJSON(w, http.StatusOK, out)
+		return nil
+	})
+	if err != nil {
+		controlError(w, http.StatusServiceUnavailable, "storage_unavailable", "the settings could not be stored")
 	}
-	if in.InviteCost != nil {
-		s.InviteCost = *in.InviteCost
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
 	}
-	if in.InvitationTTL != nil {
-		s.InvitationTTL = *in.InvitationTTL
-	}
-	if in.ExternalRiskScore != nil {
-		s.ExternalRiskScore = *in.ExternalRiskScore
-	}
-	if in.RiskWebhookURL != nil {
-		s.RiskWebhookURL = *in.RiskWebhookURL
-	}
-	if in.AutoSubmit != nil {
-		s.AutoSubmit = *in.AutoSubmit
-	}
-	if in.Blocked != nil {
-		s.Blocked = *in.Blocked
-	}
-	provider.WriteJSON(w, http.StatusOK, t.settings)
 }
 
 func absoluteHTTP(s string) bool {
@@ -162,7 +205,8 @@ func absoluteHTTP(s string) bool {
 }
 
 // invitationActions are what the control API can make an invitation's
-// person (or the company) do; case actions on an invitation go to its case.
+// invited party (or the company) do; case actions on an invitation go to
+// its case.
 var invitationActions = map[string]string{
 	"open":     InvInProgress,
 	"complete": InvCompleted,
@@ -199,230 +243,194 @@ var caseActions = map[string]caseAction{
 var caseActionOrder = []string{"start", "qa", "back_to_compliance", "approve", "reject", "reopen",
 	"request_data_update", "cancel_data_update", "request_risk_score_update", "cancel_risk_score_update"}
 
-// target returns the status a case action leads to from the case's
-// status, or false when it is not possible now.
-func (k *kase) target(name string) (string, bool) {
+// caseTarget returns the status a case action leads to from a status, or
+// false when it is not possible now.
+func caseTarget(status, name string) (string, bool) {
 	a, known := caseActions[name]
 	if !known {
 		return "", false
 	}
-	if to, defined := caseEvents[a.event][k.status]; defined {
+	if to, defined := caseEvents[a.event][status]; defined {
 		return to, true
 	}
-	if a.walk && k.status == CaseNew {
+	if a.walk && status == CaseNew {
 		to, defined := caseEvents[a.event][CaseInProgress]
 		return to, defined
 	}
 	return "", false
 }
 
-// allows reports whether an invitation action is possible now. Resending
-// moves straight back to invited; the person's actions open the link
-// first when needed.
-func (inv *invitation) allows(action string) bool {
+// invitationAllows reports whether an invitation action is possible now.
+// Resending moves straight back to invited; the party's actions open the
+// link first when needed.
+func invitationAllows(status, action string) bool {
 	to := invitationActions[action]
-	if invitationMachine.Can(inv.state, to) {
+	if invitationMachine.Can(status, to) {
 		return true
 	}
-	return action != "resend" && inv.state == InvInvited && invitationMachine.Can(InvInProgress, to)
+	return action != "resend" && status == InvInvited && invitationMachine.Can(InvInProgress, to)
 }
 
-// summary is the control-API view of an invitation; the caller holds the
-// tenant lock.
-func (inv *invitation) summary() provider.Session {
-	out := provider.Session{Provider: Name, Tenant: inv.tenant.name, ID: inv.id, Kind: KindInvitation,
-		Status: inv.state, Scenario: inv.invPlan.Scenario, CreatedAt: inv.created, UpdatedAt: inv.updated,
-		History: slices.Clone(inv.history), Actions: []string{}}
+func caseActionsOf(r *state.Record) []string { return caseActionsOfStatus(r.Status) }
+
+// invitationActionsOf lists an invitation's actions, then its case's.
+func (p *Provider) invitationActionsOf(r *state.Record) []string {
+	var out []string
 	for _, a := range invitationActionOrder {
-		if inv.allows(a) {
-			out.Actions = append(out.Actions, a)
+		if invitationAllows(r.Status, a) {
+			out = append(out, a)
 		}
 	}
-	if k := inv.kase; k != nil {
-		for _, a := range caseActionOrder {
-			if _, can := k.target(a); can {
-				out.Actions = append(out.Actions, a)
-			}
-		}
+	if inv := state.Data[invitation](r); inv.CaseID != "" {
+		out = append(out, caseActionsOfStatus(inv.CaseStatus)...)
 	}
 	return out
 }
 
-// summary is the control-API view of a case.
-func (k *kase) summary() provider.Session {
-	sc := k.inv.casePlan.Scenario
-	if sc == "" {
-		sc = k.inv.invPlan.Scenario
-	}
-	out := provider.Session{Provider: Name, Tenant: k.inv.tenant.name, ID: k.id, Kind: KindCase, Status: k.status,
-		Scenario: sc, CreatedAt: k.created, UpdatedAt: k.updated, History: slices.Clone(k.history), Actions: []string{}}
+func caseActionsOfStatus(status string) []string {
+	var out []string
 	for _, a := range caseActionOrder {
-		if _, can := k.target(a); can {
-			out.Actions = append(out.Actions, a)
+		if _, can := caseTarget(status, a); can {
+			out = append(out, a)
 		}
 	}
 	return out
-}
-
-// Sessions lists invitations and cases, each in creation order.
-func (p *Provider) Sessions(only string) []provider.Session {
-	var out []provider.Session
-	p.tenants.Each(func(name string, t *tenant) {
-		if only != "" && name != only {
-			return
-		}
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		for _, inv := range t.invOrder {
-			out = append(out, inv.summary())
-		}
-		for _, k := range t.caseOrder {
-			out = append(out, k.summary())
-		}
-	})
-	return out
-}
-
-// anyones finds an invitation or a case by id, whoever owns it, and locks
-// its tenant.
-func (p *Provider) anyones(id string) (*invitation, *kase, func(), bool) {
-	p.mu.RLock()
-	t, found := p.index[id]
-	p.mu.RUnlock()
-	if !found {
-		return nil, nil, nil, false
-	}
-	t.mu.Lock()
-	if inv, found := t.invites[id]; found && !inv.gone {
-		return inv, nil, t.mu.Unlock, true
-	}
-	if k, found := t.cases[id]; found && !k.inv.gone {
-		return nil, k, t.mu.Unlock, true
-	}
-	t.mu.Unlock()
-	return nil, nil, nil, false
-}
-
-// Session returns one invitation or case.
-func (p *Provider) Session(id string) (provider.Session, bool) {
-	inv, k, unlock, found := p.anyones(id)
-	if !found {
-		return provider.Session{}, false
-	}
-	defer unlock()
-	if inv != nil {
-		return inv.summary(), true
-	}
-	return k.summary(), true
 }
 
 var errUnknownAction = provider.Invalid("action", "unknown action; use open, complete, decline, expire, revoke, resend "+
 	"(invitations) or start, qa, back_to_compliance, approve, reject, reopen, request_data_update, cancel_data_update, "+
 	"request_risk_score_update, cancel_risk_score_update (cases)").WithCode("unknown_action")
 
-// Act forces an outcome. On an invitation: open, complete (the person
-// submits their data, creating the case), decline, expire, revoke, resend,
-// or any case action once the case exists. On a case: start, qa,
-// back_to_compliance, approve (or complete), reject, reopen and the data and
-// risk score update requests. Approving, rejecting or sending to QA a case
-// still new starts it first; an approval without an assessment records a
-// low risk with the reason as its comment.
-func (p *Provider) Act(id string, a provider.Action) (provider.Session, error) {
-	inv, k, unlock, found := p.anyones(id)
-	if !found {
-		return provider.Session{}, provider.NotFound("no Gatenox invitation or case with that id").WithCode("session_not_found")
-	}
-	defer unlock()
-	ctl := actor{by: "control"}
-	if inv != nil {
-		if to, known := invitationActions[a.Name]; known {
-			if !inv.allows(a.Name) {
-				return provider.Session{}, notAllowed(a.Name, inv.state)
-			}
-			by := ctl
-			if to == InvCompleted || to == InvRejected {
-				by = personActor(inv, "control", nil)
-			}
-			if !p.walkInvitation(inv, to, by, a.Reason, inv.script.person) {
-				return provider.Session{}, notAllowed(a.Name, inv.state)
-			}
-			return inv.summary(), nil
-		}
-		if _, known := caseActions[a.Name]; !known {
-			return provider.Session{}, errUnknownAction
-		}
-		if inv.kase == nil {
-			return provider.Session{}, provider.Errorf(provider.KindConflict,
-				"the invitation has no case yet: complete it first").WithCode("action_not_allowed")
-		}
-		if err := p.actOnCase(inv.kase, a, ctl); err != nil {
-			return provider.Session{}, err
-		}
-		return inv.summary(), nil
-	}
-	if err := p.actOnCase(k, a, ctl); err != nil {
-		return provider.Session{}, err
-	}
-	return k.summary(), nil
-}
-
 func notAllowed(action, status string) *provider.Error {
 	return provider.Errorf(provider.KindConflict, "cannot %s when the status is %s", action, status).WithCode("action_not_allowed")
 }
 
-func (p *Provider) actOnCase(k *kase, a provider.Action, ctl actor) error {
+// actOnInvitation forces an outcome on an individual invitation: open,
+// complete (the person submits their data, creating the case), decline,
+// expire, revoke, resend, or any case action once the case exists.
+func (p *Provider) actOnInvitation(tx *state.Tx, r *state.Record, a provider.Action) error {
+	inv := state.Data[invitation](r)
+	if to, known := invitationActions[a.Name]; known {
+		by := actor{by: "control"}
+		if to == InvCompleted || to == InvRejected {
+			by = personActor(r.ID, "control", nil)
+		}
+		if !invitationAllows(r.Status, a.Name) || !walkInvitation(r, to, func(to string) bool {
+			return p.moveInvitation(tx, r, to, by, a.Reason, inv.Script.Person)
+		}) {
+			return notAllowed(a.Name, r.Status)
+		}
+		return nil
+	}
+	return p.actOnLinkedCase(tx, inv.CaseID, KindCase, a)
+}
+
+// corporateInvitationActionsOf lists a corporate invitation's actions
+// (accept starts onboarding without sending data), then its case's.
+func (p *Provider) corporateInvitationActionsOf(r *state.Record) []string {
+	var out []string
+	for _, a := range invitationActionOrder {
+		if invitationAllows(r.Status, a) {
+			out = append(out, a)
+			if a == "complete" {
+				out = append(out, "accept")
+			}
+		}
+	}
+	inv := state.Data[corporateInvitation](r)
+	if r.Status == InvCompleted && inv.CaseID == "" {
+		out = append(out, "submit")
+	}
+	if inv.CaseID != "" {
+		out = append(out, caseActionsOfStatus(inv.CaseStatus)...)
+	}
+	return out
+}
+
+// actOnCorporateInvitation forces an outcome on a corporate invitation:
+// open, accept (onboarding starts), complete or submit (the business user
+// sends the company's data, creating the case), decline, expire, revoke,
+// resend, or any case action once the case exists.
+func (p *Provider) actOnCorporateInvitation(tx *state.Tx, r *state.Record, a provider.Action) error {
+	inv := state.Data[corporateInvitation](r)
+	by := actor{by: "control"}
+	switch to, known := invitationActions[a.Name]; {
+	case a.Name == "accept":
+		if !invitationAllows(r.Status, "complete") || !walkInvitation(r, InvCompleted, func(to string) bool {
+			return p.moveCorporateInvitation(tx, r, to, by, a.Reason, false)
+		}) {
+			return notAllowed(a.Name, r.Status)
+		}
+		return nil
+	case a.Name == "submit" && r.Status == InvCompleted:
+		if inv.CaseID != "" {
+			return notAllowed(a.Name, r.Status)
+		}
+		p.openCorporateCase(tx, r, by, companyForm{})
+		return nil
+	case known:
+		if !invitationAllows(r.Status, a.Name) || !walkInvitation(r, to, func(to string) bool {
+			return p.moveCorporateInvitation(tx, r, to, by, a.Reason, true)
+		}) {
+			return notAllowed(a.Name, r.Status)
+		}
+		return nil
+	}
+	return p.actOnLinkedCase(tx, inv.CaseID, KindCorporateCase, a)
+}
+
+// actOnLinkedCase applies a case action to an invitation's case.
+func (p *Provider) actOnLinkedCase(tx *state.Tx, caseID, kind string, a provider.Action) error {
 	if _, known := caseActions[a.Name]; !known {
 		return errUnknownAction
 	}
-	to, can := k.target(a.Name)
-	if !can || !p.walkCase(k, to, ctl, a.Reason) {
-		return notAllowed(a.Name, k.status)
+	cr := tx.Get(kind, caseID)
+	if caseID == "" || cr == nil {
+		return provider.Errorf(provider.KindConflict,
+			"the invitation has no case yet: complete it first").WithCode("action_not_allowed")
 	}
-	if to == CaseRecalculateRiskScore {
-		s := p.newRiskScore(k, p.env.Clock.Now())
-		p.revise(k, s.created)
-		p.riskRequested(k, s)
-	}
-	return nil
+	return p.actOnCase(tx, cr, a)
 }
 
-// Reset forgets a company (or everyone) and stops their timers.
-func (p *Provider) Reset(tenant string) {
-	for _, t := range p.tenants.Remove(tenant) {
-		t.mu.Lock()
-		p.mu.Lock()
-		for id, inv := range t.invites {
-			inv.gone = true
-			inv.timeline.Stop()
-			inv.expiry.Stop()
-			delete(p.index, id)
-			delete(p.byToken, inv.token)
-		}
-		for id, k := range t.cases {
-			k.timeline.Stop()
-			delete(p.index, id)
-		}
-		p.mu.Unlock()
-		t.mu.Unlock()
+// actOnCase forces an outcome on a case of either kind: start, qa,
+// back_to_compliance, approve (or complete), reject, reopen and the data
+// and risk score update requests. Approving, rejecting or sending to QA a
+// case still new starts it first; an approval without an assessment
+// records the scenario's (a low risk by default) with the reason as its
+// comment.
+func (p *Provider) actOnCase(tx *state.Tx, r *state.Record, a provider.Action) error {
+	if _, known := caseActions[a.Name]; !known {
+		return errUnknownAction
 	}
+	to, can := caseTarget(r.Status, a.Name)
+	if !can || !p.walkCase(tx, r, to, actor{by: "control"}, a.Reason) {
+		return notAllowed(a.Name, r.Status)
+	}
+	if to == CaseRecalculateRiskScore {
+		p.requestRiskScore(tx, r)
+	}
+	return nil
 }
 
 // ScenarioOf returns the scenario of the case a call names.
 func (p *Provider) ScenarioOf(c *provider.Call) string {
 	id := c.Params["verification_individual_id"]
-	if id == "" {
-		id = c.Params["id"]
+	for _, k := range []string{"verification_id", "id"} {
+		if id == "" {
+			id = c.Params[k]
+		}
 	}
 	if id == "" {
 		return ""
 	}
-	_, k, unlock, found := p.anyones(id)
-	if !found {
-		return ""
+	var name string
+	for _, kind := range anyCase {
+		_ = p.state.ViewRecord(kind, id, func(_ *state.Tx, r *state.Record) error {
+			if r.Tenant == c.Tenant {
+				name = r.Scenario()
+			}
+			return nil
+		})
 	}
-	defer unlock()
-	if k == nil || k.inv.tenant.name != c.Tenant {
-		return ""
-	}
-	return k.summary().Scenario
+	return name
 }

@@ -162,7 +162,7 @@ func TestControlAPI(t *testing.T) {
 	// Settings validation.
 	for _, bad := range []map[string]any{
 		{"credits": -1}, {"credits": "ten"}, {"inviteCost": -2}, {"invitationTTL": "soon"}, {"invitationTTL": "0s"},
-		{"riskWebhookURL": "ftp://x"}, {"unknown": true},
+		{"riskWebhookURL": "ftp://x"}, {"unknown": true}, {"premiumCheckCost": -1}, {"license": "lapsed"},
 	} {
 		body := map[string]any{"tenant": c.token}
 		for k, v := range bad {
@@ -177,7 +177,8 @@ func TestControlAPI(t *testing.T) {
 	}
 	g := e.call(http.MethodGet, "/_emulator/providers/gatenox/settings?tenant="+c.token, nil)
 	equal(t, "settings", g.body, map[string]any{"tenant": c.token, "credits": nil, "inviteCost": float64(1),
-		"invitationTTL": "720h0m0s", "externalRiskScore": true, "riskWebhookURL": "", "autoSubmit": false, "blocked": false})
+		"invitationTTL": "720h0m0s", "externalRiskScore": true, "riskWebhookURL": "", "autoSubmit": false, "blocked": false,
+		"premiumCheckCost": float64(5), "license": "active"})
 
 	// Without external risk scoring, a new case gets no record.
 	e.settings(c.token, map[string]any{"externalRiskScore": false})

@@ -15,16 +15,36 @@ import (
 //	422 state           {"errors":{"data_error":"There is no event qa defined for the new state"}}
 //	422 validation      {"errors":{...},"field_errors":{"recipients.0.email":["must be a valid email"]}}
 //	400 parameters      {"errors":{"risk_score":["detailed",["is missing"]]}}
+//	400 check forms     {"errors":{"surname":"is missing"}}
+//	400/422 refusals    {"errors":{"status_code":"LICENSE_EXPIRED"}}
 //	anything else       {"error":{"code":404,"message":"no such route"}}
 //
 // Handlers pick one with the codes below; errors the core raises (request
 // validation, authentication, unknown routes) are mapped by kind, status
 // and the route they happened on.
 const (
-	codeDataError = "data_error"
-	codeNotFound  = "not_found"
-	codeCredits   = "NOT_ENOUGH_CREDITS"
+	codeDataError     = "data_error"
+	codeNotFound      = "not_found"
+	codeCredits       = "NOT_ENOUGH_CREDITS"
+	codeStatus        = "status_code"
+	codeNotAccessible = "VERIFICATION_NOT_ACCESSIBLE"
 )
+
+// statusCode is an error Gatenox answers as {"errors":{"status_code":code}}
+// (LICENSE_EXPIRED, STATE_TRANSITION_NOT_ALLOWED, ...).
+func statusCode(status int, code string) *provider.Error {
+	e := provider.Errorf(provider.KindInvalid, "%s", code).WithCode(codeStatus)
+	e.Status = status
+	return e
+}
+
+// notAccessible is the 400 of a case's company details before the
+// compliance officer started the case.
+func notAccessible(state string) *provider.Error {
+	e := provider.Errorf(provider.KindInvalid, "%s", state).WithCode(codeNotAccessible)
+	e.Status = http.StatusBadRequest
+	return e
+}
 
 // dataError is a 422 about the case's state or the state call's fields.
 func dataError(format string, args ...any) *provider.Error {
@@ -93,9 +113,15 @@ func errorBody(r *http.Request, e *provider.Error, status int) (int, any) {
 			"field_errors": map[string]any{"credits_balance": []any{"NOT_ENOUGH_CREDITS",
 				creditsDetail{BalanceBefore: before, Amount: amount, BalanceAfter: before - amount}}},
 		}
+	case e.Code == codeStatus:
+		return status, map[string]any{"errors": map[string]string{"status_code": e.Message}}
+	case e.Code == codeNotAccessible:
+		return status, map[string]any{"errors": map[string]string{"status_code": codeNotAccessible,
+			"verification_state": e.Message, "access_type": "verifier_compliance_officer"}}
 	case e.Code == codeNotFound:
 		return status, map[string]any{"errors": map[string]string{"not_found": e.Message}}
-	case e.Kind == provider.KindInvalid && inBody(e) && strings.HasSuffix(path, "/invites/individuals"):
+	case e.Kind == provider.KindInvalid && inBody(e) && (strings.HasSuffix(path, "/invites/individuals") ||
+		strings.HasSuffix(path, "/invites/corporates")):
 		field := e.Field
 		top, _, _ := strings.Cut(field, ".")
 		if field == "" {
@@ -105,6 +131,18 @@ func errorBody(r *http.Request, e *provider.Error, status int) (int, any) {
 			"errors":       map[string]string{top: "is invalid"},
 			"field_errors": map[string][]string{field: {e.Message}},
 		}
+	case e.Kind == provider.KindInvalid && inBody(e) && e.Field != "" && strings.Contains(path, "/checks/"):
+		reason := "is invalid"
+		switch {
+		case e.Message == "is required":
+			reason = "is missing"
+		case strings.HasPrefix(e.Message, "must be a valid"), strings.HasPrefix(e.Message, "has an invalid format"),
+			strings.HasPrefix(e.Message, "must match"):
+			reason = "is in invalid format"
+		case strings.HasPrefix(e.Message, "must be one of"):
+			reason = "is not included in the list"
+		}
+		return http.StatusBadRequest, map[string]any{"errors": map[string]string{e.Field: reason}}
 	case e.Kind == provider.KindInvalid && inBody(e) && e.Field != "" && strings.Contains(path, "/state/"):
 		return http.StatusUnprocessableEntity, map[string]any{"errors": map[string]string{
 			"data_error": humanize(e.Field) + " " + railsReason(e.Message)}}

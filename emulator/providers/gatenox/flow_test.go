@@ -125,6 +125,7 @@ func TestRejectAndReopen(t *testing.T) {
 	c.state(caseID, "start")
 	r := c.state(caseID, "rejected", field{"rejection_comment", "document expired"})
 	equal(t, "rejected", r.str("verification", "status"), "rejected")
+	equal(t, "rejection_comment", r.str("verification", "rejection_comment"), "document expired")
 	equal(t, "reopen_at before reopening", r.get("verification", "reopen_at"), nil)
 	e.advance(time.Hour)
 	r = c.state(caseID, "reopen")
@@ -142,13 +143,26 @@ func TestRejectAndReopen(t *testing.T) {
 		"in_progress→completed", "completed→in_progress"})
 
 	a := c.do(http.MethodGet, "/api/v1/verification_individuals/"+caseID+"/audit_log", nil)
+	// The comments are the case's own fields; each change of one is audited
+	// as [old, new], and no update row has a comment of its own.
 	var comments []string
 	for _, row := range a.list("audit_log", "audits") {
-		if m := row.(map[string]any); m["action"] == "update" && m["comment"] != nil {
-			comments = append(comments, m["comment"].(string))
+		m := row.(map[string]any)
+		if m["action"] != "update" {
+			continue
+		}
+		if m["comment"] != nil {
+			t.Errorf("update row with a comment: %v", m["comment"])
+		}
+		changes := m["audited_changes"].(map[string]any)
+		for _, f := range []string{"rejection_comment", "assessment_comment"} {
+			if pair, changed := changes[f].([]any); changed {
+				comments = append(comments, pair[1].(string))
+			}
 		}
 	}
 	equal(t, "comments", comments, []string{"document expired", "adverse media"})
+	equal(t, "rejection_comment on the case", c.getCase(caseID).get("verification_individual", "rejection_comment"), "document expired")
 	l := c.do(http.MethodGet, "/api/v1/verification_individuals?status=in_progress,qa", nil)
 	equal(t, "open cases", len(l.list("verification_individuals")), 1)
 }

@@ -1,21 +1,23 @@
-// Package gatenox emulates the individual-verification (KYC) API of Gatenox:
-// batches of invitations whose invitation_url kycemu serves as a hosted
-// page, the KYC case (verification_individual) an invited person's
-// submission creates, with its person, addresses, documents and
-// attachments, revisions by timestamp and an audit log; the compliance
-// officer's state endpoints (start, qa, back_to_compliance, complete,
-// reopen, rejected); externally calculated risk scores; and unsigned
-// state_change webhooks.
+// Package gatenox emulates the API of Gatenox (Gatenox Hub / Compliance
+// Cloud): individual (KYC) and corporate (KYB) invitations, whose links
+// kycemu serves as hosted pages; the cases a submission creates, with
+// their people, companies, addresses, documents and ownership graph,
+// revisions by timestamp and an audit log; the compliance officer's state
+// endpoints on Gatenox's process graph; externally calculated risk scores;
+// screening checks of people, companies and crypto addresses; the company
+// register, completeness profiles and verified crypto addresses; and
+// unsigned state_change webhooks. Everything it keeps lives in the state
+// layer.
 package gatenox
 
 import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 	"github.com/kycemu/kycemu/specs"
 )
 
@@ -24,24 +26,16 @@ const Name = "gatenox"
 
 // Provider is the Gatenox emulation.
 type Provider struct {
-	env     provider.Env
-	spec    []byte
-	tenants *provider.Tenants[tenant]
-
-	mu      sync.RWMutex
-	index   map[string]*tenant // invitation and case ids -> owner, for the control API
-	byToken map[string]*tenant // invitation token -> owner, for the hosted page
+	env      provider.Env
+	spec     []byte
+	state    *state.Space
+	encoders encoders
 }
 
-// New builds the provider.
-func New(env provider.Env) *Provider {
-	p := &Provider{
-		env:     env,
-		spec:    specs.MustRead(Name),
-		index:   map[string]*tenant{},
-		byToken: map[string]*tenant{},
-	}
-	p.tenants = provider.NewTenants(p.newTenant)
+// New builds the provider on its space of the store.
+func New(env provider.Env, st *state.Store) *Provider {
+	p := &Provider{env: env, spec: specs.MustRead(Name)}
+	p.state = st.Space(Name, p.stateSpec())
 	return p
 }
 
@@ -59,6 +53,8 @@ func (p *Provider) Hosts() []string {
 // Handlers maps operations to handlers. Each handler reports the time it
 // took on the emulator clock in X-Runtime.
 func (p *Provider) Handlers() map[string]provider.Handler {
+	individualState := func(ev string) provider.Handler { return p.stateCall(ev, "verification_individual_id", individualOnly) }
+	verificationState := func(ev string) provider.Handler { return p.stateCall(ev, "verification_id", anyCase) }
 	hs := map[string]provider.Handler{
 		"createIndividualInvites":                p.createInvites,
 		"listIndividualInvites":                  p.listInvites,
@@ -67,15 +63,67 @@ func (p *Provider) Handlers() map[string]provider.Handler {
 		"getVerificationIndividualPerson":        p.getPerson,
 		"listVerificationIndividualAddresses":    p.listAddresses,
 		"getVerificationIndividualAddress":       p.getAddress,
-		"getVerificationIndividualAuditLog":      p.getAuditLog,
-		"startVerificationIndividual":            p.stateCall(evStart),
-		"qaVerificationIndividual":               p.stateCall(evQA),
-		"backToComplianceVerificationIndividual": p.stateCall(evBackToCompliance),
-		"completeVerificationIndividual":         p.stateCall(evComplete),
-		"reopenVerificationIndividual":           p.stateCall(evReopen),
-		"rejectVerificationIndividual":           p.stateCall(evReject),
+		"getVerificationIndividualAuditLog":      p.getAuditLog(individualOnly),
+		"startVerificationIndividual":            individualState(evStart),
+		"qaVerificationIndividual":               individualState(evQA),
+		"backToComplianceVerificationIndividual": individualState(evBackToCompliance),
+		"completeVerificationIndividual":         individualState(evComplete),
+		"reopenVerificationIndividual":           individualState(evReopen),
+		"rejectVerificationIndividual":           individualState(evReject),
 		"downloadAttachment":                     p.download,
 		"uploadExternalRiskScore":                p.uploadRiskScore,
+
+		"createCorporateInvites": p.createCorporateInvites,
+		"listCorporateInvites":   p.listCorporateInvites,
+		"acceptCorporateInvite":  p.acceptCorporateInvite,
+		"resendCorporateInvite":  p.resendCorporateInvite,
+
+		"listVerifications":                  p.listVerifications,
+		"getVerification":                    p.getVerification,
+		"getVerificationAuditLog":            p.getAuditLog(anyCase),
+		"listVerificationAddresses":          p.serveList("addresses", "address", addressItems),
+		"getVerificationAddress":             p.serveList("addresses", "address", addressItems),
+		"listVerificationCompanyDocuments":   p.serveList("company_documents", "company_document", companyDocumentItems),
+		"getVerificationCompanyDocument":     p.serveList("company_documents", "company_document", companyDocumentItems),
+		"listVerificationDirectors":          p.serveList("directors", "director", directorItems(false)),
+		"getVerificationDirector":            p.serveList("directors", "director", directorItems(true)),
+		"listVerificationCompanies":          p.serveList("companies", "company", companyItems(false)),
+		"getVerificationCompany":             p.serveList("companies", "company", companyItems(true)),
+		"listVerificationPeople":             p.serveList("people", "person", peopleItems(false)),
+		"getVerificationPerson":              p.serveList("people", "person", peopleItems(true)),
+		"listVerificationUbos":               p.serveList("ubos", "ubo", uboItems(false)),
+		"getVerificationUbo":                 p.serveList("ubos", "ubo", uboItems(true)),
+		"getVerificationCompanyDetails":      p.companyDetails,
+		"getVerificationGraph":               p.graph,
+		"downloadVerificationFile":           p.download,
+		"startVerification":                  verificationState(evStart),
+		"qaVerification":                     verificationState(evQA),
+		"backToComplianceVerification":       verificationState(evBackToCompliance),
+		"completeVerification":               verificationState(evComplete),
+		"reopenVerification":                 verificationState(evReopen),
+		"rejectVerification":                 verificationState(evReject),
+		"requestDataUpdateVerification":      verificationState(evRequestDataUpdate),
+		"cancelDataUpdateVerification":       verificationState(evCancelDataUpdate),
+		"requestRiskScoreUpdateVerification": verificationState(evRequestRiskScore),
+		"cancelRiskScoreUpdateVerification":  verificationState(evCancelRiskScoreUpdate),
+
+		"listIndividualChecks":     p.listChecks(KindCheckIndividual),
+		"createIndividualCheck":    p.createCheck(KindCheckIndividual),
+		"getIndividualCheck":       p.getCheck(KindCheckIndividual),
+		"updateIndividualCheck":    p.updateCheck(KindCheckIndividual),
+		"listCompanyChecks":        p.listChecks(KindCheckCompany),
+		"createCompanyCheck":       p.createCheck(KindCheckCompany),
+		"getCompanyCheck":          p.getCheck(KindCheckCompany),
+		"updateCompanyCheck":       p.updateCheck(KindCheckCompany),
+		"listCryptoAddressChecks":  p.listChecks(KindCheckCrypto),
+		"createCryptoAddressCheck": p.createCheck(KindCheckCrypto),
+		"getCryptoAddressCheck":    p.getCheck(KindCheckCrypto),
+		"updateCryptoAddressCheck": p.updateCheck(KindCheckCrypto),
+		"listEntityChecks":         p.listEntityChecks,
+
+		"getCompanyByNumber":          p.lookupCompany,
+		"listCompletenessProfiles":    p.completenessProfiles,
+		"listVerifiedCryptoAddresses": p.verifiedCryptoAddresses,
 	}
 	for op, h := range hs {
 		hs[op] = p.timed(h)
@@ -101,11 +149,13 @@ func runtimeOf(d time.Duration) string {
 	return fmt.Sprintf("%.6f", d.Seconds())
 }
 
-// Extras serves the hosted invitation page behind invitation_url.
+// Extras serves the hosted invitation pages behind invitation_url.
 func (p *Provider) Extras() []provider.Route {
 	return []provider.Route{
 		{Method: http.MethodGet, Path: "/invitations/kyc/{token}", Handler: http.HandlerFunc(p.page)},
 		{Method: http.MethodPost, Path: "/invitations/kyc/{token}", Handler: http.HandlerFunc(p.pageAction)},
+		{Method: http.MethodGet, Path: "/referrals/join/{referral}/{token}", Handler: http.HandlerFunc(p.corporatePage)},
+		{Method: http.MethodPost, Path: "/referrals/join/{referral}/{token}", Handler: http.HandlerFunc(p.corporatePageAction)},
 	}
 }
 
@@ -118,13 +168,13 @@ func (p *Provider) Authenticate(r *http.Request) (string, *provider.Error) {
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return "", provider.Errorf(provider.KindUnauthorized, "missing token")
 	}
-	if t, ok := p.tenants.Lookup(token); ok {
-		t.mu.Lock()
-		blocked := t.settings.Blocked
-		t.mu.Unlock()
-		if blocked {
-			return "", provider.Errorf(provider.KindUnauthorized, "the token is blocked")
-		}
+	var blocked bool
+	_ = p.state.View(token, func(tx *state.Tx) error {
+		blocked = settingsOf(tx).Blocked
+		return nil
+	})
+	if blocked {
+		return "", provider.Errorf(provider.KindUnauthorized, "the token is blocked")
 	}
 	return token, nil
 }

@@ -97,6 +97,9 @@ func (e *env) send(req *http.Request) response {
 	if resp.StatusCode >= 500 {
 		e.t.Fatalf("%s %s answered %d: %s", req.Method, req.URL.Path, resp.StatusCode, raw)
 	}
+	if api, isAPI := strings.CutPrefix(req.URL.Path, "/gatenox"); isAPI && strings.HasPrefix(api, "/api/") {
+		checkOfficial(e.t, req.Method, api, resp.StatusCode, resp.Header, raw)
+	}
 	return out
 }
 
@@ -197,6 +200,12 @@ type field struct{ name, value string }
 // state and risk score endpoints.
 func (c *client) form(path string, fields ...field) response {
 	c.e.t.Helper()
+	return c.formWith(http.MethodPost, path, fields...)
+}
+
+// formWith sends a multipart/form-data body with any method.
+func (c *client) formWith(method, path string, fields ...field) response {
+	c.e.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for _, f := range fields {
@@ -207,7 +216,7 @@ func (c *client) form(path string, fields ...field) response {
 	if err := mw.Close(); err != nil {
 		c.e.t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, c.e.srv.URL+"/gatenox"+path, &buf)
+	req, err := http.NewRequest(method, c.e.srv.URL+"/gatenox"+path, &buf)
 	if err != nil {
 		c.e.t.Fatal(err)
 	}

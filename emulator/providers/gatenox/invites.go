@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 type recipientIn struct {
@@ -25,37 +27,29 @@ type createInvitesIn struct {
 // tokenLength is the length of an invitation token (base58).
 const tokenLength = 128
 
-// plans picks the invitation and case plans of a new invitation (nil for
-// the defaults). A named scenario may script either kind (or both); it is
-// an error only when it applies to neither.
-func (p *Provider) plans(c *provider.Call) (inv, kase *provider.Plan, err *provider.Error) {
-	inv, ierr := p.env.Scenarios.Plan(Name, KindInvitation, c.Tenant, c.Scenario, c.Body)
-	kase, kerr := p.env.Scenarios.Plan(Name, KindCase, c.Tenant, c.Scenario, c.Body)
-	if ierr != nil && kerr != nil {
-		return nil, nil, ierr
-	}
-	return inv, kase, nil
-}
-
 // orDefault fills in the default plans (also in a scenario without a
-// timeline of its own); the caller holds the lock. With autoSubmit off the
-// invited person does nothing on their own.
-func (p *Provider) orDefault(t *tenant, inv, kase *provider.Plan) (*provider.Plan, *provider.Plan) {
+// timeline of its own). With autoSubmit off the invited party does nothing
+// on their own.
+func (p *Provider) orDefault(kind string, autoSubmit bool, inv, kase *provider.Plan) (*provider.Plan, *provider.Plan) {
 	if inv == nil {
-		inv = p.DefaultPlan(KindInvitation)
+		inv = p.DefaultPlan(kind)
 	}
 	if inv.DefaultSteps || inv.Scenario == "" {
 		cp := *inv
-		cp.Steps = p.DefaultPlan(KindInvitation).Steps
-		if !t.settings.AutoSubmit {
+		cp.Steps = p.DefaultPlan(kind).Steps
+		if !autoSubmit {
 			cp.Steps = nil
 		}
 		inv = &cp
 	}
 	if kase == nil {
-		kase = p.DefaultPlan(KindCase)
+		kase = &provider.Plan{}
 	}
-	return inv, kase
+	// The case plan is kept in the invitation's data until the case
+	// exists; Gatenox takes no uploads, so it keeps no upload faults.
+	cp := *kase
+	cp.Uploads = nil
+	return inv, &cp
 }
 
 // faultsOf merges the webhook faults of an invitation's two plans (once
@@ -68,66 +62,77 @@ func faultsOf(inv, kase *provider.Plan) []provider.WebhookFault {
 	return out
 }
 
+// planned is what a scenario decides for one new invitation.
+type planned struct {
+	inv, kase *provider.Plan
+	script    script
+}
+
+// planAll picks the plans of n invitations of a kind (and of their cases).
+func (p *Provider) planAll(c *provider.Call, invKind, caseKind string, n int) ([]planned, error) {
+	out := make([]planned, n)
+	for i := range out {
+		inv, ierr := p.env.Scenarios.Plan(Name, invKind, c.Tenant, c.Scenario, c.Body)
+		kase, kerr := p.env.Scenarios.Plan(Name, caseKind, c.Tenant, c.Scenario, c.Body)
+		if ierr != nil && kerr != nil {
+			return nil, ierr
+		}
+		sc, serr := scriptOf(inv, kase)
+		if serr != nil {
+			return nil, provider.Invalid("header."+provider.ScenarioHeader, "the scenario's options cannot be used: %s", serr)
+		}
+		out[i] = planned{inv, kase, sc}
+	}
+	return out, nil
+}
+
+// charge takes cost credits from the company's balance, if it has one.
+func charge(tx *state.Tx, cost int) *provider.Error {
+	s := dataOf(tx).settings()
+	if s.Credits == nil {
+		return nil
+	}
+	if *s.Credits < cost {
+		return notEnoughCredits(*s.Credits, cost)
+	}
+	left := *s.Credits - cost
+	s.Credits = &left
+	return nil
+}
+
 func (p *Provider) createInvites(c *provider.Call) error {
 	var in createInvitesIn
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	type planned struct {
-		inv, kase *provider.Plan
-		script    script
+	plans, err := p.planAll(c, KindInvitation, KindCase, len(in.Recipients))
+	if err != nil {
+		return err
 	}
-	plans := make([]planned, len(in.Recipients))
-	for i := range plans {
-		inv, kase, err := p.plans(c)
-		if err != nil {
+	return p.update(c, func(tx *state.Tx) error {
+		set := settingsOf(tx)
+		if err := charge(tx, len(in.Recipients)*set.InviteCost); err != nil {
 			return err
 		}
-		sc, serr := scriptOf(inv, kase)
-		if serr != nil {
-			return provider.Invalid("header."+provider.ScenarioHeader, "the scenario's options cannot be used: %s", serr)
+		out := make([]createdInvitationView, len(in.Recipients))
+		for i, rc := range in.Recipients {
+			invPlan, casePlan := p.orDefault(KindInvitation, set.AutoSubmit, plans[i].inv, plans[i].kase)
+			r := tx.Rand()
+			id, token := r.UUID(), r.String(fake.Base58, tokenLength)
+			inv := &invitation{invitee: invitee{Token: token, Email: rc.Email, CustomerID: rc.CustomerID,
+				SuccessURL: rc.RedirectURLSuccess, FailureURL: rc.RedirectURLFailure, BaseURL: c.BaseURL,
+				URL: c.BaseURL + "/invitations/kyc/" + token, CasePlan: casePlan, Script: plans[i].script,
+				Faults: faultsOf(invPlan, casePlan)}}
+			rec, err := tx.Create(state.NewRecord{Kind: KindInvitation, ID: id, Data: inv, Status: InvInvited, By: "client",
+				Plan: invPlan, Index: map[string]string{byToken: token}})
+			if err != nil {
+				return err
+			}
+			p.scheduleExpiry(tx, rec)
+			out[i] = createdView(rec)
 		}
-		plans[i] = planned{inv, kase, sc}
-	}
-	t := p.tenants.Get(c.Tenant)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if bal := t.settings.Credits; bal != nil {
-		cost := len(in.Recipients) * t.settings.InviteCost
-		if *bal < cost {
-			return notEnoughCredits(*bal, cost)
-		}
-		left := *bal - cost
-		t.settings.Credits = &left
-	}
-	now := p.env.Clock.Now()
-	out := make([]createdInvitationView, len(in.Recipients))
-	for i, rc := range in.Recipients {
-		plans[i].inv, plans[i].kase = p.orDefault(t, plans[i].inv, plans[i].kase)
-		inv := &invitation{
-			id: t.rand.UUID(), token: t.rand.String(fake.Base58, tokenLength), seq: t.next(), tenant: t,
-			email: rc.Email, customerID: rc.CustomerID, successURL: rc.RedirectURLSuccess,
-			failureURL: rc.RedirectURLFailure, baseURL: c.BaseURL, state: InvInvited, created: now, updated: now,
-			invPlan: plans[i].inv, casePlan: plans[i].kase, script: plans[i].script,
-		}
-		inv.url = c.BaseURL + "/invitations/kyc/" + inv.token
-		inv.faults = faultsOf(inv.invPlan, inv.casePlan)
-		inv.history = []provider.Transition{{To: InvInvited, At: now, By: "client"}}
-		inv.timeline = provider.NewTimeline(p.env.Clock, inv.invPlan.Steps, p.fireInvitation(inv))
-		inv.expiry = p.expiryTimeline(inv)
-		t.invites[inv.id] = inv
-		t.byToken[inv.token] = inv
-		t.invOrder = append(t.invOrder, inv)
-		p.mu.Lock()
-		p.index[inv.id] = t
-		p.byToken[inv.token] = t
-		p.mu.Unlock()
-		inv.timeline.Created()
-		inv.timeline.Entered(InvInvited)
-		inv.expiry.Created()
-		out[i] = inv.createdView()
-	}
-	return ok(c, http.StatusCreated, map[string]any{"personal_verifications": out})
+		return ok(c, http.StatusCreated, map[string]any{"personal_verifications": out})
+	})
 }
 
 // ordering is a parsed order_by: a field and a direction.
@@ -184,52 +189,76 @@ func csvSet(s string) map[string]bool {
 }
 
 func (p *Provider) listInvites(c *provider.Call) error {
-	page, perPage, _ := paging(c, defaultPerPage)
-	order := parseOrder(c.Query("order_by"), "created_at,desc")
+	return p.view(c, func(tx *state.Tx) error {
+		items, m := pageOf(c, invitesOf(c, tx, KindInvitation), "state")
+		out := make([]invitationView, len(items))
+		for i, r := range items {
+			out[i] = invitationViewOf(r)
+		}
+		return ok(c, http.StatusOK, invitationList{PersonalVerifications: out, Meta: m})
+	})
+}
+
+// invitesOf is the company's invitations of a kind that the call's state
+// and customer_id filters keep.
+func invitesOf(c *provider.Call, tx *state.Tx, kind string) []*state.Record {
 	states := csvSet(c.Query("state"))
 	customer, byCustomer := c.R.URL.Query()["customer_id"]
-	out := []invitationView{}
-	total := 0
-	if t, found := p.tenants.Lookup(c.Tenant); found {
-		t.mu.Lock()
-		var match []*invitation
-		for _, inv := range t.invOrder {
-			if states != nil && !states[inv.state] {
-				continue
-			}
-			if byCustomer && (inv.customerID == nil || *inv.customerID != customer[0]) {
-				continue
-			}
-			match = append(match, inv)
+	var match []*state.Record
+	for _, r := range tx.List(kind) {
+		inv := invitationOf(r)
+		if (states != nil && !states[r.Status]) || (byCustomer && (inv.CustomerID == nil || *inv.CustomerID != customer[0])) {
+			continue
 		}
-		slices.SortStableFunc(match, func(a, b *invitation) int {
-			var d int
-			switch order.field {
-			case "updated_at":
-				d = a.updated.Compare(b.updated)
-			case "state":
-				d = cmp.Compare(a.state, b.state)
-			default:
-				d = a.created.Compare(b.created)
-			}
-			if d == 0 {
-				d = cmp.Compare(a.seq, b.seq)
-			}
-			if order.desc {
-				d = -d
-			}
-			return d
-		})
-		total = len(match)
-		lo, hi := window(total, page, perPage)
-		for _, inv := range match[lo:hi] {
-			out = append(out, inv.view())
-		}
-		t.mu.Unlock()
+		match = append(match, r)
 	}
-	pages := (total + perPage - 1) / perPage
-	return ok(c, http.StatusOK, invitationList{PersonalVerifications: out,
-		Meta: meta{Pagination: pagination{Total: total, PerPage: perPage, CurrentPage: page, TotalPages: pages}}})
+	return match
+}
+
+// sortRecords orders records by order_by: created_at (the default),
+// updated_at or the status field, ascending unless ",desc"; ties keep
+// creation order.
+func sortRecords(rs []*state.Record, order ordering, statusField string) {
+	slices.SortStableFunc(rs, func(a, b *state.Record) int {
+		var d int
+		switch order.field {
+		case "updated_at":
+			d = updatedOf(a).Compare(updatedOf(b))
+		case statusField:
+			d = cmp.Compare(a.Status, b.Status)
+		default:
+			d = a.Created.Compare(b.Created)
+		}
+		if d == 0 {
+			d = cmp.Compare(a.Seq, b.Seq)
+		}
+		if order.desc {
+			d = -d
+		}
+		return d
+	})
+}
+
+// updatedOf is when a record last changed: a case's own update time (a
+// risk score or a data update changes it without a move), else the
+// record's.
+func updatedOf(r *state.Record) time.Time {
+	if rv, isCase := r.Data.(reviewed); isCase {
+		return rv.rev().Updated
+	}
+	return r.Updated
+}
+
+// pageOf sorts and pages records as the invitation and check lists do
+// (page 1, 25 per page by default, created_at,desc) and returns the page
+// with its meta block.
+func pageOf(c *provider.Call, rs []*state.Record, statusField string) ([]*state.Record, meta) {
+	page, perPage, _ := paging(c, defaultPerPage)
+	sortRecords(rs, parseOrder(c.Query("order_by"), "created_at,desc"), statusField)
+	total := len(rs)
+	lo, hi := window(total, page, perPage)
+	return rs[lo:hi], meta{Pagination: pagination{Total: total, PerPage: perPage, CurrentPage: page,
+		TotalPages: (total + perPage - 1) / perPage}}
 }
 
 type invitationList struct {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // The hosted invitation page behind invitation_url: a stand-in for
@@ -28,7 +29,8 @@ label{display:block;margin:.5rem 0}input{margin-left:.5rem}button{margin:.75rem 
 <p>Gatenox emulated by kycemu. Invitation: <span class="state" id="state">{{.State}}</span></p>
 {{if .Message}}<p id="message">{{.Message}}</p>{{end}}
 {{if .Open}}<form method="post">
-<p>Every field is optional: kycemu makes up what you leave empty, and attaches a passport and a utility bill.</p>
+{{if eq .State "data_update_requested"}}<p>The compliance officer asks you to update your data: change what needs changing and submit again.</p>{{else}}
+<p>Every field is optional: kycemu makes up what you leave empty, and attaches a passport and a utility bill.</p>{{end}}
 <label>Given names<input name="given_names" autocomplete="off"></label>
 <label>Surname<input name="surname" autocomplete="off"></label>
 <label>Date of birth<input name="date_of_birth" placeholder="YYYY-MM-DD" autocomplete="off"></label>
@@ -56,45 +58,44 @@ func pageRequestOf(w http.ResponseWriter, r *http.Request) *pageRequest {
 	return pr
 }
 
-// invitationOf finds an invitation by its token and locks its tenant.
-func (p *Provider) invitationOf(token string) (*invitation, func(), bool) {
-	p.mu.RLock()
-	t, found := p.byToken[token]
-	p.mu.RUnlock()
-	if !found {
-		return nil, nil, false
-	}
-	t.mu.Lock()
-	inv, found := t.byToken[token]
-	if !found || inv.gone {
-		t.mu.Unlock()
-		return nil, nil, false
-	}
-	return inv, t.mu.Unlock, true
-}
-
-func renderPage(w http.ResponseWriter, status int, inv *invitation, msg string) {
+func renderPage(w http.ResponseWriter, status int, state, msg string, open bool) {
 	data := struct {
 		State, Message string
 		Open           bool
-	}{State: inv.state, Message: msg, Open: inv.state == InvInvited || inv.state == InvInProgress}
+	}{State: state, Message: msg, Open: open}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = pageTmpl.Execute(w, data)
 }
 
+// pageState is what the page shows: the invitation's state while the
+// person can submit, the case's while it waits for a data update; and
+// whether the form is open.
+func pageState(ir, cr *state.Record) (string, bool) {
+	switch {
+	case ir != nil && (ir.Status == InvInvited || ir.Status == InvInProgress):
+		return ir.Status, true
+	case updating(cr):
+		return CaseDataUpdateRequested, true
+	case ir != nil:
+		return ir.Status, false
+	}
+	return cr.Status, false
+}
+
 func (p *Provider) page(w http.ResponseWriter, r *http.Request) {
-	inv, unlock, found := p.invitationOf(provider.Vars(r)["token"])
-	if !found {
+	err := p.onPage(KindInvitation, KindCase, provider.Vars(r)["token"], func(tx *state.Tx, ir, cr *state.Record) error {
+		if ir != nil && ir.Status == InvInvited {
+			p.moveInvitation(tx, ir, InvInProgress, personActor(ir.ID, "page", pageRequestOf(w, r)), "", submission{})
+		}
+		st, open := pageState(ir, cr)
+		renderPage(w, http.StatusOK, st, "", open)
+		return nil
+	})
+	if err != nil {
 		http.Error(w, "invitation not found", http.StatusNotFound)
-		return
 	}
-	defer unlock()
-	if inv.state == InvInvited {
-		p.moveInvitation(inv, InvInProgress, personActor(inv, "page", pageRequestOf(w, r)), "", submission{})
-	}
-	renderPage(w, http.StatusOK, inv, "")
 }
 
 var (
@@ -109,26 +110,26 @@ func submissionOf(r *http.Request) (submission, string) {
 		if !nameRE.MatchString(v) {
 			return sub, "Given names may hold letters, spaces, dots, apostrophes and hyphens."
 		}
-		sub.givenNames = v
+		sub.GivenNames = v
 	}
 	if v := strings.TrimSpace(r.PostFormValue("surname")); v != "" {
 		if !nameRE.MatchString(v) {
 			return sub, "The surname may hold letters, spaces, dots, apostrophes and hyphens."
 		}
-		sub.surname = v
+		sub.Surname = v
 	}
 	if v := strings.TrimSpace(r.PostFormValue("date_of_birth")); v != "" {
 		d, err := time.Parse(time.DateOnly, v)
 		if err != nil {
 			return sub, "The date of birth must be a date written YYYY-MM-DD."
 		}
-		sub.birthDate = &d
+		sub.BirthDate = &d
 	}
 	if v := strings.TrimSpace(r.PostFormValue("nationality")); v != "" {
 		if !nationalityRE.MatchString(v) {
 			return sub, "The nationality must be a two-letter country code."
 		}
-		sub.nationality = strings.ToUpper(v)
+		sub.Nationality = strings.ToUpper(v)
 	}
 	return sub, ""
 }
@@ -136,38 +137,87 @@ func submissionOf(r *http.Request) (submission, string) {
 func (p *Provider) pageAction(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	action := r.PostFormValue("action")
-	inv, unlock, found := p.invitationOf(provider.Vars(r)["token"])
-	if !found {
+	token := provider.Vars(r)["token"]
+	err := p.onPage(KindInvitation, KindCase, token, func(tx *state.Tx, ir, cr *state.Record) error {
+		st, open := pageState(ir, cr)
+		if action != "submit" && action != "decline" {
+			renderPage(w, http.StatusBadRequest, st, "Unknown action.", open)
+			return nil
+		}
+		sub, problem := submissionOf(r)
+		if problem != "" {
+			renderPage(w, http.StatusBadRequest, st, problem, open)
+			return nil
+		}
+		var target *string
+		switch {
+		case updating(cr) && action == "submit":
+			// The person sends their data again: the case goes back to the officer.
+			p.updatePerson(tx, cr, personActor(reviewOf(cr).InvitationID, "page", pageRequestOf(w, r)), sub)
+			if ir != nil {
+				target = state.Data[invitation](ir).SuccessURL
+			}
+		case ir != nil:
+			inv := state.Data[invitation](ir)
+			a := personActor(ir.ID, "page", pageRequestOf(w, r))
+			to, t := InvCompleted, inv.SuccessURL
+			if action == "decline" {
+				to, t = InvRejected, inv.FailureURL
+			}
+			if !walkInvitation(ir, to, func(to string) bool { return p.moveInvitation(tx, ir, to, a, "", sub) }) {
+				renderPage(w, http.StatusConflict, st, "This invitation can no longer be used.", false)
+				return nil
+			}
+			target = t
+		default:
+			renderPage(w, http.StatusConflict, st, "This invitation can no longer be used.", false)
+			return nil
+		}
+		redirect(w, r, target, provider.BaseURL(r)+"/invitations/kyc/"+token)
+		return nil
+	})
+	if err != nil {
 		http.Error(w, "invitation not found", http.StatusNotFound)
-		return
 	}
-	defer unlock()
-	a := personActor(inv, "page", pageRequestOf(w, r))
-	var to string
-	var target *string
-	switch action {
-	case "submit":
-		to, target = InvCompleted, inv.successURL
-	case "decline":
-		to, target = InvRejected, inv.failureURL
-	default:
-		renderPage(w, http.StatusBadRequest, inv, "Unknown action.")
-		return
-	}
-	sub, problem := submissionOf(r)
-	if problem != "" {
-		renderPage(w, http.StatusBadRequest, inv, problem)
-		return
-	}
-	if !p.walkInvitation(inv, to, a, "", sub) {
-		renderPage(w, http.StatusConflict, inv, "This invitation can no longer be used.")
-		return
-	}
-	dest := provider.BaseURL(r) + "/invitations/kyc/" + inv.token
+}
+
+// redirect ends a page action on the invitation's redirect URL when it has
+// a usable one, else on the page again.
+func redirect(w http.ResponseWriter, r *http.Request, target *string, page string) {
+	dest := page
 	if target != nil {
 		if u, err := url.Parse(*target); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 			dest = *target
 		}
 	}
 	http.Redirect(w, r, dest, http.StatusSeeOther)
+}
+
+// updatePerson applies what a person sends back after a data update
+// request and returns the case to the compliance officer.
+func (p *Provider) updatePerson(tx *state.Tx, cr *state.Record, a actor, sub submission) {
+	k := state.Data[kase](cr)
+	now := tx.Now()
+	changes := map[string]any{}
+	ps := &k.Person
+	for _, f := range []struct {
+		name string
+		dst  *string
+		val  string
+	}{{"given_names", &ps.GivenNames, sub.GivenNames}, {"surname", &ps.Surname, sub.Surname},
+		{"nationality", &ps.Nationality, sub.Nationality}} {
+		if f.val != "" && f.val != *f.dst {
+			changes[f.name] = []any{*f.dst, f.val}
+			*f.dst = f.val
+		}
+	}
+	if sub.BirthDate != nil {
+		if d := sub.BirthDate.Format(time.DateOnly); d != ps.DateOfBirth {
+			changes["date_of_birth"] = []any{ps.DateOfBirth, d}
+			ps.DateOfBirth = d
+		}
+	}
+	ps.Updated, k.LastDataUpdate = now, now
+	p.associate(tx, cr, ps.ID, "Verification", "update", changes, a)
+	p.moveCase(tx, cr, CaseInProgress, a, change{}, "the person sent updated data")
 }

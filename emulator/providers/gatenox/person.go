@@ -4,53 +4,17 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
-	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 	"github.com/kycemu/kycemu/internal/docgen"
 )
 
-type person struct {
-	id             string
-	givenNames     string
-	surname        string
-	familyName     string
-	parents        string
-	birthDate      time.Time
-	sex            string
-	nationality    string
-	placeOfBirth   string
-	personalNumber string
-	fundsSources   string
-	phone          string
-	title          string
-	created        time.Time
-	documents      []*document
-}
-
-func (ps *person) fullName() string { return ps.givenNames + " " + ps.surname }
-
-type address struct {
-	id, name, line1, postcode, city, country string
-	created                                  time.Time
-}
-
-type document struct {
-	entryID, id, purpose, typ, name  string
-	country, number, issued, expires string
-	created                          time.Time
-	attachments                      []*attachment
-}
-
-type attachment struct {
-	id, typ                          string
-	original                         *file
-	thumbURL, mediumURL, originalURL string
-}
-
-// submission is what the invited person typed on the hosted page; empty
-// fields are made up.
+// submission is what an invited person typed on the hosted page (or a
+// scenario scripts); empty fields are made up.
 type submission struct {
-	givenNames, surname, nationality string
-	birthDate                        *time.Time
+	GivenNames  string     `json:"given_names,omitempty"`
+	Surname     string     `json:"surname,omitempty"`
+	Nationality string     `json:"nationality,omitempty"`
+	BirthDate   *time.Time `json:"date_of_birth,omitempty"`
 }
 
 // Made-up values are drawn from these lists.
@@ -72,125 +36,146 @@ var (
 
 func pick(r *fake.Source, from []string) string { return from[r.Intn(len(from))] }
 
-// sanctionsSources are the lists the emulated screening reports.
-const sanctionsSources = "OFAC SDN, UN Security Council, EU Financial Sanctions, UK HMT"
+// sanctionsSource is one list a sanctions check screens against.
+type sanctionsSource struct {
+	Source      string `json:"source"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Link        string `json:"link"`
+	CountryName string `json:"country_name"`
+}
 
-// openCase creates the case of a completed invitation: a made-up person
-// (with what they typed, if anything), their address, a passport and a
-// utility bill with their files, the first revision and audit rows, the
-// external risk score record, and the webhooks. The caller holds the lock.
-func (p *Provider) openCase(inv *invitation, a actor, sub submission, now time.Time) {
-	t := inv.tenant
-	r := t.rand
+// sanctionsSources are the lists the emulated standard screening covers
+// (those Gatenox names for it: OFAC, EU, UN, Poland, UK and Singapore).
+var sanctionsSources = []sanctionsSource{
+	{"us_department_of_treasury_sdn", "OFAC SDN (US Treasury)", "People and companies the US Office of Foreign Assets Control designates.",
+		"https://www.treasury.gov/resource-center/sanctions/SDN-List/Pages/default.aspx", "USA"},
+	{"eu_financial_sanction_list", "EU Financial Sanctions", "The European Union's consolidated list of restrictive measures.",
+		"https://www.eeas.europa.eu/eeas/european-union-sanctions_en", "European Union"},
+	{"un_consolidated_sanction_list", "UN Security Council Consolidated List", "Everyone the UN Security Council's sanctions regimes name.",
+		"https://www.un.org/securitycouncil/content/un-sc-consolidated-list", "International"},
+	{"pl_sanction_list", "Polish Sanction List", "Poland's list of people and entities under national sanctions.",
+		"https://www.gov.pl/web/mswia/lista-osob-i-podmiotow-objetych-sankcjami", "Poland"},
+	{"uk_hmt_financial_sanction_list", "UK HMT Financial Sanctions", "The UK Treasury's consolidated list of financial sanctions targets.",
+		"https://www.gov.uk/government/publications/financial-sanctions-consolidated-list-of-targets/consolidated-list-of-targets", "United Kingdom"},
+	{"sg_statutes_online_terrorism_act", "Singapore Terrorism (Suppression of Financing) Act", "Singapore's designations under its terrorism financing act.",
+		"https://sso.agc.gov.sg/Act/TSFA2002", "Singapore"},
+}
+
+// sanctionsComment is the comment of a sanctions_check audit row: the
+// check's id and the lists it covered.
+type sanctionsComment struct {
+	SanctionsCheck string            `json:"sanctions_check"`
+	Sources        []sanctionsSource `json:"sources"`
+}
+
+// madeUpPerson makes a person with what was submitted and made-up values
+// for the rest, living at a made-up address in their country.
+func madeUpPerson(r *fake.Source, sub submission, now time.Time) personRec {
 	fp := r.Person(now)
-	ps := &person{
-		id: r.UUID(), givenNames: fp.FirstName, surname: fp.LastName, familyName: fp.LastName,
-		parents: r.Person(now).FirstName, birthDate: fp.BirthDate, nationality: pick(r, nationalities),
-		placeOfBirth: fp.City, personalNumber: r.String(fake.Digits, 11), fundsSources: pick(r, fundsSources),
-		phone: fp.Phone, title: pick(r, titles), created: now,
+	ps := personRec{
+		ID: r.UUID(), GivenNames: fp.FirstName, Surname: fp.LastName, FamilyName: fp.LastName,
+		Parents: r.Person(now).FirstName, DateOfBirth: fp.BirthDate.Format(time.DateOnly),
+		Nationality: pick(r, nationalities), PlaceOfBirth: fp.City, PersonalNumber: r.String(fake.Digits, 11),
+		FundsSources: pick(r, fundsSources), Phone: fp.Phone, Title: pick(r, titles), Created: now, Updated: now,
 	}
-	ps.sex = "female"
+	ps.Sex = "female"
 	if r.Intn(2) == 0 {
-		ps.sex = "male"
+		ps.Sex = "male"
 	}
-	if sub.givenNames != "" {
-		ps.givenNames = sub.givenNames
+	if sub.GivenNames != "" {
+		ps.GivenNames = sub.GivenNames
 	}
-	if sub.surname != "" {
-		ps.surname, ps.familyName = sub.surname, sub.surname
+	if sub.Surname != "" {
+		ps.Surname, ps.FamilyName = sub.Surname, sub.Surname
 	}
-	if sub.birthDate != nil {
-		ps.birthDate = *sub.birthDate
+	if sub.BirthDate != nil {
+		ps.DateOfBirth = sub.BirthDate.Format(time.DateOnly)
 	}
-	if sub.nationality != "" {
-		ps.nationality = sub.nationality
+	if sub.Nationality != "" {
+		ps.Nationality = sub.Nationality
 	}
-	home := &address{id: r.UUID(), name: "Home", line1: fp.Street, postcode: fp.Postcode, city: fp.City,
-		country: ps.nationality, created: now}
-	if cs := cities[ps.nationality]; len(cs) > 0 {
+	home := &addressRec{ID: r.UUID(), Name: "Home", Line1: fp.Street, Postcode: fp.Postcode, City: fp.City,
+		Country: ps.Nationality, Created: now}
+	if cs := cities[ps.Nationality]; len(cs) > 0 {
 		at := cs[r.Intn(len(cs))]
-		home.city, home.postcode = at[0], at[1]
-		ps.placeOfBirth = cs[r.Intn(len(cs))][0]
+		home.City, home.Postcode = at[0], at[1]
+		ps.PlaceOfBirth = cs[r.Intn(len(cs))][0]
 	}
-	ps.documents = []*document{p.passport(inv, ps, now), p.utilityBill(inv, ps, now)}
-
-	k := &kase{id: r.UUID(), seq: t.next(), inv: inv, status: CaseNew, lastDataUpdate: now, created: now,
-		updated: now, person: ps, addresses: []*address{home}}
-	k.history = []provider.Transition{{To: CaseNew, At: now, By: a.by}}
-	inv.kase = k
-	t.cases[k.id] = k
-	t.caseOrder = append(t.caseOrder, k)
-	p.mu.Lock()
-	p.index[k.id] = t
-	p.mu.Unlock()
-
-	p.audit(k, "create", map[string]any{"status": CaseNew, "verification_type": "primary",
-		"customer_id": inv.customerID, "personal_verification_id": inv.id}, a, nil, now)
-	check := "Sanctions check " + r.UUID() + ": no matches in " + sanctionsSources
-	p.audit(k, "sanctions_check", map[string]any{}, actor{by: "system"}, &check, now)
-	t.auditSeq++
-	k.associated = append(k.associated, audit{
-		ID: t.auditSeq, AuditableID: ps.id, AuditableType: "Verification", AssociatedID: strPtr(k.id),
-		AssociatedType: strPtr("Review"), UserID: a.userID, UserType: a.userType, Username: a.username,
-		Action: "create", AuditedChanges: map[string]any{"given_names": ps.givenNames, "surname": ps.surname,
-			"date_of_birth": ps.birthDate.Format(time.DateOnly), "nationality": ps.nationality, "email": inv.email},
-		Version: 1, RemoteAddress: a.remote, RequestUUID: a.requestID, CreatedAt: stamp(now),
-	})
-	var score *riskScore
-	if t.settings.ExternalRiskScore {
-		score = p.newRiskScore(k, now)
-	}
-	p.revise(k, now)
-	p.stateChange(k, CaseProcessing, CaseNew)
-	if score != nil {
-		p.riskRequested(k, score)
-	}
-	k.timeline = provider.NewTimeline(p.env.Clock, inv.casePlan.Steps, p.fireCase(k))
-	k.timeline.Created()
-	k.timeline.Entered(CaseNew)
+	ps.Residence = home
+	return ps
 }
 
-// newRiskScore creates an empty external risk score record for the case;
-// the caller holds the lock and announces it.
-func (p *Provider) newRiskScore(k *kase, now time.Time) *riskScore {
-	t := k.inv.tenant
-	s := &riskScore{id: t.rand.UUID(), kase: k, created: now, updated: now}
-	t.scores[s.id] = s
-	k.score = s
-	return s
+func (ps *personRec) fullName() string { return ps.GivenNames + " " + ps.Surname }
+
+// openCase creates the case of a completed individual invitation: a
+// made-up person (with what they typed, if anything), their address, a
+// passport and a utility bill with their files, the first revision and
+// audit rows, the external risk score record, and the webhooks.
+func (p *Provider) openCase(tx *state.Tx, ir *state.Record, a actor, sub submission) {
+	inv := state.Data[invitation](ir)
+	now := tx.Now()
+	r := tx.Rand()
+	ps := madeUpPerson(r, sub, now)
+	ps.Email = inv.Email
+	ps.Documents = []documentRec{p.passport(tx, inv.BaseURL, &ps, now), p.utilityBill(tx, &ps, now)}
+	k := &kase{Person: ps, review: review{
+		InvitationID: ir.ID, Email: inv.Email, CustomerID: deref(inv.CustomerID), BaseURL: inv.BaseURL,
+		LastDataUpdate: now, Updated: now, Script: inv.Script, Faults: inv.Faults, Audits: []audit{}, Associated: []audit{}}}
+	id := r.UUID()
+	cr, err := tx.Create(state.NewRecord{Kind: KindCase, ID: id, Data: k, Status: CaseNew, By: a.by,
+		Plan: casePlanOf(ir, &inv.invitee, KindCase, p), Index: map[string]string{byToken: inv.Token}})
+	if err != nil {
+		p.env.Log.Error("gatenox case not created", "error", err)
+		return
+	}
+	inv.CaseID, inv.DisplayName, inv.CaseStatus = id, ps.fullName(), CaseNew
+	p.audit(tx, cr, "create", map[string]any{"status": CaseNew, "verification_type": "primary",
+		"customer_id": inv.CustomerID, "personal_verification_id": ir.ID}, a, nil)
+	p.audit(tx, cr, "sanctions_check", map[string]any{}, actor{by: "system"},
+		&sanctionsComment{SanctionsCheck: r.UUID(), Sources: sanctionsSources})
+	p.associate(tx, cr, ps.ID, "Verification", "create", map[string]any{"given_names": ps.GivenNames, "surname": ps.Surname,
+		"date_of_birth": ps.DateOfBirth, "nationality": ps.Nationality, "email": inv.Email}, a)
+	if settingsOf(tx).ExternalRiskScore {
+		p.createRiskScore(tx, cr)
+	}
+	k.revise(p, tx, cr)
+	p.stateChange(tx, cr, CaseProcessing, CaseNew)
+	if k.ScoreID != "" {
+		p.announceRiskScore(tx, cr)
+	}
 }
 
-func (p *Provider) passport(inv *invitation, ps *person, now time.Time) *document {
-	r := inv.tenant.rand
+func (p *Provider) passport(tx *state.Tx, base string, ps *personRec, now time.Time) documentRec {
+	r := tx.Rand()
 	issued := now.AddDate(-1-r.Intn(5), -r.Intn(12), 0)
-	d := &document{entryID: r.UUID(), id: r.UUID(), purpose: "personal_document", typ: "passport",
-		name: "passport.png", country: ps.nationality, number: r.String("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 9),
-		issued: issued.Format(time.DateOnly), expires: issued.AddDate(10, 0, 0).Format(time.DateOnly), created: now}
-	d.attachments = []*attachment{p.attach(inv, "main", "passport.png", "image/png", pngImage(r, 240, 160))}
+	d := documentRec{EntryID: r.UUID(), ID: r.UUID(), Purposes: []string{"personal_document"}, Type: "passport",
+		Name: "passport.png", Country: ps.Nationality, Number: r.String("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 9),
+		Issued: issued.Format(time.DateOnly), Expires: issued.AddDate(10, 0, 0).Format(time.DateOnly), Created: now}
+	d.Attachments = []attachmentRec{p.attach(tx, "main", "passport.png", "image/png", p.png(r, 240, 160), "")}
 	return d
 }
 
-func (p *Provider) utilityBill(inv *invitation, ps *person, now time.Time) *document {
-	r := inv.tenant.rand
+func (p *Provider) utilityBill(tx *state.Tx, ps *personRec, now time.Time) documentRec {
+	r := tx.Rand()
 	ref := r.String(fake.Digits, 10)
-	d := &document{entryID: r.UUID(), id: r.UUID(), purpose: "residence_address_confirmation",
-		typ: "recent_utility_bill", name: "recent_utility_bill.pdf", country: ps.nationality,
-		issued: now.AddDate(0, -1, 0).Format(time.DateOnly), created: now}
+	d := documentRec{EntryID: r.UUID(), ID: r.UUID(), Purposes: []string{"residence_address_confirmation"},
+		Type: "recent_utility_bill", Name: "recent_utility_bill.pdf", Country: ps.Nationality,
+		Issued: now.AddDate(0, -1, 0).Format(time.DateOnly), Created: now}
 	body := docgen.PDF("Utility bill - kycemu test document", "Account "+ref+" - "+ps.fullName())
-	d.attachments = []*attachment{p.attach(inv, "main", "recent_utility_bill.pdf", "application/pdf", body)}
+	d.Attachments = []attachmentRec{p.attach(tx, "main", "recent_utility_bill.pdf", "application/pdf", body, "")}
 	return d
 }
 
-// attach stores a document's file with its two image derivatives and
-// returns the attachment with their URLs.
-func (p *Provider) attach(inv *invitation, typ, filename, mime string, data []byte) *attachment {
-	t := inv.tenant
-	r := t.rand
-	orig := t.store(r, "store", filename, mime, data)
+// attach stores a document's file with its two image derivatives. source
+// is where a prefill said the file can be fetched ("" for none).
+func (p *Provider) attach(tx *state.Tx, typ, filename, mime string, data []byte, source string) attachmentRec {
+	r := tx.Rand()
 	base := trimExt(filename)
-	thumb := t.store(r, "thumbs", base+"_thumb.png", "image/png", pngImage(r, 60, 40))
-	medium := t.store(r, "thumbs", base+"_medium.png", "image/png", pngImage(r, 120, 80))
-	return &attachment{id: r.UUID(), typ: typ, original: orig,
-		thumbURL: inv.baseURL + attachmentsPath + thumb.segment(), mediumURL: inv.baseURL + attachmentsPath + medium.segment(),
-		originalURL: inv.baseURL + attachmentsPath + orig.segment()}
+	a := attachmentRec{ID: r.UUID(), Type: typ, Created: tx.Now(),
+		Original: p.store(tx, "store", filename, mime, data),
+		Thumb:    p.store(tx, "thumbs", base+"_thumb.png", "image/png", p.png(r, 60, 40)),
+		Medium:   p.store(tx, "thumbs", base+"_medium.png", "image/png", p.png(r, 120, 80))}
+	a.Original.Source = source
+	return a
 }

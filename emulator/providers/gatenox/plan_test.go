@@ -14,6 +14,7 @@ import (
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // scripted is a stand-in scenario engine: each named scenario scripts the
@@ -51,13 +52,34 @@ func (s *sink) Send(e provider.Event) {
 	s.events = append(s.events, e)
 }
 
-func newTestProvider(t *testing.T, sc provider.Scenarios) (*Provider, *clock.Mock, *sink) {
+func newTestProvider(t *testing.T, sc provider.Scenarios) (*Provider, *state.Store, *clock.Mock, *sink) {
 	t.Helper()
 	clk := clock.NewManual(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	hooks := &sink{}
+	st := state.New(state.Config{Clock: clk, Rand: fake.New(1)})
 	p := New(provider.Env{Clock: clk, Rand: fake.New(1), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Webhooks: hooks, Scenarios: sc})
-	return p, clk, hooks
+		Webhooks: hooks, Scenarios: sc}, st)
+	return p, st, clk, hooks
+}
+
+// sessionsOf lists a tenant's sessions through the store.
+func sessionsOf(st *state.Store, tenant string) []provider.Session {
+	out, _, _ := st.Sessions(state.Filter{Provider: Name, Tenant: tenant}, 0, 1000)
+	return out
+}
+
+// caseData reads a case's data.
+func caseData(t *testing.T, p *Provider, id string) *kase {
+	t.Helper()
+	var k *kase
+	if err := p.state.ViewRecord(KindCase, id, func(_ *state.Tx, r *state.Record) error {
+		cp := *state.Data[kase](r)
+		k = &cp
+		return nil
+	}); err != nil {
+		t.Fatalf("case %s: %v", id, err)
+	}
+	return k
 }
 
 // invite runs the create handler as the core would after validation.
@@ -103,7 +125,7 @@ func TestScenarioPlans(t *testing.T) {
 		},
 		"bad-options": {KindCase: {Options: map[string]any{"assessment": "risk_extreme"}}},
 	}}
-	p, clk, hooks := newTestProvider(t, sc)
+	p, st, clk, hooks := newTestProvider(t, sc)
 
 	if status, _ := invite(t, p, "no-such-scenario"); status != http.StatusBadRequest {
 		t.Fatalf("unknown scenario: %d", status)
@@ -113,12 +135,12 @@ func TestScenarioPlans(t *testing.T) {
 	if _, err := clk.Advance(2 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	s, _ := p.Session(invID)
+	s, _ := st.Session(invID)
 	if s.Status != InvCompleted || s.Scenario != "quick-approve" {
 		t.Fatalf("invitation: %+v", s)
 	}
 	var caseID string
-	for _, x := range p.Sessions("tok") {
+	for _, x := range sessionsOf(st, "tok") {
 		if x.Kind == KindCase {
 			caseID = x.ID
 		}
@@ -126,7 +148,7 @@ func TestScenarioPlans(t *testing.T) {
 	if _, err := clk.Advance(time.Minute + time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	k, _ := p.Session(caseID)
+	k, _ := st.Session(caseID)
 	if k.Status != CaseCompleted || k.Scenario != "quick-approve" {
 		t.Fatalf("case: %+v", k)
 	}
@@ -154,14 +176,9 @@ func TestScenarioPlans(t *testing.T) {
 	if got := strings.Join(moves, " "); got != "processing→new new→in_progress in_progress→completed" {
 		t.Errorf("moves: %s", got)
 	}
-	p.mu.RLock()
-	tn := p.index[caseID]
-	p.mu.RUnlock()
-	tn.mu.Lock()
-	if c := tn.cases[caseID]; c.assessmentComment == nil || *c.assessmentComment != "scripted approval" || *c.assessment != "risk_low" {
-		t.Errorf("scripted approval recorded %v / %v", c.assessment, c.assessmentComment)
+	if c := caseData(t, p, caseID); c.AssessmentComment == nil || *c.AssessmentComment != "scripted approval" || *c.Assessment != "risk_low" {
+		t.Errorf("scripted approval recorded %v / %v", c.Assessment, c.AssessmentComment)
 	}
-	tn.mu.Unlock()
 
 	// Options script the person and the assessment.
 	if status, _ := invite(t, p, "bad-options"); status != http.StatusBadRequest {
@@ -172,13 +189,17 @@ func TestScenarioPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	sid := out["personal_verifications"].([]any)[0].(map[string]any)["id"].(string)
-	tn.mu.Lock()
-	sk := tn.invites[sid].kase
-	if sk == nil || sk.person.fullName() != "Joe Doe" || sk.person.nationality != "GB" ||
-		sk.person.birthDate.Format(time.DateOnly) != "1986-03-20" || sk.status != CaseQA || *sk.assessment != "risk_high" {
-		t.Errorf("scripted person: %+v", sk)
+	var skID string
+	_ = p.state.ViewRecord(KindInvitation, sid, func(_ *state.Tx, r *state.Record) error {
+		skID = state.Data[invitation](r).CaseID
+		return nil
+	})
+	sk := caseData(t, p, skID)
+	ks, _ := st.Session(skID)
+	if sk.Person.fullName() != "Joe Doe" || sk.Person.Nationality != "GB" ||
+		sk.Person.DateOfBirth != "1986-03-20" || ks.Status != CaseQA || *sk.Assessment != "risk_high" {
+		t.Errorf("scripted person: %+v %s", sk.Person, ks.Status)
 	}
-	tn.mu.Unlock()
 
 	// A scenario that scripts only the invitation leaves the case plan at
 	// its default; an empty invitation plan waits, and expires on time.
@@ -187,23 +208,20 @@ func TestScenarioPlans(t *testing.T) {
 	if _, err := clk.Advance(29 * 24 * time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := p.Session(id); s.Status != InvInvited {
+	if s, _ := st.Session(id); s.Status != InvInvited {
 		t.Fatalf("never-opened after 29 days: %s", s.Status)
 	}
 	if _, err := clk.Advance(24 * time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := p.Session(id); s.Status != InvExpired || s.History[len(s.History)-1].By != "clock" {
+	if s, _ := st.Session(id); s.Status != InvExpired || s.History[len(s.History)-1].By != "clock" {
 		t.Fatalf("never-opened after 30 days: %+v", s)
 	}
 
-	// Reset stops every timer.
+	// Reset forgets every session.
 	_, _ = invite(t, p, "quick-approve")
-	p.Reset("")
-	if n := clk.Pending(); n != 0 {
-		t.Errorf("%d timers pending after reset", n)
-	}
-	if len(p.Sessions("")) != 0 {
+	st.Reset("")
+	if len(sessionsOf(st, "")) != 0 {
 		t.Errorf("sessions after reset")
 	}
 }
@@ -212,7 +230,7 @@ func TestScenarioPlans(t *testing.T) {
 // default plans only make moves the machines allow.
 func TestMachines(t *testing.T) {
 	t.Parallel()
-	p, _, _ := newTestProvider(t, provider.NoScenarios{})
+	p, _, _, _ := newTestProvider(t, provider.NoScenarios{})
 	ms := p.Machines()
 	if got := strings.Join(ms[KindInvitation].Statuses(), ","); got != "completed,expired,in_progress,invited,new,rejected,revoked" {
 		t.Errorf("invitation statuses: %s", got)

@@ -2,16 +2,22 @@ package gatenox
 
 import (
 	"slices"
-	"time"
+
+	"github.com/kycemu/kycemu/emulator/state"
 )
+
+// Where Gatenox's examples omit a key (an invitation's verification_id
+// before its case exists, an external risk score's values before they
+// arrive) the views omit it too; where the examples show an empty string
+// for a value the client did not give (customer_id), the views do.
 
 type createdInvitationView struct {
 	ID                 string  `json:"id"`
-	CustomerID         *string `json:"customer_id"`
+	CustomerID         string  `json:"customer_id"`
 	Email              string  `json:"email"`
 	InvitationType     string  `json:"invitation_type"`
-	RedirectURLSuccess *string `json:"redirect_url_success"`
-	RedirectURLFailure *string `json:"redirect_url_failure"`
+	RedirectURLSuccess string  `json:"redirect_url_success"`
+	RedirectURLFailure string  `json:"redirect_url_failure"`
 	State              string  `json:"state"`
 	InvitationURL      string  `json:"invitation_url"`
 	CompletedAt        *string `json:"completed_at"`
@@ -20,14 +26,14 @@ type createdInvitationView struct {
 	CompanyName        *string `json:"company_name"`
 }
 
-// createdView is the invitation as the create call answers it; the caller
-// holds the tenant lock.
-func (inv *invitation) createdView() createdInvitationView {
+// createdView is an individual invitation as the create call answers it.
+func createdView(r *state.Record) createdInvitationView {
+	inv := state.Data[invitation](r)
 	return createdInvitationView{
-		ID: inv.id, CustomerID: inv.customerID, Email: inv.email, InvitationType: "individual",
-		RedirectURLSuccess: inv.successURL, RedirectURLFailure: inv.failureURL, State: inv.state,
-		InvitationURL: inv.url, CompletedAt: stampPtr(inv.completed), CreatedAt: stamp(inv.created),
-		UpdatedAt: stamp(inv.updated), CompanyName: nil,
+		ID: r.ID, CustomerID: deref(inv.CustomerID), Email: inv.Email, InvitationType: "individual",
+		RedirectURLSuccess: deref(inv.SuccessURL), RedirectURLFailure: deref(inv.FailureURL), State: r.Status,
+		InvitationURL: inv.URL, CompletedAt: stampPtr(inv.Completed), CreatedAt: stamp(r.Created),
+		UpdatedAt: stamp(r.Updated), CompanyName: nil,
 	}
 }
 
@@ -35,15 +41,16 @@ type invitationView struct {
 	createdInvitationView
 	DisplayName               *string `json:"display_name"`
 	ExternalVerificationState *string `json:"external_verification_state"`
-	VerificationID            *string `json:"verification_id"`
+	VerificationID            string  `json:"verification_id,omitempty"`
 }
 
-// view is the invitation as the list answers it.
-func (inv *invitation) view() invitationView {
-	v := invitationView{createdInvitationView: inv.createdView(), ExternalVerificationState: strPtr("CREATED")}
-	if k := inv.kase; k != nil {
-		v.DisplayName = strPtr(k.person.fullName())
-		v.VerificationID = strPtr(k.id)
+// invitationViewOf is an individual invitation as the list answers it.
+func invitationViewOf(r *state.Record) invitationView {
+	inv := state.Data[invitation](r)
+	v := invitationView{createdInvitationView: createdView(r), ExternalVerificationState: strPtr("CREATED")}
+	if inv.CaseID != "" {
+		v.DisplayName = strPtr(inv.DisplayName)
+		v.VerificationID = inv.CaseID
 	}
 	return v
 }
@@ -55,22 +62,22 @@ type detailedView struct {
 
 type scoreView struct {
 	ID                string        `json:"id"`
-	RiskScoreSimple   *string       `json:"risk_score_simple"`
-	RiskScoreDetailed *detailedView `json:"risk_score_detailed"`
+	RiskScoreSimple   *string       `json:"risk_score_simple,omitempty"`
+	RiskScoreDetailed *detailedView `json:"risk_score_detailed,omitempty"`
 	CreatedAt         string        `json:"created_at"`
 	UpdatedAt         string        `json:"updated_at"`
 	VerificationID    string        `json:"verification_id"`
 }
 
-func (s *riskScore) view() scoreView {
-	v := scoreView{ID: s.id, RiskScoreSimple: s.simple, CreatedAt: stamp(s.created), UpdatedAt: stamp(s.updated),
-		VerificationID: s.kase.id}
-	if s.detailed {
+func (s *riskScore) view(id string) scoreView {
+	v := scoreView{ID: id, RiskScoreSimple: copyPtr(s.Simple), CreatedAt: stamp(s.Created), UpdatedAt: stamp(s.Updated),
+		VerificationID: s.CaseID}
+	if s.Detailed {
 		score := ""
-		if s.score != nil {
-			score = *s.score
+		if s.Score != nil {
+			score = *s.Score
 		}
-		reasons := slices.Clone(s.reasons)
+		reasons := slices.Clone(s.Reasons)
 		if reasons == nil {
 			reasons = []string{}
 		}
@@ -79,9 +86,23 @@ func (s *riskScore) view() scoreView {
 	return v
 }
 
+// scoreOf is the view of a case's current external risk score record, or
+// nil.
+func scoreOf(tx *state.Tx, rv *review) *scoreView {
+	if rv.ScoreID == "" {
+		return nil
+	}
+	sr := tx.Peek(kindScore, rv.ScoreID)
+	if sr == nil {
+		return nil
+	}
+	v := state.Data[riskScore](sr).view(sr.ID)
+	return &v
+}
+
 type caseView struct {
 	ID                     string     `json:"id"`
-	CustomerID             *string    `json:"customer_id"`
+	CustomerID             string     `json:"customer_id"`
 	Status                 string     `json:"status"`
 	EntityName             string     `json:"entity_name"`
 	EntityIdentifier       string     `json:"entity_identifier"`
@@ -98,37 +119,43 @@ type caseView struct {
 	ReopenAt               *string    `json:"reopen_at"`
 	QAComment              *string    `json:"qa_comment"`
 	AssessmentComment      *string    `json:"assessment_comment"`
+	RejectionComment       *string    `json:"rejection_comment,omitempty"`
 	AssignedTo             any        `json:"assigned_to"`
 	PersonalVerificationID string     `json:"personal_verification_id"`
-	ExternalRiskScore      *scoreView `json:"external_risk_score"`
+	ExternalRiskScore      *scoreView `json:"external_risk_score,omitempty"`
 }
 
-// view is the case as it is now, without its revision timestamps (see
-// current); the caller holds the tenant lock. Its pointers are fresh copies,
-// so the view can be kept as a revision.
-func (k *kase) view() caseView {
-	name := k.person.fullName()
-	dob := k.person.birthDate.Format(time.DateOnly)
-	v := caseView{
-		ID: k.id, CustomerID: copyPtr(k.inv.customerID), Status: k.status, EntityName: name, EntityIdentifier: dob,
-		EntityContactEmail: k.inv.email, CreatedAt: stamp(k.created), UpdatedAt: stamp(k.updated),
+// caseViewOf is an individual case as it is now, without its revision
+// timestamps (see currentCase). Its pointers are fresh copies, so the view
+// can be kept as a revision.
+func (p *Provider) caseViewOf(tx *state.Tx, r *state.Record) caseView {
+	k := state.Data[kase](r)
+	name := k.Person.fullName()
+	dob := k.Person.DateOfBirth
+	return caseView{
+		ID: r.ID, CustomerID: k.CustomerID, Status: r.Status, EntityName: name, EntityIdentifier: dob,
+		EntityContactEmail: k.Email, CreatedAt: stamp(r.Created), UpdatedAt: stamp(k.Updated),
 		CompanyName: name, CompanyNumber: dob, AccessType: "verifier_compliance_officer",
-		LastDataUpdate: strPtr(stamp(k.lastDataUpdate)), VerificationType: "primary",
-		Assessment: copyPtr(k.assessment), ReopenAt: stampPtr(k.reopenAt), QAComment: copyPtr(k.qaComment),
-		AssessmentComment: copyPtr(k.assessmentComment), PersonalVerificationID: k.inv.id,
+		LastDataUpdate: strPtr(stamp(k.LastDataUpdate)), VerificationType: "primary",
+		Assessment: copyPtr(k.Assessment), ReopenAt: stampPtr(k.ReopenAt), QAComment: copyPtr(k.QAComment),
+		AssessmentComment: copyPtr(k.AssessmentComment), RejectionComment: copyPtr(k.RejectionComment),
+		PersonalVerificationID: k.InvitationID, ExternalRiskScore: scoreOf(tx, &k.review),
 	}
-	if k.score != nil {
-		s := k.score.view()
-		v.ExternalRiskScore = &s
-	}
+}
+
+// currentCase is the newest revision with every revision timestamp.
+func (p *Provider) currentCase(tx *state.Tx, r *state.Record) caseView {
+	v := p.caseViewOf(tx, r)
+	v.RevisionTimestamps = state.Data[kase](r).timestamps()
 	return v
 }
 
-// current is the newest revision with every revision timestamp.
-func (k *kase) current() caseView {
-	v := k.view()
-	v.RevisionTimestamps = k.timestamps()
-	return v
+// deref is "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func copyPtr(s *string) *string {
@@ -151,16 +178,6 @@ type addressView struct {
 	Country   *string `json:"country"`
 	CreatedAt string  `json:"created_at"`
 	UpdatedAt string  `json:"updated_at"`
-}
-
-func (a *address) view() addressView {
-	return addressView{ID: a.id, Name: optional(a.name), Line1: optional(a.line1), Line2: nil, Line3: nil,
-		Postcode: optional(a.postcode), City: optional(a.city), State: nil, Country: optional(a.country),
-		CreatedAt: stamp(a.created), UpdatedAt: stamp(a.created)}
-}
-
-type addressRef struct {
-	Address addressView `json:"address"`
 }
 
 type urlsView struct {
@@ -201,20 +218,6 @@ type documentEntryView struct {
 	Document  documentView `json:"document"`
 }
 
-func (d *document) view() documentEntryView {
-	at := stamp(d.created)
-	atts := make([]attachmentView, len(d.attachments))
-	for i, a := range d.attachments {
-		atts[i] = attachmentView{ID: a.id, AttachmentType: a.typ, Filename: a.original.filename, Filesize: len(a.original.data),
-			Mime: a.original.mime, CreatedAt: at, UpdatedAt: at,
-			URLs: urlsView{Thumb: a.thumbURL, Medium: a.mediumURL, Original: a.originalURL}}
-	}
-	return documentEntryView{ID: d.entryID, Purposes: []string{d.purpose}, CreatedAt: at, UpdatedAt: at,
-		Document: documentView{ID: d.id, CountryOfIssue: optional(d.country), Name: d.name, Number: optional(d.number),
-			DocumentType: d.typ, DateOfIssue: optional(d.issued), ExpirationDate: optional(d.expires),
-			CreatedAt: at, UpdatedAt: at, Attachments: atts}}
-}
-
 type personalVerificationRef struct {
 	Email       string  `json:"email"`
 	CompletedAt *string `json:"completed_at"`
@@ -222,50 +225,13 @@ type personalVerificationRef struct {
 	State       string  `json:"state"`
 }
 
-type personView struct {
-	ID                       string                  `json:"id"`
-	Surname                  string                  `json:"surname"`
-	GivenNames               string                  `json:"given_names"`
-	FamilyName               *string                 `json:"family_name"`
-	ParentsGivenNames        *string                 `json:"parents_given_names"`
-	DateOfBirth              string                  `json:"date_of_birth"`
-	Sex                      string                  `json:"sex"`
-	Nationality              string                  `json:"nationality"`
-	Pep                      bool                    `json:"pep"`
-	PepDescription           *string                 `json:"pep_description"`
-	PlaceOfBirth             *string                 `json:"place_of_birth"`
-	PersonalNumber           *string                 `json:"personal_number"`
-	FundsSources             *string                 `json:"funds_sources"`
-	Email                    string                  `json:"email"`
-	Phone                    *string                 `json:"phone"`
-	TitlePosition            *string                 `json:"title_position"`
-	CreatedAt                string                  `json:"created_at"`
-	UpdatedAt                string                  `json:"updated_at"`
-	AddressOfResidence       addressRef              `json:"address_of_residence"`
-	AddressForCorrespondence *addressRef             `json:"address_for_correspondence"`
-	Documents                []documentEntryView     `json:"documents"`
-	PersonalVerification     personalVerificationRef `json:"personal_verification"`
-}
-
-// personView is the person of a case with their documents; the caller
-// holds the tenant lock.
-func (k *kase) personView() personView {
-	ps, inv := k.person, k.inv
-	docs := make([]documentEntryView, len(ps.documents))
-	for i, d := range ps.documents {
-		docs[i] = d.view()
-	}
-	return personView{
-		ID: ps.id, Surname: ps.surname, GivenNames: ps.givenNames, FamilyName: optional(ps.familyName),
-		ParentsGivenNames: optional(ps.parents), DateOfBirth: ps.birthDate.Format(time.DateOnly), Sex: ps.sex,
-		Nationality: ps.nationality, Pep: false, PepDescription: nil, PlaceOfBirth: optional(ps.placeOfBirth),
-		PersonalNumber: optional(ps.personalNumber), FundsSources: optional(ps.fundsSources), Email: inv.email,
-		Phone: optional(ps.phone), TitlePosition: optional(ps.title), CreatedAt: stamp(ps.created),
-		UpdatedAt: stamp(ps.created), AddressOfResidence: addressRef{Address: k.addresses[0].view()},
-		Documents: docs,
-		PersonalVerification: personalVerificationRef{Email: inv.email, CompletedAt: stampPtr(inv.completed),
-			UpdatedAt: stamp(inv.updated), State: inv.state},
-	}
+// personViewOf is the person of an individual case with their documents.
+func personViewOf(r *state.Record) kybPersonView {
+	k := state.Data[kase](r)
+	v := k.Person.view(k.BaseURL)
+	v.PersonalVerification = &personalVerificationRef{Email: k.Email, CompletedAt: stampPtr(&k.Person.Created),
+		UpdatedAt: stamp(k.Person.Created), State: InvCompleted}
+	return v
 }
 
 // audit is one row of the audit log, in Rails' audited gem's shape.
@@ -282,7 +248,8 @@ type audit struct {
 	AuditedChanges map[string]any `json:"audited_changes"`
 	Version        int            `json:"version"`
 	RemoteAddress  *string        `json:"remote_address"`
-	RequestUUID    *string        `json:"request_uuid"`
+	RequestUUID    string         `json:"request_uuid"`
 	CreatedAt      string         `json:"created_at"`
-	Comment        *string        `json:"comment"`
+	// Comment is null, or on a sanctions_check row the check it reports.
+	Comment *sanctionsComment `json:"comment"`
 }

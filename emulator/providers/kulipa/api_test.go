@@ -425,3 +425,31 @@ func TestSeededRunsAreReproducible(t *testing.T) {
 		}
 	}
 }
+
+// TestIdempotencyAnswersLeaveTheStore checks that kept answers are bounded
+// by their lifetime: 24 hours after they were kept they are gone from the
+// store, and they never show as sessions.
+func TestIdempotencyAnswersLeaveTheStore(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(apiKey)
+	for i := range 3 {
+		if r := c.do(http.MethodPost, "/users", map[string]any{"firstName": "Mary", "lastName": "Jackson"},
+			"x-idempotency-key", fmt.Sprintf("mary-%d", i)); r.status != 201 {
+			t.Fatalf("create: %d %s", r.status, r.raw)
+		}
+	}
+	if n := e.emu.State().Stats().Records; n != 6 {
+		t.Fatalf("%d records, want 3 users and 3 kept answers", n)
+	}
+	if n := e.call(http.MethodGet, "/_emulator/sessions?provider=kulipa", nil).val("total"); n != float64(0) {
+		t.Errorf("%v sessions, want none", n)
+	}
+	e.advance(24*time.Hour - time.Second)
+	if n := e.emu.State().Stats().Records; n != 6 {
+		t.Fatalf("%d records just before 24 h", n)
+	}
+	e.advance(time.Second)
+	if n := e.emu.State().Stats().Records; n != 3 {
+		t.Fatalf("%d records after 24 h, want the 3 users", n)
+	}
+}

@@ -3,12 +3,13 @@ package kulipa
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // IdempotencyHeader carries the client's idempotency key.
@@ -17,104 +18,30 @@ const IdempotencyHeader = "x-idempotency-key"
 // ReplayHeader marks a replayed response (kycemu's addition).
 const ReplayHeader = "x-kycemu-idempotent-replay"
 
-// Idempotency store limits.
+// idemTTL is how long an answer is kept, on the emulator clock.
+const idemTTL = 24 * time.Hour
+
+// An answer is kept as soon as it is recorded: a finished record, so that
+// the store's bounds drop kept answers (oldest first, with finished KYCs)
+// before live users and KYCs. Its expiry step deletes it idemTTL later.
 const (
-	idemTTL = 24 * time.Hour
-	// idemMax caps the keys kept per tenant; the oldest go first.
-	idemMax = 10000
+	answerNew  = "new"
+	answerKept = "kept"
 )
 
-// idempotency keeps, for 24 hours on the emulator clock, the first
-// response to each combination of a tenant's idempotency key with a
-// request's method, path, query and body: Kulipa's page identifies a
-// request by all five, so the same key on another request is another
-// combination, not a conflict.
-type idempotency struct {
-	mu    sync.Mutex
-	m     map[idemKey]*idemEntry
-	order []*idemEntry // insertion order, for expiry
-}
-
-// idemKey is the SHA-256 of the idempotency key, method, path, query and
-// body.
-type idemKey [sha256.Size]byte
-
-type idemEntry struct {
-	key    idemKey
-	at     time.Time
-	done   bool
-	status int
-	header http.Header
-	body   []byte
-}
+var idemMachine = provider.NewMachine(answerNew, map[string][]string{answerNew: {answerKept}})
 
 // combination identifies a request as Kulipa does: the idempotency key,
-// method, path, query and body.
-func combination(key string, r *http.Request, body []byte) idemKey {
+// method, path, query and body, here also the API key (record ids are
+// unique across tenants). It is the hex SHA-256 of them all.
+func combination(tenant, key string, r *http.Request, body []byte) string {
 	h := sha256.New()
-	for _, s := range []string{key, r.Method, r.URL.Path, r.URL.RawQuery} {
+	for _, s := range []string{tenant, key, r.Method, r.URL.Path, r.URL.RawQuery} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
 	h.Write(body)
-	var out idemKey
-	h.Sum(out[:0])
-	return out
-}
-
-// expire forgets entries older than the TTL; the caller holds the lock.
-func (s *idempotency) expire(now time.Time) {
-	i := 0
-	for ; i < len(s.order); i++ {
-		e := s.order[i]
-		if now.Sub(e.at) < idemTTL && len(s.order)-i <= idemMax {
-			break
-		}
-		if s.m[e.key] == e {
-			delete(s.m, e.key)
-		}
-	}
-	if i > 0 {
-		clear(s.order[:i])
-		s.order = s.order[i:]
-	}
-}
-
-// begin looks the combination up. It returns the finished entry to
-// replay, or a new in-flight entry the caller must finish or abandon, or an
-// error when an identical request is still running.
-func (s *idempotency) begin(key idemKey, now time.Time) (replay, fresh *idemEntry, err *provider.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expire(now)
-	if e, ok := s.m[key]; ok {
-		if !e.done {
-			return nil, nil, provider.Errorf(provider.KindConflict,
-				"an identical request with this idempotency key is still being processed").WithCode("idempotency_error")
-		}
-		return e, nil, nil
-	}
-	e := &idemEntry{key: key, at: now}
-	s.m[key] = e
-	s.order = append(s.order, e)
-	return nil, e, nil
-}
-
-// finish stores the response of an in-flight entry.
-func (s *idempotency) finish(e *idemEntry, status int, header http.Header, body []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e.status, e.header, e.body, e.done = status, header, body, true
-}
-
-// abandon forgets an in-flight entry whose request failed on the server's
-// side, so that a retry is processed again.
-func (s *idempotency) abandon(e *idemEntry) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m[e.key] == e {
-		delete(s.m, e.key)
-	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // own lists the headers a replay gets fresh rather than from the store.
@@ -122,7 +49,7 @@ var own = map[string]bool{
 	"X-Request-Id": true, headerLimit: true, headerRemaining: true, headerReset: true, "Retry-After": true, "Content-Length": true,
 }
 
-// capture tees a response so it can be stored.
+// capture tees a response so it can be kept.
 type capture struct {
 	http.ResponseWriter
 	status int
@@ -144,64 +71,97 @@ func (c *capture) Write(b []byte) (int, error) {
 	return c.ResponseWriter.Write(b)
 }
 
-// op wraps a handler: it stamps the rate-limit headers and, for writes,
-// serves the idempotency store around the handler. Errors the handler
-// returns are written here, so that they are stored like any response.
-func (p *Provider) op(h provider.Handler, idempotent bool) provider.Handler {
+// txHandler serves an operation inside a transaction of the caller's
+// tenant.
+type txHandler func(c *provider.Call, tx *state.Tx) error
+
+// read wraps a read-only operation: one read transaction that stamps the
+// rate-limit headers and runs h.
+func (p *Provider) read(h txHandler) provider.Handler {
 	return func(c *provider.Call) error {
-		t := p.tenants.Get(c.Tenant)
-		p.stampLimit(c.W, t)
+		return p.state.View(c.Tenant, func(tx *state.Tx) error {
+			p.stampLimit(c.W, tx)
+			return h(c, tx)
+		})
+	}
+}
+
+// write wraps a write: one write transaction that stamps the rate-limit
+// headers and, when the request carries an idempotency key, replays the
+// answer kept for it or keeps the one h gives. An identical request that
+// arrives while its twin runs waits for it and gets the replay.
+func (p *Provider) write(h txHandler) provider.Handler {
+	return func(c *provider.Call) error {
 		key := c.R.Header.Get(IdempotencyHeader)
-		if !idempotent || key == "" {
-			return h(c)
-		}
-		replay, entry, perr := t.idem.begin(combination(key, c.R, c.Body), p.env.Clock.Now())
-		if perr != nil {
-			return perr
-		}
-		if replay != nil {
-			hd := c.W.Header()
-			for k, vs := range replay.header {
-				hd[k] = append([]string(nil), vs...)
+		return p.state.Update(c.Tenant, func(tx *state.Tx) error {
+			p.stampLimit(c.W, tx)
+			if key == "" {
+				return h(c, tx)
 			}
-			hd.Set(ReplayHeader, "true")
-			c.W.WriteHeader(replay.status)
-			_, _ = c.W.Write(replay.body)
-			return nil
-		}
-		done := false
-		defer func() {
-			if !done {
-				t.idem.abandon(entry)
-			}
-		}()
-		cw := &capture{ResponseWriter: c.W}
-		orig := c.W
-		c.W = cw
-		err := h(c)
-		c.W = orig
-		var pe *provider.Error
-		if err != nil {
-			if !errors.As(err, &pe) || pe.Status >= 500 {
-				return err
-			}
-			if pe.Status == 0 {
-				pe.Status = provider.StatusOf(pe.Kind)
-			}
-			pe.CopyHeader(cw)
-			p.WriteError(cw, c.R, pe)
-		}
-		if cw.status >= 500 {
-			return nil
-		}
-		stored := http.Header{}
-		for k, vs := range cw.Header() {
-			if !own[k] {
-				stored[k] = append([]string(nil), vs...)
-			}
-		}
-		t.idem.finish(entry, cw.status, stored, bytes.Clone(cw.body.Bytes()))
-		done = true
+			return p.idempotent(c, tx, combination(c.Tenant, key, c.R, c.Body), h)
+		})
+	}
+}
+
+// idempotent replays the answer kept under id, or runs h and keeps its
+// answer: errors the API decides are kept too, server errors are not.
+func (p *Provider) idempotent(c *provider.Call, tx *state.Tx, id string, h txHandler) error {
+	now := tx.Now()
+	kept := tx.Get(kindIdem, id)
+	if kept != nil && now.Before(state.Data[answer](kept).At.Add(idemTTL)) {
+		replay(c.W, state.Data[answer](kept))
 		return nil
 	}
+	cw := &capture{ResponseWriter: c.W}
+	orig := c.W
+	c.W = cw
+	err := h(c, tx)
+	c.W = orig
+	if err != nil {
+		var pe *provider.Error
+		if !errors.As(err, &pe) || pe.Status >= 500 {
+			return err
+		}
+		if pe.Status == 0 {
+			pe.Status = provider.StatusOf(pe.Kind)
+		}
+		pe.CopyHeader(cw)
+		writeError(cw, pe)
+	}
+	if cw.status >= 500 {
+		return nil
+	}
+	a := answer{At: now, Status: cw.status, Header: http.Header{}, Body: bytes.Clone(cw.body.Bytes())}
+	for k, vs := range cw.Header() {
+		if !own[k] {
+			a.Header[k] = append([]string(nil), vs...)
+		}
+	}
+	if kept != nil {
+		// Expired, but its expiry step has not run yet: the new answer
+		// takes its place (deleting and creating one id in a transaction
+		// would lose the new record in the backend).
+		*state.Data[answer](kept) = a
+		tx.Unschedule(kept)
+	} else {
+		r, cerr := tx.Create(state.NewRecord{Kind: kindIdem, ID: id, Data: &a, Status: answerNew, By: "client"})
+		if cerr != nil {
+			return cerr
+		}
+		tx.Move(r, answerKept, "client", "")
+		kept = r
+	}
+	tx.Schedule(kept, now.Add(idemTTL), provider.Step{Status: "expired", Reason: "the idempotency key expired"})
+	return nil
+}
+
+// replay writes a kept answer again, marked as a replay.
+func replay(w http.ResponseWriter, a *answer) {
+	hd := w.Header()
+	for k, vs := range a.Header {
+		hd[k] = append([]string(nil), vs...)
+	}
+	hd.Set(ReplayHeader, "true")
+	w.WriteHeader(a.Status)
+	_, _ = w.Write(a.Body)
 }

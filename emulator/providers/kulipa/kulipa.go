@@ -8,11 +8,12 @@
 package kulipa
 
 import (
+	"errors"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 	"github.com/kycemu/kycemu/specs"
 )
 
@@ -22,25 +23,15 @@ const Name = "kulipa"
 // Provider is the Kulipa emulation.
 type Provider struct {
 	env     provider.Env
-	spec    []byte
-	tenants *provider.Tenants[tenant]
-
-	mu        sync.RWMutex
-	defaults  Settings        // provider-wide settings; survive Reset
-	kycs      map[string]*kyc // kyc id -> KYC, for the control API
-	inquiries map[string]*kyc // webview inquiry id -> KYC, for the webview
+	openapi []byte
+	state   *state.Space
+	keys    keyCache
 }
 
-// New builds the provider.
-func New(env provider.Env) *Provider {
-	p := &Provider{
-		env:       env,
-		spec:      specs.MustRead(Name),
-		defaults:  DefaultSettings(),
-		kycs:      map[string]*kyc{},
-		inquiries: map[string]*kyc{},
-	}
-	p.tenants = provider.NewTenants(p.newTenant)
+// New builds the provider on its space of the store.
+func New(env provider.Env, st *state.Store) *Provider {
+	p := &Provider{env: env, openapi: specs.MustRead(Name)}
+	p.state = st.Space(Name, p.spec())
 	return p
 }
 
@@ -48,29 +39,30 @@ func New(env provider.Env) *Provider {
 func (p *Provider) Name() string { return Name }
 
 // Spec returns the OpenAPI document.
-func (p *Provider) Spec() []byte { return p.spec }
+func (p *Provider) Spec() []byte { return p.openapi }
 
 // Hosts returns the real API host.
 func (p *Provider) Hosts() []string { return []string{"api.kulipa.xyz"} }
 
-// Handlers maps operations to handlers. Every handler runs behind the
-// rate-limit headers; the two writes also behind the idempotency store.
+// Handlers maps operations to handlers. Each runs in one transaction of
+// the caller's tenant behind the rate-limit headers; the writes also
+// behind the idempotency keys.
 func (p *Provider) Handlers() map[string]provider.Handler {
 	return map[string]provider.Handler{
-		"createUser":    p.op(p.createUser, true),
-		"getUser":       p.op(p.getUser, false),
-		"listUsers":     p.op(p.listUsers, false),
-		"createKyc":     p.op(p.createKyc, true),
-		"getKyc":        p.op(p.getKyc, false),
-		"listKycs":      p.op(p.listKycs, false),
-		"exportKyc":     p.op(p.exportKyc, false),
-		"getWebhookKey": p.op(p.getWebhookKey, false),
+		"createUser":    p.write(p.createUser),
+		"getUser":       p.read(p.getUser),
+		"listUsers":     p.read(p.listUsers),
+		"createKyc":     p.write(p.createKyc),
+		"getKyc":        p.read(p.getKyc),
+		"listKycs":      p.read(p.listKycs),
+		"exportKyc":     p.read(p.exportKyc),
+		"getWebhookKey": p.read(p.getWebhookKey),
 
-		"setUserPhoneNumber":     p.op(p.setUserPhoneNumber, true),
-		"setUserEmail":           p.op(p.setUserEmail, true),
-		"setUserAddress":         p.op(p.setUserAddress, true),
-		"setUserShippingAddress": p.op(p.setUserShippingAddress, true),
-		"listCards":              p.op(p.listCards, false),
+		"setUserPhoneNumber":     p.write(p.setUserPhoneNumber),
+		"setUserEmail":           p.write(p.setUserEmail),
+		"setUserAddress":         p.write(p.setUserAddress),
+		"setUserShippingAddress": p.write(p.setUserShippingAddress),
+		"listCards":              p.read(p.listCards),
 	}
 }
 
@@ -94,10 +86,38 @@ func (p *Provider) Authenticate(r *http.Request) (string, *provider.Error) {
 		return "", provider.Errorf(provider.KindUnauthorized,
 			"missing API key: send it in the x-api-key header").WithCode("authentication_error")
 	}
-	if e := p.take(p.tenants.Get(key)); e != nil {
-		return "", e
+	// With the limit off and the key dated there is nothing to write (a
+	// write transaction would store the tenant's data even unchanged).
+	idle := false
+	_ = p.state.View(key, func(tx *state.Tx) error {
+		d := tx.Data().(*tenantData)
+		idle = !d.KeyCreated.IsZero() && p.settingsOf(d).RateLimit <= 0
+		return nil
+	})
+	if idle {
+		return key, nil
+	}
+	var refused *provider.Error
+	err := p.state.Update(key, func(tx *state.Tx) error {
+		refused = p.take(tx, tenantOf(tx))
+		return nil
+	})
+	if refused != nil {
+		return "", refused
+	}
+	if err != nil {
+		return "", asError(err)
 	}
 	return key, nil
+}
+
+// asError returns err as an *provider.Error (a 503 when the store failed).
+func asError(err error) *provider.Error {
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return provider.Errorf(provider.KindUnavailable, "the emulator could not store the change")
 }
 
 // kindCodes maps error kinds to Kulipa-style codes (only
@@ -122,17 +142,9 @@ type errorBody struct {
 }
 
 // WriteError writes {"code","message"}; the message starts with the
-// offending input's name when there is one. Responses to a known tenant
-// carry its rate-limit headers.
+// offending input's name when there is one. Responses to an API key carry
+// its rate-limit headers.
 func (p *Provider) WriteError(w http.ResponseWriter, r *http.Request, e *provider.Error) {
-	msg := e.Message
-	if e.Field != "" {
-		msg = e.Field + ": " + msg
-	}
-	code := e.CodeOr(kindCodes[e.Kind])
-	if code == "" {
-		code = "internal_error"
-	}
 	h := w.Header()
 	switch {
 	case h.Get(headerRemaining) != "":
@@ -145,10 +157,25 @@ func (p *Provider) WriteError(w http.ResponseWriter, r *http.Request, e *provide
 		}
 	default:
 		if key := strings.TrimSpace(r.Header.Get(APIKeyHeader)); key != "" {
-			if t, ok := p.tenants.Lookup(key); ok {
-				p.stampLimit(w, t)
-			}
+			_ = p.state.View(key, func(tx *state.Tx) error {
+				p.stampLimit(w, tx)
+				return nil
+			})
 		}
+	}
+	writeError(w, e)
+}
+
+// writeError writes the envelope alone (inside a transaction, where the
+// rate-limit headers are already set).
+func writeError(w http.ResponseWriter, e *provider.Error) {
+	msg := e.Message
+	if e.Field != "" {
+		msg = e.Field + ": " + msg
+	}
+	code := e.CodeOr(kindCodes[e.Kind])
+	if code == "" {
+		code = "internal_error"
 	}
 	provider.WriteJSON(w, e.Status, errorBody{Code: code, Message: msg})
 }

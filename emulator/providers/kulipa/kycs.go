@@ -3,11 +3,13 @@ package kulipa
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 type createKycIn struct {
@@ -36,13 +38,12 @@ func (in *createKycIn) checkImport() *provider.Error {
 	return nil
 }
 
-func (p *Provider) createKyc(c *provider.Call) error {
+func (p *Provider) createKyc(c *provider.Call, tx *state.Tx) error {
 	var in createKycIn
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	t := p.tenants.Get(c.Tenant)
-	s := p.settings(t)
+	s := p.settingsOf(tx.Data().(*tenantData))
 	if in.Type == TypeImport && !s.Partner {
 		return provider.Errorf(provider.KindForbidden,
 			"import KYCs are only available to partner platforms").WithCode("permission_error")
@@ -66,108 +67,81 @@ func (p *Provider) createKyc(c *provider.Call) error {
 		cp.Steps = planOf(s).Steps
 		plan = &cp
 	}
-	now := p.env.Clock.Now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u, ok := t.users[strings.ToLower(in.UserID)]
-	if !ok {
+	ur := userOf(tx, in.UserID)
+	if ur == nil {
 		return userNotFound()
 	}
-	for i := len(t.kycOrder) - 1; i >= 0; i-- {
-		if k := t.kycOrder[i]; k.user == u && k.typ == in.Type && (k.status == Pending || k.status == Submitted) {
-			return c.JSON(http.StatusOK, k.view())
+	u := state.Data[user](ur)
+	for i := len(u.KYCs) - 1; i >= 0; i-- {
+		if r := tx.Get(kindKyc, u.KYCs[i]); r != nil && state.Data[kyc](r).Type == in.Type && (r.Status == Pending || r.Status == Submitted) {
+			return c.JSON(http.StatusOK, kycViewOf(r))
 		}
 	}
-	k := &kyc{
-		id: "kyc-" + t.rand.UUID(), seq: t.next(), tenant: t, user: u, typ: in.Type, status: Pending,
-		redirectURI: in.RedirectURI, expiresAt: now.Add(time.Duration(s.KycTTL)), created: now, updated: now,
-		plan: plan,
-	}
+	rnd := tx.Rand()
+	k := &kyc{UserID: ur.ID, Type: in.Type, RedirectURI: in.RedirectURI, ExpiresAt: tx.Now().Add(time.Duration(s.KycTTL))}
+	nr := state.NewRecord{Kind: kindKyc, ID: "kyc-" + rnd.UUID(), Data: k, Status: Pending, By: "client", Plan: plan}
 	if in.Type != TypeImport {
-		k.inquiry = "inq_" + t.rand.String(fake.Base58, 24)
-		url := c.BaseURL + "/_webview/" + k.inquiry
-		k.url = &url
+		k.Inquiry = "inq_" + rnd.String(fake.Base58, 24)
+		url := c.BaseURL + "/_webview/" + k.Inquiry
+		k.URL = &url
+		nr.Index = map[string]string{byInquiry: k.Inquiry}
 	}
-	k.timeline = provider.NewTimeline(p.env.Clock, plan.Steps, p.fire(k))
-	k.history = []provider.Transition{{To: Pending, At: now, By: "client"}}
-	t.kycs[k.id] = k
-	t.kycOrder = append(t.kycOrder, k)
-	p.mu.Lock()
-	p.kycs[k.id] = k
-	if k.inquiry != "" {
-		p.inquiries[k.inquiry] = k
+	r, err := tx.Create(nr)
+	if err != nil {
+		return err
 	}
-	p.mu.Unlock()
-	k.timeline.Created()
-	k.timeline.Entered(Pending)
-	p.notifyKyc(k, now)
+	u.KYCs = append(slices.DeleteFunc(u.KYCs, func(id string) bool { return tx.Get(kindKyc, id) == nil }), r.ID)
+	p.notifyKyc(tx, r, r.Created)
 	if in.Type == TypeImport {
 		// The partner already verified the identity: nothing waits for a
 		// webview.
-		p.move(k, Submitted, "client", "")
+		p.move(tx, r, Submitted, "client", "")
 	}
-	return c.JSON(http.StatusCreated, k.view())
+	return c.JSON(http.StatusCreated, kycViewOf(r))
 }
 
-// kycOf finds the calling tenant's KYC and locks the tenant; the caller
-// must call unlock.
-func (p *Provider) kycOf(tenantName, id string) (*kyc, func(), *provider.Error) {
-	t := p.tenants.Get(tenantName)
-	t.mu.Lock()
-	k, ok := t.kycs[strings.ToLower(id)]
-	if !ok {
-		t.mu.Unlock()
-		return nil, nil, kycNotFound()
+func (p *Provider) getKyc(c *provider.Call, tx *state.Tx) error {
+	r := tx.Get(kindKyc, strings.ToLower(c.Params["kycId"]))
+	if r == nil {
+		return kycNotFound()
 	}
-	return k, t.mu.Unlock, nil
+	return c.JSON(http.StatusOK, kycViewOf(r))
 }
 
-func (p *Provider) getKyc(c *provider.Call) error {
-	k, unlock, err := p.kycOf(c.Tenant, c.Params["kycId"])
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return c.JSON(http.StatusOK, k.view())
-}
-
-func (p *Provider) listKycs(c *provider.Call) error {
+func (p *Provider) listKycs(c *provider.Call, tx *state.Tx) error {
 	q := pageOf(c)
 	qv := c.R.URL.Query()
 	userID, typ, status := strings.ToLower(qv.Get("userId")), qv.Get("type"), qv.Get("status")
-	t := p.tenants.Get(c.Tenant)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	match := make([]*kyc, 0, len(t.kycOrder))
-	for _, k := range t.kycOrder {
-		if (userID != "" && k.user.id != userID) || (typ != "" && k.typ != typ) || (status != "" && k.status != status) {
+	all := tx.List(kindKyc)
+	match := make([]*state.Record, 0, len(all))
+	for _, r := range all {
+		k := state.Data[kyc](r)
+		if (userID != "" && k.UserID != userID) || (typ != "" && k.Type != typ) || (status != "" && r.Status != status) {
 			continue
 		}
-		match = append(match, k)
+		match = append(match, r)
 	}
-	return c.JSON(http.StatusOK, paginate(match, q, func(k *kyc) sortKey { return sortKey{k.created, k.updated, k.seq} },
-		func(k *kyc) kycView { return k.view() }))
+	return c.JSON(http.StatusOK, paginate(match, q, kycViewOf))
 }
 
-func (p *Provider) exportKyc(c *provider.Call) error {
-	t, u, unlock, err := p.userOf(c.Tenant, c.Query("userId"))
-	if err != nil {
-		return err
+func (p *Provider) exportKyc(c *provider.Call, tx *state.Tx) error {
+	ur := userOf(tx, c.Query("userId"))
+	if ur == nil {
+		return userNotFound()
 	}
-	defer unlock()
-	if u.status != UserActive {
+	u := state.Data[user](ur)
+	if u.Status != UserActive {
 		return provider.Errorf(provider.KindConflict,
 			"the user is not active: export needs a verified full KYC").WithCode("user_not_active_error")
 	}
-	var latest *kyc
-	for _, k := range t.kycOrder {
-		if k.user == u && (k.typ == TypeFull || k.typ == TypeImport) && k.status == Verified &&
-			(latest == nil || !k.verifiedAt.Before(*latest.verifiedAt)) {
-			latest = k
+	var latest *state.Record
+	for _, r := range identityKycs(tx, u) {
+		if latest == nil || !state.Data[kyc](r).VerifiedAt.Before(*state.Data[kyc](latest).VerifiedAt) {
+			latest = r
 		}
 	}
 	if latest == nil {
 		return provider.NotFound("the user has no verified full KYC")
 	}
-	return c.JSON(http.StatusOK, latest.exportView())
+	return c.JSON(http.StatusOK, exportViewOf(latest))
 }

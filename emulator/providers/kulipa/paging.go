@@ -1,12 +1,13 @@
 package kulipa
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // Paging defaults (the SDK's).
@@ -49,25 +50,18 @@ type page[T any] struct {
 	Items   []T  `json:"items"`
 }
 
-// sortKey is what a list sorts by: the chosen time, then creation order.
-type sortKey struct {
-	created, updated time.Time
-	seq              uint64
-}
-
-// paginate sorts items and cuts out the requested page, viewing each item
-// with view.
-func paginate[S, T any](items []S, q pageQuery, key func(S) sortKey, view func(S) T) page[T] {
+// paginate sorts records by the chosen time, then creation order, and
+// cuts out the requested page, viewing each record with view.
+func paginate[T any](items []*state.Record, q pageQuery, view func(*state.Record) T) page[T] {
 	sorted := slices.Clone(items)
-	slices.SortStableFunc(sorted, func(a, b S) int {
-		ka, kb := key(a), key(b)
-		ta, tb := ka.created, kb.created
+	slices.SortStableFunc(sorted, func(a, b *state.Record) int {
+		ta, tb := a.Created, b.Created
 		if q.field == "updatedAt" {
-			ta, tb = ka.updated, kb.updated
+			ta, tb = a.Updated, b.Updated
 		}
 		c := ta.Compare(tb)
 		if c == 0 {
-			c = cmpSeq(ka.seq, kb.seq)
+			c = cmp.Compare(a.Seq, b.Seq)
 		}
 		if q.desc {
 			c = -c
@@ -80,20 +74,10 @@ func paginate[S, T any](items []S, q pageQuery, key func(S) sortKey, view func(S
 	}
 	start := q.from * q.limit
 	end := min(start+q.limit, len(sorted))
-	for _, it := range sorted[start:end] {
-		out.Items = append(out.Items, view(it))
+	for _, r := range sorted[start:end] {
+		out.Items = append(out.Items, view(r))
 	}
 	out.Count = len(out.Items)
 	out.HasMore = end < len(sorted)
 	return out
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // Settings are the emulator's knobs for Kulipa: provider-wide defaults,
@@ -120,15 +121,35 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// settings returns the tenant's effective settings.
-func (p *Provider) settings(t *tenant) Settings {
-	p.mu.RLock()
-	s := p.defaults
-	p.mu.RUnlock()
-	t.cfg.Lock()
-	defer t.cfg.Unlock()
-	return s.with(t.patch)
+// tenantData is what Kulipa keeps per API key besides its records: the
+// settings overrides, the rate-limit window and when its webhook key was
+// first shown.
+type tenantData struct {
+	Patch       patch     `json:"patch"`
+	WindowStart time.Time `json:"windowStart,omitzero"`
+	Count       int       `json:"count,omitempty"`
+	KeyCreated  time.Time `json:"keyCreated,omitzero"`
 }
+
+// tenantOf returns the tenant's data in a write transaction; the first
+// one dates the tenant's webhook key.
+func tenantOf(tx *state.Tx) *tenantData {
+	d := tx.Data().(*tenantData)
+	if d.KeyCreated.IsZero() {
+		d.KeyCreated = tx.Now()
+	}
+	return d
+}
+
+// defaults returns the provider-wide settings.
+func (p *Provider) defaults() Settings {
+	var s Settings
+	p.state.ViewShared(func(v any) { s = *v.(*Settings) })
+	return s
+}
+
+// settingsOf returns the tenant's effective settings.
+func (p *Provider) settingsOf(d *tenantData) Settings { return p.defaults().with(d.Patch) }
 
 // Rate-limit headers.
 const (
@@ -140,23 +161,21 @@ const (
 // take counts one request against the tenant's window, or refuses it with
 // 429 when the window is used up. Windows are fixed: one starts with the
 // first request after the previous one ended.
-func (p *Provider) take(t *tenant) *provider.Error {
-	s := p.settings(t)
+func (p *Provider) take(tx *state.Tx, d *tenantData) *provider.Error {
+	s := p.settingsOf(d)
 	if s.RateLimit <= 0 {
 		return nil
 	}
-	now := p.env.Clock.Now()
-	t.cfg.Lock()
-	defer t.cfg.Unlock()
+	now := tx.Now()
 	window := time.Duration(s.RateWindow)
-	if t.count == 0 || !now.Before(t.windowStart.Add(window)) {
-		t.windowStart, t.count = now, 0
+	if d.Count == 0 || !now.Before(d.WindowStart.Add(window)) {
+		d.WindowStart, d.Count = now, 0
 	}
-	if t.count < s.RateLimit {
-		t.count++
+	if d.Count < s.RateLimit {
+		d.Count++
 		return nil
 	}
-	reset := strconv.Itoa(ceilSeconds(t.windowStart.Add(window).Sub(now)))
+	reset := strconv.Itoa(ceilSeconds(d.WindowStart.Add(window).Sub(now)))
 	e := provider.Errorf(provider.KindRateLimited,
 		"too many requests: this API key may make %d requests per %s; retry after the number of seconds in Retry-After",
 		s.RateLimit, window).WithCode("rate_limit_error")
@@ -166,18 +185,17 @@ func (p *Provider) take(t *tenant) *provider.Error {
 
 // stampLimit writes the tenant's rate-limit headers (nothing when the limit
 // is off).
-func (p *Provider) stampLimit(w http.ResponseWriter, t *tenant) {
-	s := p.settings(t)
+func (p *Provider) stampLimit(w http.ResponseWriter, tx *state.Tx) {
+	d := tx.Data().(*tenantData)
+	s := p.settingsOf(d)
 	if s.RateLimit <= 0 {
 		return
 	}
-	now := p.env.Clock.Now()
-	t.cfg.Lock()
-	remaining, end := s.RateLimit, now.Add(time.Duration(s.RateWindow))
-	if t.count > 0 && now.Before(t.windowStart.Add(time.Duration(s.RateWindow))) {
-		remaining, end = max(s.RateLimit-t.count, 0), t.windowStart.Add(time.Duration(s.RateWindow))
+	now, window := tx.Now(), time.Duration(s.RateWindow)
+	remaining, end := s.RateLimit, now.Add(window)
+	if d.Count > 0 && now.Before(d.WindowStart.Add(window)) {
+		remaining, end = max(s.RateLimit-d.Count, 0), d.WindowStart.Add(window)
 	}
-	t.cfg.Unlock()
 	h := w.Header()
 	h.Set(headerLimit, strconv.Itoa(s.RateLimit))
 	h.Set(headerRemaining, strconv.Itoa(remaining))
@@ -207,13 +225,13 @@ func controlError(w http.ResponseWriter, status int, code, msg string) {
 func (p *Provider) getSettings(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Query().Get("tenant")
 	if name == "" {
-		p.mu.RLock()
-		s := p.defaults
-		p.mu.RUnlock()
-		provider.WriteJSON(w, http.StatusOK, settingsView{Settings: s})
+		provider.WriteJSON(w, http.StatusOK, settingsView{Settings: p.defaults()})
 		return
 	}
-	provider.WriteJSON(w, http.StatusOK, settingsView{Tenant: name, Settings: p.settings(p.tenants.Get(name))})
+	_ = p.state.View(name, func(tx *state.Tx) error {
+		provider.WriteJSON(w, http.StatusOK, settingsView{Tenant: name, Settings: p.settingsOf(tx.Data().(*tenantData))})
+		return nil
+	})
 }
 
 // putSettings changes the provider-wide settings, or one tenant's
@@ -234,17 +252,26 @@ func (p *Provider) putSettings(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusBadRequest, "invalid_settings", err.Error())
 		return
 	}
+	var out settingsView
+	var err error
 	if in.Tenant == "" {
-		p.mu.Lock()
-		p.defaults = p.defaults.with(in.patch)
-		s := p.defaults
-		p.mu.Unlock()
-		provider.WriteJSON(w, http.StatusOK, settingsView{Settings: s})
+		err = p.state.UpdateShared(func(v any) error {
+			s := v.(*Settings)
+			*s = s.with(in.patch)
+			out.Settings = *s
+			return nil
+		})
+	} else {
+		err = p.state.Update(in.Tenant, func(tx *state.Tx) error {
+			d := tenantOf(tx)
+			d.Patch = d.Patch.merge(in.patch)
+			out = settingsView{Tenant: in.Tenant, Settings: p.settingsOf(d)}
+			return nil
+		})
+	}
+	if err != nil {
+		controlError(w, http.StatusServiceUnavailable, "storage_unavailable", "the settings could not be stored")
 		return
 	}
-	t := p.tenants.Get(in.Tenant)
-	t.cfg.Lock()
-	t.patch = t.patch.merge(in.patch)
-	t.cfg.Unlock()
-	provider.WriteJSON(w, http.StatusOK, settingsView{Tenant: in.Tenant, Settings: p.settings(t)})
+	provider.WriteJSON(w, http.StatusOK, out)
 }

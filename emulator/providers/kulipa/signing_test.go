@@ -40,9 +40,9 @@ func verifies(k *signingKey, h http.Header, body []byte) bool {
 }
 
 func TestSigningKeyIsSeededAndVerifies(t *testing.T) {
-	a := newSigningKey(fake.New(1).Derive(Name, "k", "webhook-key"), t0)
-	b := newSigningKey(fake.New(1).Derive(Name, "k", "webhook-key"), t0)
-	c := newSigningKey(fake.New(2).Derive(Name, "k", "webhook-key"), t0)
+	a := newSigningKey(fake.New(1).Derive(Name, "k", "webhook-key"))
+	b := newSigningKey(fake.New(1).Derive(Name, "k", "webhook-key"))
+	c := newSigningKey(fake.New(2).Derive(Name, "k", "webhook-key"))
 	if a.id != b.id || a.pem != b.pem || !a.priv.Equal(b.priv) {
 		t.Fatal("same seed, different keys")
 	}
@@ -76,7 +76,7 @@ func TestSigningKeyIsSeededAndVerifies(t *testing.T) {
 // bad_signature fault: the hit attempt must not verify against the
 // published key, the others must.
 func TestBadSignatureFault(t *testing.T) {
-	k := newSigningKey(fake.New(1).Derive(Name, "k", "webhook-key"), t0)
+	k := newSigningKey(fake.New(1).Derive(Name, "k", "webhook-key"))
 	var mu sync.Mutex
 	got := map[string]bool{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

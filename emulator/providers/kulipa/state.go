@@ -1,11 +1,11 @@
 package kulipa
 
 import (
-	"sync"
+	"net/http"
 	"time"
 
-	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // KYC statuses (kycemu's vocabulary; Kulipa's is not public).
@@ -31,8 +31,18 @@ const (
 	UserActive     = "active"
 )
 
-// kindKyc is the session kind passed to Scenarios.Plan.
-const kindKyc = "kyc"
+// Record kinds; kindKyc is also the session kind passed to Scenarios.Plan.
+const (
+	kindUser = "user"
+	kindKyc  = "kyc"
+	kindIdem = "idempotency"
+)
+
+// Index names.
+const (
+	byPhone   = "phone"   // a user's phone (country and digits), unique per API key
+	byInquiry = "inquiry" // a KYC's webview inquiry id, for the webview
+)
 
 // machine is the KYC status machine: the user completes the webview
 // (pending -> submitted) or lets it expire; a submitted KYC is verified or
@@ -50,6 +60,29 @@ func (p *Provider) Machines() map[string]*provider.Machine {
 	return map[string]*provider.Machine{kindKyc: machine}
 }
 
+// spec is what Kulipa keeps in the state layer: users, KYCs (the
+// sessions), the answers kept for idempotency keys, each API key's
+// settings overrides, rate-limit window and key date, and the
+// provider-wide settings.
+func (p *Provider) spec() state.Spec {
+	return state.Spec{
+		Tenant: func() any { return &tenantData{} },
+		Shared: func() any { s := DefaultSettings(); return &s },
+		Kinds: []state.Kind{
+			{Name: kindUser, New: func() any { return &user{} },
+				Indexes: map[string]state.Scope{byPhone: state.TenantScope}},
+			{Name: kindKyc, New: func() any { return &kyc{} }, Machine: machine, Session: true,
+				Indexes: map[string]state.Scope{byInquiry: state.ProviderScope},
+				Fire: func(tx *state.Tx, r *state.Record, st provider.Step) {
+					p.move(tx, r, st.Status, "timeline", st.Reason)
+				},
+				Actions: actionsOf, Act: p.act},
+			{Name: kindIdem, New: func() any { return &answer{} }, Machine: idemMachine,
+				Fire: func(tx *state.Tx, r *state.Record, _ provider.Step) { tx.Delete(r) }},
+		},
+	}
+}
+
 // DefaultPlan returns the plan of a KYC when no scenario applies: it
 // expires if the user never completes the webview, and is verified the
 // review delay after the user completed it.
@@ -57,10 +90,7 @@ func (p *Provider) DefaultPlan(kind string) *provider.Plan {
 	if kind != kindKyc {
 		return nil
 	}
-	p.mu.RLock()
-	s := p.defaults
-	p.mu.RUnlock()
-	return planOf(s)
+	return planOf(p.defaults())
 }
 
 func planOf(s Settings) *provider.Plan {
@@ -76,47 +106,6 @@ func retrySchedule() []time.Duration {
 	return []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 4 * time.Hour,
 		12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 96 * time.Hour}
 }
-
-type tenant struct {
-	name    string
-	rand    *fake.Source // resource ids and fake identities
-	events  *fake.Source // webhook event ids
-	key     *signingKey
-	created time.Time
-
-	mu        sync.Mutex
-	seq       uint64
-	users     map[string]*user
-	userOrder []*user
-	kycs      map[string]*kyc
-	kycOrder  []*kyc
-
-	// cfg guards the settings overrides and the rate-limit window.
-	cfg         sync.Mutex
-	patch       patch
-	windowStart time.Time
-	count       int
-
-	idem idempotency
-}
-
-func (p *Provider) newTenant(name string) *tenant {
-	now := p.env.Clock.Now()
-	return &tenant{
-		name:    name,
-		rand:    p.env.Rand.Derive(Name, name),
-		events:  p.env.Rand.Derive(Name, name, "events"),
-		key:     newSigningKey(p.env.Rand.Derive(Name, name, "webhook-key"), now),
-		created: now,
-		users:   map[string]*user{},
-		kycs:    map[string]*kyc{},
-		idem:    idempotency{m: map[idemKey]*idemEntry{}},
-	}
-}
-
-// next returns the tenant's next sequence number (creation order); the
-// caller holds the lock.
-func (t *tenant) next() uint64 { t.seq++; return t.seq }
 
 // Phone is a phone number.
 type Phone struct {
@@ -162,135 +151,146 @@ type legalName struct {
 	LastName  string `json:"lastName"`
 }
 
+// user is a Kulipa user (record kind "user"); its times live on the record
+// and its phone key in the phone index.
 type user struct {
-	id                 string
-	seq                uint64
-	status             string
-	firstName          string
-	lastName           string
-	legalName          *legalName
-	email              *string
-	phone              *Phone
-	phoneKey           string
-	dateOfBirth        *string
-	countryOfBirth     *string
-	countryOfResidence *string
-	address            *Address
-	shipping           *ShippingAddress
-	wallet             *Wallet
-	companyID          *string
-	created, updated   time.Time
+	Status             string           `json:"status"`
+	FirstName          string           `json:"firstName"`
+	LastName           string           `json:"lastName"`
+	LegalName          *legalName       `json:"legalName,omitempty"`
+	Email              *string          `json:"email,omitempty"`
+	Phone              *Phone           `json:"phone,omitempty"`
+	DateOfBirth        *string          `json:"dateOfBirth,omitempty"`
+	CountryOfBirth     *string          `json:"countryOfBirth,omitempty"`
+	CountryOfResidence *string          `json:"countryOfResidence,omitempty"`
+	Address            *Address         `json:"address,omitempty"`
+	Shipping           *ShippingAddress `json:"shipping,omitempty"`
+	Wallet             *Wallet          `json:"wallet,omitempty"`
+	CompanyID          *string          `json:"companyId,omitempty"`
+	// KYCs are the user's KYC ids in creation order (evicted ones are
+	// pruned when the next one starts).
+	KYCs []string `json:"kycs,omitempty"`
 }
 
 // identity is what a full (or import) KYC verified; export answers it.
 type identity struct {
-	first, last        string
-	email, phone       *string
-	dateOfBirth        string
-	street1            string
-	street2            *string
-	city, zip, country string
-	state              *string
-	docCountry         string
-	docType            string
-	docNumber          string
-	issued, expires    string
+	First       string  `json:"first"`
+	Last        string  `json:"last"`
+	Email       *string `json:"email,omitempty"`
+	Phone       *string `json:"phone,omitempty"`
+	DateOfBirth string  `json:"dateOfBirth"`
+	Street1     string  `json:"street1"`
+	Street2     *string `json:"street2,omitempty"`
+	City        string  `json:"city"`
+	Zip         string  `json:"zip"`
+	Country     string  `json:"country"`
+	State       *string `json:"state,omitempty"`
+	DocCountry  string  `json:"docCountry"`
+	DocType     string  `json:"docType"`
+	DocNumber   string  `json:"docNumber"`
+	Issued      string  `json:"issued"`
+	Expires     string  `json:"expires"`
 }
 
+// kyc is a KYC (record kind "kyc", the sessions); its status, plan,
+// history and times live on the record, its inquiry id in the inquiry
+// index.
 type kyc struct {
-	id, inquiry string
-	seq         uint64
-	tenant      *tenant
-	user        *user
-	typ         string
-	status      string
-	url         *string
-	redirectURI *string
-	reason      *string
-	shipping    *ShippingAddress
-	identity    *identity
-	expiresAt   time.Time
-	submittedAt *time.Time
-	verifiedAt  *time.Time
-	created     time.Time
-	updated     time.Time
-
-	plan     *provider.Plan
-	timeline *provider.Timeline
-	history  []provider.Transition
-	gone     bool
+	UserID      string           `json:"userId"`
+	Type        string           `json:"type"`
+	Inquiry     string           `json:"inquiry,omitempty"`
+	URL         *string          `json:"url,omitempty"`
+	RedirectURI *string          `json:"redirectUri,omitempty"`
+	Reason      *string          `json:"reason,omitempty"`
+	Shipping    *ShippingAddress `json:"shipping,omitempty"`
+	Identity    *identity        `json:"identity,omitempty"`
+	ExpiresAt   time.Time        `json:"expiresAt"`
+	SubmittedAt *time.Time       `json:"submittedAt,omitempty"`
+	VerifiedAt  *time.Time       `json:"verifiedAt,omitempty"`
 }
 
-// open reports whether the KYC may still change course.
-func (k *kyc) open() bool { return !machine.Terminal(k.status) }
+// answer is the first response to an idempotency key's request (record
+// kind "idempotency", id: the hex of the combination).
+type answer struct {
+	At     time.Time   `json:"at"`
+	Status int         `json:"status"`
+	Header http.Header `json:"header,omitempty"`
+	Body   []byte      `json:"body"`
+}
 
-// move changes the status if the machine allows it and reports whether it
-// did; the caller holds the tenant lock.
-func (p *Provider) move(k *kyc, to, by, reason string) bool {
-	if k.gone || !machine.Can(k.status, to) {
+// move changes the status if the machine allows it, applies what the new
+// status brings and sends its webhooks; it reports whether it moved.
+func (p *Provider) move(tx *state.Tx, r *state.Record, to, by, reason string) bool {
+	if !tx.Move(r, to, by, reason) {
 		return false
 	}
-	now := p.env.Clock.Now()
-	k.history = append(k.history, provider.Transition{From: k.status, To: to, At: now, By: by, Reason: reason})
-	k.status, k.updated = to, now
-	activated := p.apply(k, now, reason)
-	if machine.Terminal(to) {
-		k.timeline.Stop()
-	} else {
-		k.timeline.Entered(to)
-	}
-	p.notifyKyc(k, now)
+	now := r.Updated
+	ur := tx.Get(kindUser, state.Data[kyc](r).UserID) // nil once evicted
+	activated := p.apply(tx, r, ur, now, reason)
+	p.notifyKyc(tx, r, now)
 	if activated {
-		p.notifyUser(k, now)
+		p.notifyUser(tx, r, ur, now)
 	}
 	return true
 }
 
-// walk forces k towards to along the main line (pending -> submitted)
+// walk forces r towards to along the main line (pending -> submitted)
 // until the machine allows the final move. It moves nothing and reports
 // false when to cannot be reached.
-func (p *Provider) walk(k *kyc, to, by, reason string) bool {
-	path := machine.Path(k.status, to, forward)
+func (p *Provider) walk(tx *state.Tx, r *state.Record, to, by, reason string) bool {
+	path := machine.Path(r.Status, to, forward)
 	if path == nil {
 		return false
 	}
 	for i, st := range path {
-		r := ""
+		rs := ""
 		if i == len(path)-1 {
-			r = reason
+			rs = reason
 		}
-		p.move(k, st, by, r)
+		p.move(tx, r, st, by, rs)
 	}
 	return true
 }
 
-// apply fills in what a status brings and reports whether the user became
-// active; the caller holds the tenant lock.
-func (p *Provider) apply(k *kyc, now time.Time, reason string) (activated bool) {
-	u := k.user
-	switch k.status {
+// apply fills in what a status brings and reports whether the user (ur,
+// nil once evicted) became active.
+func (p *Provider) apply(tx *state.Tx, r, ur *state.Record, now time.Time, reason string) (activated bool) {
+	k := state.Data[kyc](r)
+	u := &user{}
+	if ur != nil {
+		u = state.Data[user](ur)
+	}
+	switch r.Status {
 	case Submitted:
-		k.submittedAt = &now
-		switch k.typ {
+		k.SubmittedAt = &now
+		switch k.Type {
 		case TypeShipping:
-			if k.shipping == nil {
-				k.shipping = k.tenant.defaultShipping(u, now)
+			if k.Shipping == nil {
+				k.Shipping = defaultShipping(tx, u, now)
 			}
 		case TypeFull, TypeImport:
-			k.identity = k.tenant.identityOf(u, now)
+			k.Identity = identityOf(tx, u, now)
 		}
 	case Verified:
-		k.verifiedAt = &now
-		switch k.typ {
+		k.VerifiedAt = &now
+		if ur == nil {
+			break
+		}
+		switch k.Type {
 		case TypeShipping:
-			s := *k.shipping
-			u.shipping = &s
-			u.updated = now
+			if k.Shipping != nil {
+				s := *k.Shipping
+				u.Shipping = &s
+				ur.Updated = now
+			}
 		case TypeFull, TypeImport:
-			u.legalName = &legalName{FirstName: k.identity.first, LastName: k.identity.last}
-			u.updated = now
-			if u.status == UserUnverified {
-				u.status = UserActive
+			if k.Identity == nil {
+				break
+			}
+			u.LegalName = &legalName{FirstName: k.Identity.First, LastName: k.Identity.Last}
+			ur.Updated = now
+			if u.Status == UserUnverified {
+				u.Status = UserActive
 				activated = true
 			}
 		}
@@ -298,12 +298,12 @@ func (p *Provider) apply(k *kyc, now time.Time, reason string) (activated bool) 
 		if reason == "" {
 			reason = "the identity could not be verified"
 		}
-		k.reason = &reason
+		k.Reason = &reason
 	case Expired:
 		if reason == "" {
 			reason = "the user did not complete the KYC in time"
 		}
-		k.reason = &reason
+		k.Reason = &reason
 	}
 	return activated
 }
@@ -311,65 +311,59 @@ func (p *Provider) apply(k *kyc, now time.Time, reason string) (activated bool) 
 // defaultShipping is the address a shipping KYC collects when nobody typed
 // one in the webview: the user's shipping address, else their address,
 // else a fake one.
-func (t *tenant) defaultShipping(u *user, now time.Time) *ShippingAddress {
+func defaultShipping(tx *state.Tx, u *user, now time.Time) *ShippingAddress {
 	switch {
-	case u.shipping != nil:
-		s := *u.shipping
+	case u.Shipping != nil:
+		s := *u.Shipping
 		return &s
-	case u.address != nil:
-		return &ShippingAddress{Address: *u.address, Phone: u.phone.text()}
+	case u.Address != nil:
+		return &ShippingAddress{Address: *u.Address, Phone: u.Phone.text()}
 	}
-	fp := t.rand.Person(now)
+	fp := tx.Rand().Person(now)
 	country := "US"
-	if u.countryOfResidence != nil {
-		country = *u.countryOfResidence
+	if u.CountryOfResidence != nil {
+		country = *u.CountryOfResidence
 	}
 	return &ShippingAddress{Address: Address{Address1: fp.Street, City: fp.City, PostalCode: fp.Postcode, Country: country},
-		Phone: u.phone.text()}
+		Phone: u.Phone.text()}
 }
 
 // identityOf is what the identity check reads: the user's own data
 // completed with a seeded fake identity.
-func (t *tenant) identityOf(u *user, now time.Time) *identity {
-	fp := t.rand.Person(now)
+func identityOf(tx *state.Tx, u *user, now time.Time) *identity {
+	rnd := tx.Rand()
+	fp := rnd.Person(now)
 	id := &identity{
-		first: u.firstName, last: u.lastName,
-		dateOfBirth: fp.BirthDate.Format(time.DateOnly),
-		street1:     fp.Street, city: fp.City, zip: fp.Postcode, country: "US",
-		docType: "passport", docNumber: t.rand.String("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 9),
+		First: u.FirstName, Last: u.LastName,
+		DateOfBirth: fp.BirthDate.Format(time.DateOnly),
+		Street1:     fp.Street, City: fp.City, Zip: fp.Postcode, Country: "US",
+		DocType: "passport", DocNumber: rnd.String("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 9),
+	}
+	if id.First == "" && id.Last == "" { // the user was evicted
+		id.First, id.Last = fp.FirstName, fp.LastName
 	}
 	email, phone := fp.Email, fp.Phone
-	id.email, id.phone = &email, &phone
-	if u.email != nil {
-		id.email = u.email
+	id.Email, id.Phone = &email, &phone
+	if u.Email != nil {
+		id.Email = u.Email
 	}
-	if u.phone != nil {
-		id.phone = u.phone.text()
+	if u.Phone != nil {
+		id.Phone = u.Phone.text()
 	}
-	if u.dateOfBirth != nil {
-		id.dateOfBirth = *u.dateOfBirth
+	if u.DateOfBirth != nil {
+		id.DateOfBirth = *u.DateOfBirth
 	}
-	if u.countryOfResidence != nil {
-		id.country = *u.countryOfResidence
+	if u.CountryOfResidence != nil {
+		id.Country = *u.CountryOfResidence
 	}
-	if a := u.address; a != nil {
-		id.street1, id.street2, id.city, id.zip, id.country, id.state = a.Address1, a.Address2, a.City, a.PostalCode, a.Country, a.State
+	if a := u.Address; a != nil {
+		id.Street1, id.Street2, id.City, id.Zip, id.Country, id.State = a.Address1, a.Address2, a.City, a.PostalCode, a.Country, a.State
 	}
-	id.docCountry = id.country
-	issued := now.AddDate(-1-t.rand.Intn(5), -t.rand.Intn(12), 0)
-	id.issued = issued.Format(time.DateOnly)
-	id.expires = issued.AddDate(10, 0, 0).Format(time.DateOnly)
+	id.DocCountry = id.Country
+	issued := now.AddDate(-1-rnd.Intn(5), -rnd.Intn(12), 0)
+	id.Issued = issued.Format(time.DateOnly)
+	id.Expires = issued.AddDate(10, 0, 0).Format(time.DateOnly)
 	return id
-}
-
-// fire applies a timeline step.
-func (p *Provider) fire(k *kyc) func(provider.Step) {
-	return func(st provider.Step) {
-		t := k.tenant
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		p.move(k, st.Status, "timeline", st.Reason)
-	}
 }
 
 // stampOf formats times as JavaScript's toISOString does.

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 type createUserIn struct {
@@ -64,122 +65,97 @@ func normalizePhone(ph *Phone) *Phone {
 	return &Phone{Country: strings.ToUpper(ph.Country), Number: ph.Number}
 }
 
-func (p *Provider) createUser(c *provider.Call) error {
+func duplicateUser() *provider.Error {
+	return provider.Errorf(provider.KindConflict, "a user with this phone number already exists").
+		WithCode("duplicate_user_error")
+}
+
+func (p *Provider) createUser(c *provider.Call, tx *state.Tx) error {
 	var in createUserIn
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	now := p.env.Clock.Now()
-	t := p.tenants.Get(c.Tenant)
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	key := phoneKey(in.Phone)
-	if err := t.phoneFree(key, nil); err != nil {
-		return err
+	if key != "" && tx.Lookup(kindUser, byPhone, key) != nil {
+		return duplicateUser()
 	}
 	u := &user{
-		id: "usr-" + t.rand.UUID(), seq: t.next(), status: UserUnverified,
-		firstName: in.FirstName, lastName: in.LastName, email: in.Email,
-		phone: normalizePhone(in.Phone), phoneKey: key, dateOfBirth: in.DateOfBirth,
-		countryOfBirth: upperPtr(in.CountryOfBirth), countryOfResidence: upperPtr(in.CountryOfResidence),
-		address: normalizeAddress(in.Address), wallet: in.Wallet, companyID: in.CompanyID,
-		created: now, updated: now,
+		Status: UserUnverified, FirstName: in.FirstName, LastName: in.LastName, Email: in.Email,
+		Phone: normalizePhone(in.Phone), DateOfBirth: in.DateOfBirth,
+		CountryOfBirth: upperPtr(in.CountryOfBirth), CountryOfResidence: upperPtr(in.CountryOfResidence),
+		Address: normalizeAddress(in.Address), Wallet: in.Wallet, CompanyID: in.CompanyID,
 	}
 	if s := in.ShippingAddress; s != nil {
-		u.shipping = &ShippingAddress{Address: *normalizeAddress(&s.Address), Phone: s.Phone}
+		u.Shipping = &ShippingAddress{Address: *normalizeAddress(&s.Address), Phone: s.Phone}
 	}
-	t.users[u.id] = u
-	t.userOrder = append(t.userOrder, u)
-	return c.JSON(http.StatusCreated, u.view())
-}
-
-// phoneFree refuses a phone key another user than self already has; the
-// caller holds the tenant lock.
-func (t *tenant) phoneFree(key string, self *user) *provider.Error {
-	if key == "" {
-		return nil
+	nr := state.NewRecord{Kind: kindUser, ID: "usr-" + tx.Rand().UUID(), Data: u}
+	if key != "" {
+		nr.Index = map[string]string{byPhone: key}
 	}
-	for _, u := range t.userOrder {
-		if u != self && u.phoneKey == key {
-			return provider.Errorf(provider.KindConflict, "a user with this phone number already exists").
-				WithCode("duplicate_user_error")
-		}
-	}
-	return nil
-}
-
-// userOf finds the calling tenant's user and locks the tenant; the caller
-// must call unlock.
-func (p *Provider) userOf(tenantName, id string) (*tenant, *user, func(), *provider.Error) {
-	t := p.tenants.Get(tenantName)
-	t.mu.Lock()
-	u, ok := t.users[strings.ToLower(id)]
-	if !ok {
-		t.mu.Unlock()
-		return nil, nil, nil, userNotFound()
-	}
-	return t, u, t.mu.Unlock, nil
-}
-
-func (p *Provider) getUser(c *provider.Call) error {
-	_, u, unlock, err := p.userOf(c.Tenant, c.Params["userId"])
+	r, err := tx.Create(nr)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	return c.JSON(http.StatusOK, u.view())
+	return c.JSON(http.StatusCreated, userViewOf(r))
 }
 
-func (p *Provider) listUsers(c *provider.Call) error {
+// userOf returns the tenant's user with an id (ids are matched without
+// regard to case), or nil.
+func userOf(tx *state.Tx, id string) *state.Record { return tx.Get(kindUser, strings.ToLower(id)) }
+
+func (p *Provider) getUser(c *provider.Call, tx *state.Tx) error {
+	r := userOf(tx, c.Params["userId"])
+	if r == nil {
+		return userNotFound()
+	}
+	return c.JSON(http.StatusOK, userViewOf(r))
+}
+
+func (p *Provider) listUsers(c *provider.Call, tx *state.Tx) error {
 	q := pageOf(c)
 	email, byEmail := c.Query("email"), c.R.URL.Query().Has("email")
-	t := p.tenants.Get(c.Tenant)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	match := make([]*user, 0, len(t.userOrder))
-	for _, u := range t.userOrder {
-		if byEmail && (u.email == nil || !strings.EqualFold(*u.email, email)) {
+	all := tx.List(kindUser)
+	match := make([]*state.Record, 0, len(all))
+	for _, r := range all {
+		if u := state.Data[user](r); byEmail && (u.Email == nil || !strings.EqualFold(*u.Email, email)) {
 			continue
 		}
-		match = append(match, u)
+		match = append(match, r)
 	}
-	return c.JSON(http.StatusOK, paginate(match, q, func(u *user) sortKey { return sortKey{u.created, u.updated, u.seq} },
-		func(u *user) userView { return u.view() }))
+	return c.JSON(http.StatusOK, paginate(match, q, userViewOf))
 }
 
-// updateUser runs change on the caller's user under the tenant lock and
-// answers the updated user.
-func (p *Provider) updateUser(c *provider.Call, change func(t *tenant, u *user) *provider.Error) error {
-	t, u, unlock, err := p.userOf(c.Tenant, c.Params["userId"])
-	if err != nil {
+// updateUser runs change on the caller's user and answers the updated
+// user; change refuses before it changes anything.
+func (p *Provider) updateUser(c *provider.Call, tx *state.Tx, change func(r *state.Record, u *user) *provider.Error) error {
+	r := userOf(tx, c.Params["userId"])
+	if r == nil {
+		return userNotFound()
+	}
+	if err := change(r, state.Data[user](r)); err != nil {
 		return err
 	}
-	defer unlock()
-	if err := change(t, u); err != nil {
-		return err
-	}
-	u.updated = p.env.Clock.Now()
-	return c.JSON(http.StatusOK, u.view())
+	r.Updated = tx.Now()
+	return c.JSON(http.StatusOK, userViewOf(r))
 }
 
-func (p *Provider) setUserPhoneNumber(c *provider.Call) error {
+func (p *Provider) setUserPhoneNumber(c *provider.Call, tx *state.Tx) error {
 	var in Phone
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	return p.updateUser(c, func(t *tenant, u *user) *provider.Error {
-		key := phoneKey(&in)
-		if err := t.phoneFree(key, u); err != nil {
-			return err
+	return p.updateUser(c, tx, func(r *state.Record, u *user) *provider.Error {
+		if tx.SetIndex(r, byPhone, phoneKey(&in)) != nil {
+			return duplicateUser()
 		}
-		u.phone, u.phoneKey = normalizePhone(&in), key
+		u.Phone = normalizePhone(&in)
 		return nil
 	})
 }
 
 // setUserEmail takes the address as a bare JSON string (what the SDK
 // sends) or as {"email": "..."}; the spec admits only those two.
-func (p *Provider) setUserEmail(c *provider.Call) error {
+func (p *Provider) setUserEmail(c *provider.Call, tx *state.Tx) error {
 	var email string
 	if err := json.Unmarshal(c.Body, &email); err != nil {
 		var in struct {
@@ -190,52 +166,56 @@ func (p *Provider) setUserEmail(c *provider.Call) error {
 		}
 		email = in.Email
 	}
-	return p.updateUser(c, func(_ *tenant, u *user) *provider.Error {
-		u.email = &email
+	return p.updateUser(c, tx, func(_ *state.Record, u *user) *provider.Error {
+		u.Email = &email
 		return nil
 	})
 }
 
-func (p *Provider) setUserAddress(c *provider.Call) error {
+func (p *Provider) setUserAddress(c *provider.Call, tx *state.Tx) error {
 	var in Address
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	return p.updateUser(c, func(t *tenant, u *user) *provider.Error {
-		if t.identityVerified(u) {
+	return p.updateUser(c, tx, func(_ *state.Record, u *user) *provider.Error {
+		if identityVerified(tx, u) {
 			return provider.Errorf(provider.KindConflict,
 				"the user's identity is verified: a new KYC is needed to change the address").WithCode("conflict_error")
 		}
-		u.address = normalizeAddress(&in)
+		u.Address = normalizeAddress(&in)
 		return nil
 	})
 }
 
-func (p *Provider) setUserShippingAddress(c *provider.Call) error {
+func (p *Provider) setUserShippingAddress(c *provider.Call, tx *state.Tx) error {
 	var in ShippingAddress
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	return p.updateUser(c, func(_ *tenant, u *user) *provider.Error {
-		u.shipping = &ShippingAddress{Address: *normalizeAddress(&in.Address), Phone: in.Phone}
+	return p.updateUser(c, tx, func(_ *state.Record, u *user) *provider.Error {
+		u.Shipping = &ShippingAddress{Address: *normalizeAddress(&in.Address), Phone: in.Phone}
 		return nil
 	})
 }
 
-// identityVerified reports whether a full or import KYC of u was verified;
-// the caller holds the tenant lock.
-func (t *tenant) identityVerified(u *user) bool {
-	for _, k := range t.kycOrder {
-		if k.user == u && (k.typ == TypeFull || k.typ == TypeImport) && k.status == Verified {
-			return true
+// identityKycs returns u's verified full and import KYCs, oldest first.
+func identityKycs(tx *state.Tx, u *user) []*state.Record {
+	var out []*state.Record
+	for _, id := range u.KYCs {
+		if r := tx.Get(kindKyc, id); r != nil && r.Status == Verified {
+			if t := state.Data[kyc](r).Type; t == TypeFull || t == TypeImport {
+				out = append(out, r)
+			}
 		}
 	}
-	return false
+	return out
 }
+
+// identityVerified reports whether a full or import KYC of u was verified.
+func identityVerified(tx *state.Tx, u *user) bool { return len(identityKycs(tx, u)) > 0 }
 
 // listCards answers an empty page: cards are outside kycemu's KYC scope,
 // but clients probe the API with GET /v1/cards?limit=1.
-func (p *Provider) listCards(c *provider.Call) error {
-	return c.JSON(http.StatusOK, paginate([]struct{}{}, pageOf(c), func(struct{}) sortKey { return sortKey{} },
-		func(struct{}) struct{} { return struct{}{} }))
+func (p *Provider) listCards(c *provider.Call, _ *state.Tx) error {
+	return c.JSON(http.StatusOK, paginate(nil, pageOf(c), func(*state.Record) struct{} { return struct{}{} }))
 }

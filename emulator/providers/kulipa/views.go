@@ -1,6 +1,10 @@
 package kulipa
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kycemu/kycemu/emulator/state"
+)
 
 type userView struct {
 	ID                 string           `json:"id"`
@@ -21,13 +25,14 @@ type userView struct {
 	UpdatedAt          string           `json:"updatedAt"`
 }
 
-// view is the API's user; the caller holds the tenant lock.
-func (u *user) view() userView {
+// userViewOf is the API's user.
+func userViewOf(r *state.Record) userView {
+	u := state.Data[user](r)
 	return userView{
-		ID: u.id, Status: u.status, FirstName: u.firstName, LastName: u.lastName, LegalName: u.legalName,
-		Email: u.email, Phone: u.phone, DateOfBirth: u.dateOfBirth, CountryOfBirth: u.countryOfBirth,
-		CountryOfResidence: u.countryOfResidence, Address: u.address, ShippingAddress: u.shipping,
-		Wallet: u.wallet, CompanyID: u.companyID, CreatedAt: stampOf(u.created), UpdatedAt: stampOf(u.updated),
+		ID: r.ID, Status: u.Status, FirstName: u.FirstName, LastName: u.LastName, LegalName: u.LegalName,
+		Email: u.Email, Phone: u.Phone, DateOfBirth: u.DateOfBirth, CountryOfBirth: u.CountryOfBirth,
+		CountryOfResidence: u.CountryOfResidence, Address: u.Address, ShippingAddress: u.Shipping,
+		Wallet: u.Wallet, CompanyID: u.CompanyID, CreatedAt: stampOf(r.Created), UpdatedAt: stampOf(r.Updated),
 	}
 }
 
@@ -47,13 +52,14 @@ type kycView struct {
 	UpdatedAt       string           `json:"updatedAt"`
 }
 
-// view is the API's KYC; the caller holds the tenant lock.
-func (k *kyc) view() kycView {
+// kycViewOf is the API's KYC.
+func kycViewOf(r *state.Record) kycView {
+	k := state.Data[kyc](r)
 	return kycView{
-		ID: k.id, UserID: k.user.id, Type: k.typ, Status: k.status, URL: k.url, RedirectURI: k.redirectURI,
-		RejectionReason: k.reason, ShippingAddress: k.shipping, ExpiresAt: stampOf(k.expiresAt),
-		SubmittedAt: stampPtr(k.submittedAt), VerifiedAt: stampPtr(k.verifiedAt),
-		CreatedAt: stampOf(k.created), UpdatedAt: stampOf(k.updated),
+		ID: r.ID, UserID: k.UserID, Type: k.Type, Status: r.Status, URL: k.URL, RedirectURI: k.RedirectURI,
+		RejectionReason: k.Reason, ShippingAddress: k.Shipping, ExpiresAt: stampOf(k.ExpiresAt),
+		SubmittedAt: stampPtr(k.SubmittedAt), VerifiedAt: stampPtr(k.VerifiedAt),
+		CreatedAt: stampOf(r.Created), UpdatedAt: stampOf(r.Updated),
 	}
 }
 
@@ -100,18 +106,21 @@ type exportView struct {
 	Selfie           exportSelfie   `json:"selfie"`
 }
 
-// exportView is the identity a verified full KYC collected; the caller
-// holds the tenant lock.
-func (k *kyc) exportView() exportView {
-	id := k.identity
+// exportViewOf is the identity a verified full KYC collected.
+func exportViewOf(r *state.Record) exportView {
+	k := state.Data[kyc](r)
+	id := k.Identity
+	if id == nil {
+		id = &identity{}
+	}
 	return exportView{
-		UserID: k.user.id, KycID: k.id, VerifiedAt: stampOf(*k.verifiedAt),
-		Name:         exportName{First: id.first, Last: id.last},
-		EmailAddress: id.email, PhoneNumber: id.phone, DateOfBirth: id.dateOfBirth,
-		Address: exportAddress{Street1: id.street1, Street2: id.street2, City: id.city, State: id.state,
-			ZipCode: id.zip, Country: strings.ToUpper(id.country)},
-		IdentityDocument: exportDocument{CountryCode: strings.ToUpper(id.docCountry), Type: id.docType, Number: id.docNumber,
-			IssuedDate: id.issued, ExpirationDate: id.expires},
+		UserID: k.UserID, KycID: r.ID, VerifiedAt: stampOf(*k.VerifiedAt),
+		Name:         exportName{First: id.First, Last: id.Last},
+		EmailAddress: id.Email, PhoneNumber: id.Phone, DateOfBirth: id.DateOfBirth,
+		Address: exportAddress{Street1: id.Street1, Street2: id.Street2, City: id.City, State: id.State,
+			ZipCode: id.Zip, Country: strings.ToUpper(id.Country)},
+		IdentityDocument: exportDocument{CountryCode: strings.ToUpper(id.DocCountry), Type: id.DocType, Number: id.DocNumber,
+			IssuedDate: id.Issued, ExpirationDate: id.Expires},
 		Selfie: exportSelfie{LivenessCheck: "passed", FaceMatch: "match"},
 	}
 }

@@ -13,10 +13,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // Webhook signature headers.
@@ -30,18 +32,62 @@ const (
 
 // signingKey is a tenant's webhook signing key.
 type signingKey struct {
-	id      string
-	priv    *ecdsa.PrivateKey
-	wrong   *ecdsa.PrivateKey // for the bad_signature fault
-	pem     string
-	created time.Time
+	id    string
+	priv  *ecdsa.PrivateKey
+	wrong *ecdsa.PrivateKey // for the bad_signature fault
+	pem   string
+}
+
+// keyOf returns the tenant's signing key. It is derived from the seed and
+// the API key alone, so it is the same after a restart and nothing of it
+// needs storing.
+func (p *Provider) keyOf(tenant string) *signingKey {
+	if k := p.keys.get(tenant); k != nil {
+		return k
+	}
+	k := newSigningKey(p.env.Rand.Derive(Name, tenant, "webhook-key"))
+	p.keys.put(tenant, k)
+	return k
+}
+
+// keyCache keeps derived signing keys: deriving one costs about two
+// signatures. It holds at most maxKeys and starts afresh when full.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]*signingKey
+}
+
+const maxKeys = 1024
+
+func (c *keyCache) get(tenant string) *signingKey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[tenant]
+}
+
+func (c *keyCache) put(tenant string, k *signingKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxKeys {
+		c.m = map[string]*signingKey{}
+	}
+	c.m[tenant] = k
+}
+
+var _ provider.WebhookSigner = (*Provider)(nil)
+
+// SignWebhook signs a tenant's webhook sent at the given time (see
+// signingKey.sign); the webhook engine signs every attempt through it, so
+// a retry after a restart is signed with the key the endpoint serves.
+func (p *Provider) SignWebhook(tenant, secret string, body []byte, at time.Time) http.Header {
+	return p.keyOf(tenant).sign(secret, body, at)
 }
 
 // newSigningKey derives a P-256 key pair from a seeded source: the scalar
 // is 48 seeded bytes reduced into [1, N-1], so the same seed and tenant
 // always give the same key (ecdsa.GenerateKey ignores custom readers).
-func newSigningKey(src *fake.Source, now time.Time) *signingKey {
-	k := &signingKey{id: "dwk-" + src.UUID(), created: now}
+func newSigningKey(src *fake.Source) *signingKey {
+	k := &signingKey{id: "dwk-" + src.UUID()}
 	k.priv = scalarKey(src)
 	k.wrong = scalarKey(src)
 	der, err := x509.MarshalPKIXPublicKey(&k.priv.PublicKey)
@@ -96,13 +142,19 @@ type webhookKeyView struct {
 	UpdatedAt string `json:"updatedAt"`
 }
 
-func (p *Provider) getWebhookKey(c *provider.Call) error {
-	t := p.tenants.Get(c.Tenant)
-	if !strings.EqualFold(c.Params["keyId"], t.key.id) {
+// getWebhookKey answers the caller's signing key; its date is when the
+// API key was first seen.
+func (p *Provider) getWebhookKey(c *provider.Call, tx *state.Tx) error {
+	key := p.keyOf(c.Tenant)
+	if !strings.EqualFold(c.Params["keyId"], key.id) {
 		return provider.NotFound("webhook key not found")
 	}
-	at := stampOf(t.key.created)
-	return c.JSON(http.StatusOK, webhookKeyView{ID: t.key.id, Algorithm: Algorithm, PublicKey: t.key.pem,
+	created := tx.Data().(*tenantData).KeyCreated
+	if created.IsZero() { // the tenant was evicted since it authenticated
+		created = tx.Now()
+	}
+	at := stampOf(created)
+	return c.JSON(http.StatusOK, webhookKeyView{ID: key.id, Algorithm: Algorithm, PublicKey: key.pem,
 		CreatedAt: at, UpdatedAt: at})
 }
 
@@ -144,31 +196,33 @@ type userEvent struct {
 	CreatedAt     string `json:"createdAt"`
 }
 
-// notifyKyc sends the webhook of k's current status; the caller holds the
-// tenant lock (Send never blocks).
-func (p *Provider) notifyKyc(k *kyc, at time.Time) {
-	name := kycEvents[k.status]
-	p.send(k, name, kycEvent{EventID: k.tenant.events.UUID(), EventName: name, EventTargetID: k.id,
-		UserID: k.user.id, KycType: k.typ, KycStatus: k.status, RejectionReason: k.reason, CreatedAt: stampOf(at)})
+// notifyKyc sends the webhook of r's current status (Send never blocks).
+func (p *Provider) notifyKyc(tx *state.Tx, r *state.Record, at time.Time) {
+	name, k := kycEvents[r.Status], state.Data[kyc](r)
+	p.send(r, name, kycEvent{EventID: tx.Rand("events").UUID(), EventName: name, EventTargetID: r.ID,
+		UserID: k.UserID, KycType: k.Type, KycStatus: r.Status, RejectionReason: k.Reason, CreatedAt: stampOf(at)})
 }
 
-// notifyUser announces that k's user became active.
-func (p *Provider) notifyUser(k *kyc, at time.Time) {
-	u := k.user
-	p.send(k, EventUserActivated, userEvent{EventID: k.tenant.events.UUID(), EventName: EventUserActivated,
-		EventTargetID: u.id, UserID: u.id, UserStatus: u.status, CreatedAt: stampOf(at)})
+// notifyUser announces that r's user (ur) became active.
+func (p *Provider) notifyUser(tx *state.Tx, r, ur *state.Record, at time.Time) {
+	p.send(r, EventUserActivated, userEvent{EventID: tx.Rand("events").UUID(), EventName: EventUserActivated,
+		EventTargetID: ur.ID, UserID: ur.ID, UserStatus: state.Data[user](ur).Status, CreatedAt: stampOf(at)})
 }
 
-func (p *Provider) send(k *kyc, name string, v any) {
+func (p *Provider) send(r *state.Record, name string, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		p.env.Log.Error("kulipa webhook encoding failed", "error", err)
 		return
 	}
 	var faults []provider.WebhookFault
-	if k.plan != nil {
-		faults = k.plan.Webhooks
+	if r.Plan != nil {
+		faults = r.Plan.Webhooks
 	}
-	p.env.Webhooks.Send(provider.Event{Provider: Name, Tenant: k.tenant.name, Name: name, SessionID: k.id,
-		Body: body, Sign: k.tenant.key.sign, Faults: faults, Retry: retrySchedule()})
+	tenant := r.Tenant
+	p.env.Webhooks.Send(provider.Event{Provider: Name, Tenant: tenant, Name: name, SessionID: r.ID, Body: body,
+		Sign: func(secret string, body []byte, at time.Time) http.Header {
+			return p.SignWebhook(tenant, secret, body, at)
+		},
+		Faults: faults, Retry: retrySchedule()})
 }

@@ -1,12 +1,14 @@
 package kulipa
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"regexp"
 	"strings"
 
 	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // The KYC webview behind a KYC's url: a stand-in for the Persona flow
@@ -48,26 +50,38 @@ type webviewData struct {
 	Address2, State              string
 }
 
-// webviewOf finds a KYC by its inquiry id and locks its tenant.
-func (p *Provider) webviewOf(r *http.Request) (*kyc, func(), bool) {
-	return p.locked(p.inquiries, provider.Vars(r)["inquiryId"])
+// onInquiry runs fn on the KYC behind the request's inquiry id, in a
+// write transaction of its tenant (rendering may draw a fake address); it
+// reports false when there is none.
+func (p *Provider) onInquiry(r *http.Request, fn func(tx *state.Tx, kr *state.Record)) bool {
+	tenant, id, ok := p.state.Find(kindKyc, byInquiry, provider.Vars(r)["inquiryId"])
+	if !ok {
+		return false
+	}
+	err := p.state.Update(tenant, func(tx *state.Tx) error {
+		kr := tx.Get(kindKyc, id)
+		if kr == nil {
+			return state.ErrNoRecord
+		}
+		fn(tx, kr)
+		return nil
+	})
+	return !errors.Is(err, state.ErrNoRecord)
 }
 
-func (p *Provider) renderWebview(w http.ResponseWriter, status int, k *kyc, form *Address, msg string) {
-	d := webviewData{Title: "Verify your identity", Type: k.typ, Status: k.status, Message: msg,
-		Open: k.status == Pending, Shipping: k.typ == TypeShipping}
-	switch k.typ {
+func (p *Provider) renderWebview(w http.ResponseWriter, status int, tx *state.Tx, kr *state.Record, msg string) {
+	k := state.Data[kyc](kr)
+	d := webviewData{Title: "Verify your identity", Type: k.Type, Status: kr.Status, Message: msg,
+		Open: kr.Status == Pending, Shipping: k.Type == TypeShipping}
+	switch k.Type {
 	case TypeShipping:
 		d.Title = "Where should we ship your card?"
 	case TypeRFI:
 		d.Title = "We need a little more information"
 	}
 	if d.Shipping {
-		a := form
-		if a == nil {
-			a = &k.tenant.defaultShipping(k.user, p.env.Clock.Now()).Address
-		}
-		d.Address = *a
+		a := defaultShipping(tx, userDataOf(tx, k), tx.Now()).Address
+		d.Address = a
 		if a.Address2 != nil {
 			d.Address2 = *a.Address2
 		}
@@ -81,18 +95,24 @@ func (p *Provider) renderWebview(w http.ResponseWriter, status int, k *kyc, form
 	_ = webviewTmpl.Execute(w, d)
 }
 
+// userDataOf returns the data of a KYC's user (empty once evicted).
+func userDataOf(tx *state.Tx, k *kyc) *user {
+	if ur := tx.Get(kindUser, k.UserID); ur != nil {
+		return state.Data[user](ur)
+	}
+	return &user{}
+}
+
 func notFoundPage(w http.ResponseWriter) {
 	http.Error(w, "This verification link is not valid.", http.StatusNotFound)
 }
 
 func (p *Provider) webview(w http.ResponseWriter, r *http.Request) {
-	k, unlock, ok := p.webviewOf(r)
-	if !ok {
+	if !p.onInquiry(r, func(tx *state.Tx, kr *state.Record) {
+		p.renderWebview(w, http.StatusOK, tx, kr, "")
+	}) {
 		notFoundPage(w)
-		return
 	}
-	defer unlock()
-	p.renderWebview(w, http.StatusOK, k, nil, "")
 }
 
 var countryRE = regexp.MustCompile(`^[A-Za-z]{2}$`)
@@ -117,37 +137,39 @@ func shippingForm(r *http.Request) (Address, bool) {
 func (p *Provider) webviewAction(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	action := r.PostFormValue("action")
-	k, unlock, ok := p.webviewOf(r)
-	if !ok {
+	if !p.onInquiry(r, func(tx *state.Tx, kr *state.Record) { p.webviewStep(w, r, tx, kr, action) }) {
 		notFoundPage(w)
-		return
 	}
-	defer unlock()
-	if k.status != Pending {
-		p.renderWebview(w, http.StatusConflict, k, nil, "This verification is already finished.")
+}
+
+// webviewStep applies what the person chose in the webview.
+func (p *Provider) webviewStep(w http.ResponseWriter, r *http.Request, tx *state.Tx, kr *state.Record, action string) {
+	k := state.Data[kyc](kr)
+	if kr.Status != Pending {
+		p.renderWebview(w, http.StatusConflict, tx, kr, "This verification is already finished.")
 		return
 	}
 	switch action {
 	case "complete":
-		if k.typ == TypeShipping {
+		if k.Type == TypeShipping {
 			a, valid := shippingForm(r)
 			if !valid {
-				p.renderWebview(w, http.StatusBadRequest, k, nil,
+				p.renderWebview(w, http.StatusBadRequest, tx, kr,
 					"Please fill in address line 1, city, postal code and a two-letter country code.")
 				return
 			}
-			k.shipping = &ShippingAddress{Address: a, Phone: k.user.phone.text()}
+			k.Shipping = &ShippingAddress{Address: a, Phone: userDataOf(tx, k).Phone.text()}
 		}
-		p.move(k, Submitted, "webview", "")
-		if k.redirectURI != nil {
-			http.Redirect(w, r, *k.redirectURI, http.StatusSeeOther)
+		p.move(tx, kr, Submitted, "webview", "")
+		if k.RedirectURI != nil {
+			http.Redirect(w, r, *k.RedirectURI, http.StatusSeeOther)
 			return
 		}
 	case "decline":
-		p.walk(k, Rejected, "webview", "the identity check failed in the webview")
+		p.walk(tx, kr, Rejected, "webview", "the identity check failed in the webview")
 	default:
-		p.renderWebview(w, http.StatusBadRequest, k, nil, "Unknown action.")
+		p.renderWebview(w, http.StatusBadRequest, tx, kr, "Unknown action.")
 		return
 	}
-	http.Redirect(w, r, provider.BaseURL(r)+"/_webview/"+k.inquiry, http.StatusSeeOther)
+	http.Redirect(w, r, provider.BaseURL(r)+"/_webview/"+k.Inquiry, http.StatusSeeOther)
 }

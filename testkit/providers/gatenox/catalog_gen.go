@@ -10,23 +10,29 @@ const Name = "gatenox"
 
 // Session kinds (control.Session.Kind).
 const (
-	KindCase       = "case"
-	KindInvitation = "invitation"
+	KindCase                = "case"
+	KindCheckCompany        = "check_company"
+	KindCheckCryptoAddress  = "check_crypto_address"
+	KindCheckIndividual     = "check_individual"
+	KindCorporateCase       = "corporate_case"
+	KindCorporateInvitation = "corporate_invitation"
+	KindInvitation          = "invitation"
 )
 
 // Session statuses, in the provider's spelling; the comment names the
 // kinds that have each.
 const (
-	StatusCompleted            control.Status = "completed"              // case, invitation (final)
-	StatusDataUpdateRequested  control.Status = "data_update_requested"  // case
-	StatusExpired              control.Status = "expired"                // invitation
-	StatusInProgress           control.Status = "in_progress"            // case, invitation
-	StatusInvited              control.Status = "invited"                // invitation (initial)
-	StatusNew                  control.Status = "new"                    // case (initial), invitation
-	StatusQA                   control.Status = "qa"                     // case
-	StatusRecalculateRiskScore control.Status = "recalculate_risk_score" // case
-	StatusRejected             control.Status = "rejected"               // case, invitation (final)
-	StatusRevoked              control.Status = "revoked"                // invitation (final)
+	StatusCompleted            control.Status = "completed"              // case, check_company (final), check_crypto_address (final), check_individual (final), corporate_case, corporate_invitation (final), invitation (final)
+	StatusDataUpdateRequested  control.Status = "data_update_requested"  // case, corporate_case
+	StatusExpired              control.Status = "expired"                // corporate_invitation, invitation
+	StatusInProgress           control.Status = "in_progress"            // case, corporate_case, corporate_invitation, invitation
+	StatusInvited              control.Status = "invited"                // corporate_invitation (initial), invitation (initial)
+	StatusNew                  control.Status = "new"                    // case (initial), check_company (initial), check_crypto_address (initial), check_individual (initial), corporate_case (initial), corporate_invitation, invitation
+	StatusProcessing           control.Status = "processing"             // check_company, check_crypto_address, check_individual
+	StatusQA                   control.Status = "qa"                     // case, corporate_case
+	StatusRecalculateRiskScore control.Status = "recalculate_risk_score" // case, corporate_case
+	StatusRejected             control.Status = "rejected"               // case, corporate_case, corporate_invitation (final), invitation (final)
+	StatusRevoked              control.Status = "revoked"                // corporate_invitation (final), invitation (final)
 )
 
 // Statuses returns every status a session of the given kind can have, or
@@ -35,6 +41,16 @@ func Statuses(kind string) []control.Status {
 	switch kind {
 	case KindCase:
 		return []control.Status{StatusCompleted, StatusDataUpdateRequested, StatusInProgress, StatusNew, StatusQA, StatusRecalculateRiskScore, StatusRejected}
+	case KindCheckCompany:
+		return []control.Status{StatusCompleted, StatusNew, StatusProcessing}
+	case KindCheckCryptoAddress:
+		return []control.Status{StatusCompleted, StatusNew, StatusProcessing}
+	case KindCheckIndividual:
+		return []control.Status{StatusCompleted, StatusNew, StatusProcessing}
+	case KindCorporateCase:
+		return []control.Status{StatusCompleted, StatusDataUpdateRequested, StatusInProgress, StatusNew, StatusQA, StatusRecalculateRiskScore, StatusRejected}
+	case KindCorporateInvitation:
+		return []control.Status{StatusCompleted, StatusExpired, StatusInProgress, StatusInvited, StatusNew, StatusRejected, StatusRevoked}
 	case KindInvitation:
 		return []control.Status{StatusCompleted, StatusExpired, StatusInProgress, StatusInvited, StatusNew, StatusRejected, StatusRevoked}
 	}

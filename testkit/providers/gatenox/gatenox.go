@@ -1,6 +1,6 @@
 // Package gatenox names what kycemu's Gatenox emulation knows, for tests:
-// its invitations and cases, their statuses and the (unsigned) webhook
-// events it sends.
+// its invitations and cases (individual and corporate) and screening
+// checks, their statuses and the (unsigned) webhook events it sends.
 package gatenox
 
 import "strings"
