@@ -12,7 +12,10 @@
 //   - A block starts a fresh shell, unless the line before it is
 //     <!-- continues -->: then it runs in the shell of the block before it
 //     on that page, with its variables and its kycemu (a walkthrough
-//     split by prose). When a shell ends, whatever it started is stopped.
+//     split by prose). <!-- shell: NAME --> names a shell: every block of
+//     the page with that name runs in it, in page order, whatever runs
+//     between them (a walkthrough that goes on after another section).
+//     When a shell ends, whatever it started is stopped.
 //   - <!-- not run: reason --> before a block skips it (it needs Docker,
 //     a registry, or is a fragment). <!-- exit N --> says the block's last
 //     command exits N (default 0); directives combine: <!-- continues,
@@ -56,6 +59,7 @@ type block struct {
 	heading   string // the nearest heading above it
 	code      string
 	continues bool
+	shell     string // the named shell it runs in
 	skip      string // why it does not run
 	exit      int
 	want      *string // the output block, if any
@@ -70,6 +74,7 @@ var (
 	fenceRE     = regexp.MustCompile("^```\\s*([A-Za-z0-9_-]*)")
 	directiveRE = regexp.MustCompile(`^<!--\s*(.*?)\s*-->$`)
 	exitRE      = regexp.MustCompile(`\bexit (\d+)\b`)
+	shellRE     = regexp.MustCompile(`\bshell: ([A-Za-z0-9_-]+)`)
 )
 
 // parse finds the shell blocks of a Markdown page.
@@ -109,6 +114,9 @@ func parse(file string, data []byte) ([]block, error) {
 			b := block{file: file, line: start + 1, heading: heading, code: code}
 			if directive != "" {
 				b.continues = strings.Contains(directive, "continues")
+				if sm := shellRE.FindStringSubmatch(directive); sm != nil {
+					b.shell = sm[1]
+				}
 				if strings.HasPrefix(directive, "not run") {
 					b.skip = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(directive, "not run"), ":"))
 					if b.skip == "" {
@@ -198,9 +206,9 @@ func pages(t *testing.T) []string {
 
 func TestParse(t *testing.T) {
 	page := "# T\n\n```sh\necho a\n```\n```text\na\n```\n\nprose\n\n<!-- continues, exit 1 -->\n```sh\nfalse\n```\n\n" +
-		"<!-- not run: needs Docker -->\n```sh\ndocker ps\n```\n```json\n{}\n```\n"
+		"<!-- not run: needs Docker -->\n```sh\ndocker ps\n```\n```json\n{}\n```\n<!-- shell: one -->\n```sh\ntrue\n```\n"
 	bs, err := parse("p.md", []byte(page))
-	if err != nil || len(bs) != 3 {
+	if err != nil || len(bs) != 4 {
 		t.Fatalf("%v %+v", err, bs)
 	}
 	if bs[0].want == nil || *bs[0].want != "a\n" || bs[0].continues || bs[0].line != 3 {
@@ -211,6 +219,9 @@ func TestParse(t *testing.T) {
 	}
 	if bs[2].skip != "needs Docker" || bs[2].want == nil {
 		t.Errorf("third: %+v", bs[2])
+	}
+	if bs[3].shell != "one" || bs[3].continues {
+		t.Errorf("fourth: %+v", bs[3])
 	}
 	if _, err := parse("p.md", []byte("<!-- not run -->\n```sh\nx\n```\n")); err == nil {
 		t.Error("a skip without a reason was accepted")
@@ -291,27 +302,35 @@ func listDir(t *testing.T, dir string) string {
 	return strings.Join(names, " ")
 }
 
-// runPage runs a page's blocks, one shell per run of continuing blocks.
+// runPage runs a page's blocks: one shell per run of continuing blocks or
+// per shell name, one shell after another.
 func runPage(t *testing.T, root, bin string, blocks []block) {
-	var shell []block
-	flush := func() {
-		if len(shell) > 0 {
-			runShell(t, root, bin, shell)
-			shell = nil
-		}
-	}
-	for _, b := range blocks {
+	var order []string
+	shells := map[string][]block{}
+	current := ""
+	for i, b := range blocks {
 		if b.skip != "" {
 			continue
 		}
-		if !b.continues {
-			flush()
-		} else if len(shell) == 0 {
-			t.Errorf("%s is marked <!-- continues --> but no block runs before it", b.where())
+		switch {
+		case b.shell != "":
+			current = "name:" + b.shell
+		case b.continues:
+			if current == "" {
+				t.Errorf("%s is marked <!-- continues --> but no block runs before it", b.where())
+				current = fmt.Sprint("block:", i)
+			}
+		default:
+			current = fmt.Sprint("block:", i)
 		}
-		shell = append(shell, b)
+		if _, ok := shells[current]; !ok {
+			order = append(order, current)
+		}
+		shells[current] = append(shells[current], b)
 	}
-	flush()
+	for _, k := range order {
+		runShell(t, root, bin, shells[k])
+	}
 }
 
 func freePort(t *testing.T) string {
