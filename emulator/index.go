@@ -131,7 +131,6 @@ func (e *Emulator) serveControlIndex(r *mux.Router) {
 		"version":   Version(),
 		"spec":      "/_emulator/specs/control",
 		"docs":      repoURL + "#control-api",
-		"errors":    `{"error":{"code":"...","message":"..."}}`,
 		"endpoints": out,
 	}
 	r.HandleFunc("/_emulator/", func(w http.ResponseWriter, _ *http.Request) {
