@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -183,18 +182,6 @@ func (e *Emulator) reset(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"reset": scope, "tenant": in.Tenant})
 }
 
-// sessionStores lists the providers that still keep sessions of their own
-// rather than in the state layer.
-func (e *Emulator) sessionStores() []provider.Sessions {
-	var out []provider.Sessions
-	for _, m := range e.mounts {
-		if s, ok := m.p.(provider.Sessions); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // maxPage caps the page size of control lists.
 const maxPage = 1000
 
@@ -244,19 +231,6 @@ func (e *Emulator) listSessions(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out, next, total := e.store.Sessions(f, after, limit)
-	for _, st := range e.sessionStores() {
-		if after != 0 {
-			break // providers outside the state layer answer on the first page
-		}
-		for _, s := range st.Sessions(f.Tenant) {
-			if (f.Provider == "" || s.Provider == f.Provider) && (f.Status == "" || strings.EqualFold(s.Status, f.Status)) &&
-				(f.Kind == "" || s.Kind == f.Kind) {
-				out = append(out, s)
-				total++
-			}
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	body := map[string]any{"sessions": out, "total": total}
 	if next != 0 {
 		body["next"] = strconv.FormatUint(next, 10)
@@ -264,20 +238,8 @@ func (e *Emulator) listSessions(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, body)
 }
 
-func (e *Emulator) findSession(id string) (provider.Sessions, provider.Session, bool) {
-	if s, ok := e.store.Session(id); ok {
-		return nil, s, true
-	}
-	for _, st := range e.sessionStores() {
-		if s, ok := st.Session(id); ok {
-			return st, s, true
-		}
-	}
-	return nil, provider.Session{}, false
-}
-
 func (e *Emulator) getSession(w http.ResponseWriter, r *http.Request) {
-	_, s, ok := e.findSession(mux.Vars(r)["id"])
+	s, ok := e.store.Session(mux.Vars(r)["id"])
 	if !ok {
 		writeControlError(w, http.StatusNotFound, "session_not_found", "no session with that id")
 		return
@@ -287,8 +249,7 @@ func (e *Emulator) getSession(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) actOnSession(w http.ResponseWriter, r *http.Request) {
 	vars := mux.Vars(r)
-	st, _, ok := e.findSession(vars["id"])
-	if !ok {
+	if _, ok := e.store.Session(vars["id"]); !ok {
 		writeControlError(w, http.StatusNotFound, "session_not_found", "no session with that id")
 		return
 	}
@@ -303,13 +264,7 @@ func (e *Emulator) actOnSession(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusBadRequest, "invalid_body", `name the action: {"action":"approve"}`)
 		return
 	}
-	var s provider.Session
-	var err error
-	if st != nil {
-		s, err = st.Act(vars["id"], a)
-	} else {
-		s, err = e.store.Act(vars["id"], a)
-	}
+	s, err := e.store.Act(vars["id"], a)
 	if err != nil {
 		var pe *provider.Error
 		if errors.As(err, &pe) {

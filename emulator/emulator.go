@@ -305,11 +305,6 @@ func (e *Emulator) Advance(d time.Duration) error {
 // Reset forgets all state of one tenant, or of everyone when tenant is "".
 func (e *Emulator) Reset(tenant string) {
 	e.store.Reset(tenant)
-	for _, m := range e.mounts {
-		if r, ok := m.p.(provider.Resetter); ok {
-			r.Reset(tenant)
-		}
-	}
 	e.scenarios.Reset(tenant)
 	e.scenarioStore.defaultsChanged()
 	e.journal.Clear(tenant)

@@ -92,26 +92,6 @@ type Route struct {
 	Handler http.Handler
 }
 
-// Sessions is implemented by providers that keep verification sessions; it
-// feeds the control API.
-type Sessions interface {
-	// Sessions lists a tenant's sessions, or every tenant's when tenant is "".
-	Sessions(tenant string) []Session
-	// Session returns one session by its id.
-	Session(id string) (Session, bool)
-	// Act forces an outcome ("approve", "reject", "expire", ...) on a
-	// session. It returns an *Error when the action is unknown or not
-	// allowed from the session's status.
-	Act(id string, a Action) (Session, error)
-}
-
-// Resetter is implemented by providers that keep state.
-type Resetter interface {
-	// Reset forgets one tenant's state, or everything when tenant is "".
-	// Pending timers of the forgotten sessions are stopped.
-	Reset(tenant string)
-}
-
 // Action is an outcome forced through the control API.
 type Action struct {
 	Name   string `json:"action"`

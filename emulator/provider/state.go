@@ -5,77 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/kycemu/kycemu/emulator/clock"
 )
-
-// Tenants holds one value of per-tenant state for each tenant, created on
-// first use. It is safe for concurrent use; the values guard themselves.
-type Tenants[T any] struct {
-	mu   sync.Mutex
-	m    map[string]*T
-	init func(tenant string) *T
-}
-
-// NewTenants returns a store that builds new tenants' state with init.
-func NewTenants[T any](init func(tenant string) *T) *Tenants[T] {
-	return &Tenants[T]{m: map[string]*T{}, init: init}
-}
-
-// Get returns the tenant's state, creating it when needed.
-func (t *Tenants[T]) Get(tenant string) *T {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	v, ok := t.m[tenant]
-	if !ok {
-		v = t.init(tenant)
-		t.m[tenant] = v
-	}
-	return v
-}
-
-// Lookup returns the tenant's state if it exists.
-func (t *Tenants[T]) Lookup(tenant string) (*T, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	v, ok := t.m[tenant]
-	return v, ok
-}
-
-// Remove forgets one tenant (or all when tenant is "") and returns the
-// removed values so the caller can stop their timers.
-func (t *Tenants[T]) Remove(tenant string) []*T {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var out []*T
-	for k, v := range t.m {
-		if tenant == "" || k == tenant {
-			out = append(out, v)
-			delete(t.m, k)
-		}
-	}
-	return out
-}
-
-// Each calls f for every tenant in name order.
-func (t *Tenants[T]) Each(f func(tenant string, v *T)) {
-	t.mu.Lock()
-	keys := make([]string, 0, len(t.m))
-	for k := range t.m {
-		keys = append(keys, k)
-	}
-	vals := make(map[string]*T, len(t.m))
-	for k, v := range t.m {
-		vals[k] = v
-	}
-	t.mu.Unlock()
-	sort.Strings(keys)
-	for _, k := range keys {
-		f(k, vals[k])
-	}
-}
 
 // Machine is a status machine: the statuses a session may move between.
 type Machine struct {
@@ -113,6 +44,71 @@ func (m *Machine) Path(from, to string, forward map[string]string) []string {
 		cur = next
 	}
 	return nil
+}
+
+// Outcomes are the control actions that force a session to a status. An
+// action the machine does not allow directly walks the main line (Forward)
+// through the statuses in between, each a move of its own (with its
+// webhook), the way the session would have got there.
+type Outcomes struct {
+	Machine *Machine
+	Forward map[string]string
+	// Targets maps each action name, aliases included, to its status.
+	Targets map[string]string
+	// Listed are the actions offered, in the order they are listed.
+	Listed []string
+	// Noun names the session in messages ("validation", "KYC").
+	Noun string
+}
+
+// Allowed lists the offered actions that are possible from status.
+func (o Outcomes) Allowed(status string) []string {
+	var out []string
+	for _, a := range o.Listed {
+		if o.Machine.Path(status, o.Targets[a], o.Forward) != nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Walk moves from status to to along the main line, calling move for each
+// status on the way (the reason goes with the last move). It moves nothing
+// and reports false when to cannot be reached.
+func (o Outcomes) Walk(status, to, reason string, move func(to, reason string)) bool {
+	path := o.Machine.Path(status, to, o.Forward)
+	if path == nil {
+		return false
+	}
+	for i, st := range path {
+		r := ""
+		if i == len(path)-1 {
+			r = reason
+		}
+		move(st, r)
+	}
+	return true
+}
+
+// Force applies a control action: an unknown one is a 400 naming the
+// offered ones, one that cannot be reached from status a 409.
+func (o Outcomes) Force(status string, a Action, move func(to, reason string)) error {
+	to, known := o.Targets[a.Name]
+	if !known {
+		return Invalid("action", "unknown action; use %s", orList(o.Listed)).WithCode("unknown_action")
+	}
+	if !o.Walk(status, to, a.Reason, move) {
+		return Errorf(KindConflict, "cannot %s a %s that is %s", a.Name, o.Noun, status).WithCode("action_not_allowed")
+	}
+	return nil
+}
+
+// orList writes "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // Terminal reports whether no move leaves a status.
@@ -217,63 +213,6 @@ type DefaultPlans interface {
 // applies to and reports the error at the scenario's options block.
 type OptionChecker interface {
 	CheckOptions(kind string, options map[string]any) error
-}
-
-// Timeline runs a plan's steps on a clock for one session.
-type Timeline struct {
-	clock  clock.Clock
-	steps  []Step
-	fire   func(Step)
-	mu     sync.Mutex
-	timers []clock.Timer
-	done   bool
-}
-
-// NewTimeline returns a timeline that calls fire for each step when it falls
-// due. fire runs outside any lock the caller holds while scheduling, and must
-// re-check that the session still exists and may move.
-func NewTimeline(c clock.Clock, steps []Step, fire func(Step)) *Timeline {
-	return &Timeline{clock: c, steps: steps, fire: fire}
-}
-
-// Created schedules the steps anchored at creation.
-func (t *Timeline) Created() { t.Entered("") }
-
-// Entered schedules the steps anchored at status; call it each time the
-// session enters a status.
-func (t *Timeline) Entered(status string) {
-	if t == nil {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.done {
-		return
-	}
-	for _, s := range t.steps {
-		if s.From != status {
-			continue
-		}
-		s := s
-		t.timers = append(t.timers, t.clock.AfterFunc(s.After, func() {
-			defer func() { _ = recover() }() // a step that panics is dropped; the process stays up
-			t.fire(s)
-		}))
-	}
-}
-
-// Stop cancels every pending step.
-func (t *Timeline) Stop() {
-	if t == nil {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.done = true
-	for _, tm := range t.timers {
-		tm.Stop()
-	}
-	t.timers = nil
 }
 
 // Scenarios chooses the plan of a new session.

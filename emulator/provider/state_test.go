@@ -1,12 +1,10 @@
 package provider_test
 
 import (
+	"errors"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/provider"
 )
 
@@ -20,58 +18,6 @@ func TestMachine(t *testing.T) {
 	}
 	if got := m.Statuses(); len(got) != 3 || got[0] != "done" {
 		t.Fatalf("statuses %v", got)
-	}
-}
-
-func TestTimelineAnchors(t *testing.T) {
-	c := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	var mu sync.Mutex
-	var fired []string
-	tl := provider.NewTimeline(c, []provider.Step{
-		{After: time.Hour, Status: "expired"},
-		{From: "open", After: 2 * time.Second, Status: "done"},
-	}, func(s provider.Step) { mu.Lock(); fired = append(fired, s.Status); mu.Unlock() })
-	tl.Created()
-	_, _ = c.Advance(10 * time.Second)
-	if len(fired) != 0 {
-		t.Fatalf("fired early: %v", fired)
-	}
-	tl.Entered("open") // anchored now, at 10s
-	_, _ = c.Advance(2 * time.Second)
-	if len(fired) != 1 || fired[0] != "done" {
-		t.Fatalf("after entering open: %v", fired)
-	}
-	tl.Stop()
-	tl.Entered("open") // a stopped timeline schedules nothing
-	_, _ = c.Advance(2 * time.Hour)
-	if len(fired) != 1 {
-		t.Fatalf("after stop: %v", fired)
-	}
-	var nilTimeline *provider.Timeline
-	nilTimeline.Entered("x")
-	nilTimeline.Stop()
-}
-
-func TestTenants(t *testing.T) {
-	n := 0
-	ts := provider.NewTenants(func(name string) *string { n++; s := name; return &s })
-	if ts.Get("a") != ts.Get("a") || n != 1 {
-		t.Fatal("Get should create once")
-	}
-	ts.Get("b")
-	var seen []string
-	ts.Each(func(name string, _ *string) { seen = append(seen, name) })
-	if len(seen) != 2 || seen[0] != "a" {
-		t.Fatalf("Each: %v", seen)
-	}
-	if removed := ts.Remove("a"); len(removed) != 1 {
-		t.Fatalf("Remove: %v", removed)
-	}
-	if _, ok := ts.Lookup("a"); ok {
-		t.Fatal("a survived")
-	}
-	if removed := ts.Remove(""); len(removed) != 1 {
-		t.Fatalf("Remove all: %v", removed)
 	}
 }
 
@@ -120,5 +66,41 @@ func TestKindOfInvertsStatusOf(t *testing.T) {
 	}
 	if provider.KindOf(502) != provider.KindInternal || provider.KindOf(418) != provider.KindInvalid {
 		t.Error("unlisted statuses")
+	}
+}
+
+func TestOutcomesWalkTheMainLine(t *testing.T) {
+	m := provider.NewMachine("pending", map[string][]string{
+		"pending": {"review", "expired"},
+		"review":  {"approved", "rejected"},
+	})
+	o := provider.Outcomes{Machine: m, Forward: map[string]string{"pending": "review"}, Noun: "check",
+		Targets: map[string]string{"approve": "approved", "ok": "approved", "expire": "expired"},
+		Listed:  []string{"approve", "expire"}}
+	if got := o.Allowed("pending"); len(got) != 2 {
+		t.Fatalf("allowed from pending: %v", got)
+	}
+	if got := o.Allowed("review"); len(got) != 1 || got[0] != "approve" {
+		t.Fatalf("allowed from review: %v", got)
+	}
+	var moves []string
+	move := func(to, reason string) { moves = append(moves, to+":"+reason) }
+	if err := o.Force("pending", provider.Action{Name: "ok", Reason: "fine"}, move); err != nil {
+		t.Fatal(err)
+	}
+	if len(moves) != 2 || moves[0] != "review:" || moves[1] != "approved:fine" {
+		t.Fatalf("moves %v", moves)
+	}
+	err := o.Force("pending", provider.Action{Name: "fly"}, move)
+	var pe *provider.Error
+	if !errors.As(err, &pe) || pe.Status != 400 || pe.Message != "unknown action; use approve or expire" {
+		t.Fatalf("unknown action: %v", err)
+	}
+	if err := o.Force("approved", provider.Action{Name: "expire"}, move); !errors.As(err, &pe) || pe.Status != 409 ||
+		pe.Message != "cannot expire a check that is approved" {
+		t.Fatalf("unreachable: %v", err)
+	}
+	if len(moves) != 2 {
+		t.Fatalf("a refused action moved: %v", moves)
 	}
 }

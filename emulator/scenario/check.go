@@ -14,7 +14,7 @@ import (
 const maxSimEvents = 1000
 
 // checkMachine rejects a timeline that breaks the provider's status
-// machine. It replays the timeline as provider.Timeline runs it:
+// machine. It replays the timeline as the state layer runs it:
 //
 //   - From creation, with no client action: steps anchored at creation
 //     (and at the initial status, entered at creation) fire in time order

@@ -11,47 +11,21 @@ import (
 	"github.com/kycemu/kycemu/emulator/state"
 )
 
-// actions maps control-API actions to the status they lead to. Forced
-// outcomes walk the main line (pending -> in_progress -> in_review) when the
-// machine does not allow them directly, sending every webhook on the way.
-var actions = map[string]string{
-	"start":   InProgress,
-	"review":  InReview,
-	"submit":  InReview,
-	"approve": Approved,
-	"reject":  Rejected,
-	"abandon": Abandoned,
-	"expire":  Expired,
-	"cancel":  Cancelled,
-}
-
-// actionOrder is the order actions are listed in.
-var actionOrder = []string{"start", "review", "approve", "reject", "abandon", "expire", "cancel"}
+// outcomes are gu1's control actions. Forced outcomes walk the main line
+// (pending -> in_progress -> in_review) when the machine does not allow
+// them directly, sending every webhook on the way.
+var outcomes = provider.Outcomes{Machine: machine, Forward: forward, Noun: "validation",
+	Targets: map[string]string{"start": InProgress, "review": InReview, "submit": InReview, "approve": Approved,
+		"reject": Rejected, "abandon": Abandoned, "expire": Expired, "cancel": Cancelled},
+	Listed: []string{"start", "review", "approve", "reject", "abandon", "expire", "cancel"}}
 
 // actionsOf lists the control actions a validation allows now.
-func actionsOf(r *state.Record) []string {
-	var out []string
-	for _, a := range actionOrder {
-		if machine.Path(r.Status, actions[a], forward) != nil {
-			out = append(out, a)
-		}
-	}
-	return out
-}
+func actionsOf(r *state.Record) []string { return outcomes.Allowed(r.Status) }
 
 // act forces an outcome: start, review (or submit), approve, reject,
 // abandon, expire or cancel.
 func (p *Provider) act(tx *state.Tx, r *state.Record, a provider.Action) error {
-	to, known := actions[a.Name]
-	if !known {
-		return provider.Invalid("action",
-			"unknown action; use start, review, approve, reject, abandon, expire or cancel").WithCode("unknown_action")
-	}
-	if !p.walk(tx, r, to, "control", a.Reason) {
-		return provider.Errorf(provider.KindConflict,
-			"cannot %s a validation that is %s", a.Name, r.Status).WithCode("action_not_allowed")
-	}
-	return nil
+	return outcomes.Force(r.Status, a, func(to, reason string) { p.move(tx, r, to, "control", reason) })
 }
 
 // ScenarioOf returns the scenario of the validation a call names.

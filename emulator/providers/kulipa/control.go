@@ -8,45 +8,21 @@ import (
 	"github.com/kycemu/kycemu/emulator/state"
 )
 
-// actions maps control-API actions to the status they lead to. Forced
-// outcomes walk the main line (pending -> submitted) when the machine does
-// not allow them directly, sending every webhook on the way.
-var actions = map[string]string{
-	"submit":   Submitted,
-	"complete": Submitted,
-	"approve":  Verified,
-	"verify":   Verified,
-	"reject":   Rejected,
-	"expire":   Expired,
-}
-
-// actionOrder is the order actions are listed in.
-var actionOrder = []string{"submit", "approve", "reject", "expire"}
+// outcomes are Kulipa's control actions. Forced outcomes walk the main
+// line (pending -> submitted) when the machine does not allow them
+// directly, sending every webhook on the way.
+var outcomes = provider.Outcomes{Machine: machine, Forward: forward, Noun: "KYC",
+	Targets: map[string]string{"submit": Submitted, "complete": Submitted, "approve": Verified, "verify": Verified,
+		"reject": Rejected, "expire": Expired},
+	Listed: []string{"submit", "approve", "reject", "expire"}}
 
 // actionsOf lists the control actions a KYC allows now.
-func actionsOf(r *state.Record) []string {
-	var out []string
-	for _, a := range actionOrder {
-		if machine.Path(r.Status, actions[a], forward) != nil {
-			out = append(out, a)
-		}
-	}
-	return out
-}
+func actionsOf(r *state.Record) []string { return outcomes.Allowed(r.Status) }
 
 // act forces an outcome: submit (or complete), approve (or verify), reject
 // or expire.
 func (p *Provider) act(tx *state.Tx, r *state.Record, a provider.Action) error {
-	to, known := actions[a.Name]
-	if !known {
-		return provider.Invalid("action",
-			"unknown action; use submit, approve, reject or expire").WithCode("unknown_action")
-	}
-	if !p.walk(tx, r, to, "control", a.Reason) {
-		return provider.Errorf(provider.KindConflict,
-			"cannot %s a KYC that is %s", a.Name, r.Status).WithCode("action_not_allowed")
-	}
-	return nil
+	return outcomes.Force(r.Status, a, func(to, reason string) { p.move(tx, r, to, "control", reason) })
 }
 
 // ScenarioOf returns the scenario of the KYC a call names.

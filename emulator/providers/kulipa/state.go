@@ -234,24 +234,6 @@ func (p *Provider) move(tx *state.Tx, r *state.Record, to, by, reason string) bo
 	return true
 }
 
-// walk forces r towards to along the main line (pending -> submitted)
-// until the machine allows the final move. It moves nothing and reports
-// false when to cannot be reached.
-func (p *Provider) walk(tx *state.Tx, r *state.Record, to, by, reason string) bool {
-	path := machine.Path(r.Status, to, forward)
-	if path == nil {
-		return false
-	}
-	for i, st := range path {
-		rs := ""
-		if i == len(path)-1 {
-			rs = reason
-		}
-		p.move(tx, r, st, by, rs)
-	}
-	return true
-}
-
 // apply fills in what a status brings and reports whether the user (ur,
 // nil once evicted) became active.
 func (p *Provider) apply(tx *state.Tx, r, ur *state.Record, now time.Time, reason string) (activated bool) {

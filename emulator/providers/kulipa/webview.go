@@ -166,7 +166,8 @@ func (p *Provider) webviewStep(w http.ResponseWriter, r *http.Request, tx *state
 			return
 		}
 	case "decline":
-		p.walk(tx, kr, Rejected, "webview", "the identity check failed in the webview")
+		outcomes.Walk(kr.Status, Rejected, "the identity check failed in the webview",
+			func(to, reason string) { p.move(tx, kr, to, "webview", reason) })
 	default:
 		p.renderWebview(w, http.StatusBadRequest, tx, kr, "Unknown action.")
 		return
