@@ -77,13 +77,10 @@ func (m *metrics) attempt(prov string, a webhook.Attempt) {
 func (m *metrics) finish(prov, status string) { m.finished.WithLabelValues(prov, status).Inc() }
 
 // sessionCounts counts the sessions the control API lists, by provider
-// and kind: the state layer's and those of providers that keep their own.
+// and kind.
 func (e *Emulator) sessionCounts() map[[2]string]int {
 	out := map[[2]string]int{}
 	all, _, _ := e.store.Sessions(state.Filter{}, 0, 0)
-	for _, st := range e.sessionStores() {
-		all = append(all, st.Sessions("")...)
-	}
 	for _, s := range all {
 		out[[2]string{s.Provider, s.Kind}]++
 	}
