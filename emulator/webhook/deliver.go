@@ -149,6 +149,9 @@ func describe(err error, timeout time.Duration) string {
 // settle records an attempt and decides what comes next; the caller holds
 // the lock.
 func (e *Engine) settle(q *queue, d *delivery, a Attempt) {
+	if e.cfg.OnAttempt != nil {
+		e.cfg.OnAttempt(d.Provider, a)
+	}
 	if d.gone || e.closed {
 		return
 	}

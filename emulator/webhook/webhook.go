@@ -83,6 +83,14 @@ type Config struct {
 	// advancing a manual clock by hours never makes a webhook look forged.
 	// Bodies and the delivery journal keep Clock's time.
 	Stamp clock.Clock
+	// OnAttempt, when set, is told of every attempt made (for metrics).
+	// It runs under the engine's lock: it must be quick and must not call
+	// the engine. Default: none.
+	OnAttempt func(provider string, a Attempt)
+	// OnFinish, when set, is told of every delivery that ends, with its
+	// final status (delivered, failed, undeliverable, dropped, discarded),
+	// under the same rules as OnAttempt. Default: none.
+	OnFinish func(provider, status string)
 	// Store keeps deliveries, endpoints and ids across restarts (see
 	// Restore). Default: none; the engine forgets everything when closed.
 	Store Store
@@ -443,6 +451,9 @@ func (e *Engine) forget(d *delivery) {
 	if d.live {
 		d.live = false
 		e.pending--
+		if e.cfg.OnFinish != nil {
+			e.cfg.OnFinish(d.Provider, StatusDiscarded) // abandoned by a reset
+		}
 	}
 	e.all.Remove(d.elem)
 	delete(e.byID, d.ID)
