@@ -9,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/kycemu/kycemu/emulator/state"
 	"github.com/kycemu/kycemu/emulator/webhook"
 )
 
@@ -76,17 +75,6 @@ func (m *metrics) attempt(prov string, a webhook.Attempt) {
 
 func (m *metrics) finish(prov, status string) { m.finished.WithLabelValues(prov, status).Inc() }
 
-// sessionCounts counts the sessions the control API lists, by provider
-// and kind.
-func (e *Emulator) sessionCounts() map[[2]string]int {
-	out := map[[2]string]int{}
-	all, _, _ := e.store.Sessions(state.Filter{}, 0, 0)
-	for _, s := range all {
-		out[[2]string{s.Provider, s.Kind}]++
-	}
-	return out
-}
-
 var (
 	sessionsDesc = prometheus.NewDesc("kycemu_sessions",
 		"Sessions stored now, by provider and kind.", []string{"provider", "kind"}, nil)
@@ -115,10 +103,12 @@ func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
-	for k, n := range c.e.sessionCounts() {
-		ch <- prometheus.MustNewConstMetric(sessionsDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
-	}
 	st := c.e.store.Stats()
+	for _, k := range st.Kinds {
+		if k.Session && k.Records > 0 { // a kind without sessions has no series, as before
+			ch <- prometheus.MustNewConstMetric(sessionsDesc, prometheus.GaugeValue, float64(k.Records), k.Provider, k.Kind)
+		}
+	}
 	ch <- prometheus.MustNewConstMetric(recordsDesc, prometheus.GaugeValue, float64(st.Records))
 	ch <- prometheus.MustNewConstMetric(tenantsDesc, prometheus.GaugeValue, float64(st.Tenants))
 	ch <- prometheus.MustNewConstMetric(blobBytesDesc, prometheus.GaugeValue, float64(st.BlobBytes))
