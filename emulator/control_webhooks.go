@@ -63,6 +63,20 @@ func (e *Emulator) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	if !e.knownProvider(w, f.Provider, false) {
 		return
 	}
+	if q.Has("after") {
+		// Cursor paging, oldest first: ?after=0 starts at the oldest.
+		after, limit, ok := pageParams(w, r, "provider", "tenant", "session", "event", "status")
+		if !ok {
+			return
+		}
+		out, next := e.hooks.Page(f, after, limit)
+		body := map[string]any{"deliveries": out, "total": len(out), "pending": e.hooks.Pending()}
+		if next != 0 {
+			body["next"] = strconv.FormatUint(next, 10)
+		}
+		httpx.WriteJSON(w, http.StatusOK, body)
+		return
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 {

@@ -476,6 +476,26 @@ func (e *Engine) Deliveries(f Filter) []Delivery {
 	return out
 }
 
+// Page lists the journaled deliveries that match f (its Limit aside) in
+// creation order, after the cursor (a Seq; 0 from the oldest), at most
+// limit of them; next is the cursor of the following page, 0 at the end.
+func (e *Engine) Page(f Filter, after uint64, limit int) (page []Delivery, next uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	page = make([]Delivery, 0)
+	for el := e.all.Front(); el != nil; el = el.Next() {
+		d := el.Value.(*delivery)
+		if d.Seq <= after || !f.match(d) {
+			continue
+		}
+		if len(page) == limit {
+			return page, page[len(page)-1].Seq
+		}
+		page = append(page, d.view())
+	}
+	return page, 0
+}
+
 // Delivery returns one journaled delivery.
 func (e *Engine) Delivery(id string) (Delivery, bool) {
 	e.mu.Lock()
