@@ -54,7 +54,7 @@ var consolePages = sync.OnceValue(func() map[string]*template.Template {
 		"pretty": pretty,
 		"badge":  badge,
 		"action": actionClass,
-		"link":   link,
+		"link":   uiLink,
 		"join":   strings.Join,
 	}
 	base := template.Must(template.New("base").Funcs(funcs).ParseFS(uiFiles, "ui/base.html", "ui/lists.html"))
@@ -672,7 +672,7 @@ func (con *console) saveEditor(w http.ResponseWriter, r *http.Request) {
 			for i, d := range docs {
 				names[i] = d.Provider + "/" + d.Name
 			}
-			http.Redirect(w, r, link("/scenarios", "msg", "Saved "+strings.Join(names, ", ")+"."), http.StatusSeeOther)
+			http.Redirect(w, r, uiLink("/scenarios", "msg", "Saved "+strings.Join(names, ", ")+"."), http.StatusSeeOther)
 			return
 		}
 		ed.Result = validation{Problems: problemsOf(err), Scenarios: []scenario.Doc{}}
@@ -746,9 +746,9 @@ func actionClass(a string) string {
 	return ""
 }
 
-// link builds a console URL with query parameters given as name, value
+// uiLink builds a console URL with query parameters given as name, value
 // pairs; empty values are left out.
-func link(path string, kv ...string) string {
+func uiLink(path string, kv ...string) string {
 	q := url.Values{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		if kv[i+1] != "" {

@@ -47,6 +47,7 @@ func (e *Emulator) controlRouter() *mux.Router {
 	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
 	e.scenarioRoutes(c)
 	e.webhookRoutes(c)
+	e.metricsRoutes(c)
 	for _, m := range e.mounts {
 		if pc, ok := m.p.(provider.Controls); ok {
 			for _, rt := range pc.Controls() {
@@ -54,6 +55,7 @@ func (e *Emulator) controlRouter() *mux.Router {
 			}
 		}
 	}
+	e.serveControlIndex(r) // last: it lists the routes above
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeControlError(w, http.StatusNotFound, "not_found", "no such control endpoint")
 	})

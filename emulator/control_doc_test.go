@@ -340,6 +340,8 @@ func TestControlClientAgainstTheDocument(t *testing.T) {
 		status             int
 		bad                bool // breaks the document on purpose
 	}{
+		{"GET", "/", "", 200, false},
+		{"GET", "/metrics", "", 200, false},
 		{"GET", "/providers/b2core/config", "", 200, false},
 		{"PUT", "/providers/b2core/config", `{"review":{"decision":"approve","delay":"1s"}}`, 200, false},
 		{"PUT", "/providers/b2core/config", `{"nope":1}`, 400, true},

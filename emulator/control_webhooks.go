@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/gorilla/mux"
 
@@ -56,7 +57,7 @@ func (e *Emulator) knownProvider(w http.ResponseWriter, name string, required bo
 }
 
 func (e *Emulator) listDeliveries(w http.ResponseWriter, r *http.Request) {
-	q, err := queryParams(r, deliveryParams...)
+	q, err := queryParams(r, append(deliveryParams, "after")...)
 	if err != nil {
 		writeOpError(w, err)
 		return
@@ -64,6 +65,20 @@ func (e *Emulator) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	f, err := e.deliveryFilter(q)
 	if err != nil {
 		writeOpError(w, err)
+		return
+	}
+	if q.Has("after") {
+		// Cursor paging, oldest first: ?after=0 starts at the oldest.
+		after, limit, ok := pageParams(w, r, "provider", "tenant", "session", "event", "status")
+		if !ok {
+			return
+		}
+		out, next := e.hooks.Page(f, after, limit)
+		body := map[string]any{"deliveries": out, "total": len(out), "pending": e.hooks.Pending()}
+		if next != 0 {
+			body["next"] = strconv.FormatUint(next, 10)
+		}
+		httpx.WriteJSON(w, http.StatusOK, body)
 		return
 	}
 	out := e.hooks.Deliveries(f)

@@ -41,6 +41,7 @@ type Emulator struct {
 	started time.Time
 	reqIDs  *fake.Source
 	hooks   *webhook.Engine
+	metrics *metrics
 
 	scenarios *scenario.Engine
 	store     *state.Store
@@ -78,7 +79,9 @@ func New(opts ...Option) (*Emulator, error) {
 	}
 	e.reqIDs = e.rand.Derive("request-ids")
 	e.started = e.clock.Now()
-	wcfg := webhook.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, DefaultURL: cfg.webhookURL}
+	e.metrics = newMetrics(e)
+	wcfg := webhook.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, DefaultURL: cfg.webhookURL,
+		OnAttempt: e.metrics.attempt, OnFinish: e.metrics.finish}
 	e.scenarios = scenario.NewEngine(scenario.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, MaxLatency: cfg.maxLatency})
 	e.store = state.New(state.Config{Clock: e.clock, Rand: e.rand, Log: cfg.log, Backend: backend, Limits: cfg.limits,
 		RestorePlan: func(prov, _, tenant string, p *provider.Plan) { e.scenarios.RestorePlan(prov, tenant, p) }})
@@ -340,34 +343,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Path == "/" {
-		e.index(w)
+		e.index(w, r)
 		return
 	}
 	writeControlError(w, http.StatusNotFound, "not_found",
 		"no provider is mounted here; paths start with /"+strings.Join(e.Providers(), ", /")+" or /_emulator/")
-}
-
-func (e *Emulator) index(w http.ResponseWriter) {
-	type entry struct {
-		Name  string   `json:"name"`
-		Title string   `json:"title"`
-		Mount string   `json:"mount"`
-		Hosts []string `json:"hosts"`
-		Spec  string   `json:"spec"`
-	}
-	out := struct {
-		Name      string  `json:"name"`
-		Version   string  `json:"version"`
-		Providers []entry `json:"providers"`
-		Control   string  `json:"control"`
-	}{Name: "kycemu", Version: Version(), Control: "/_emulator/"}
-	for _, m := range e.mounts {
-		out.Providers = append(out.Providers, entry{
-			Name: m.p.Name(), Title: m.doc.Title(), Mount: "/" + m.p.Name(),
-			Hosts: m.p.Hosts(), Spec: "/_emulator/specs/" + m.p.Name(),
-		})
-	}
-	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (e *Emulator) requestID() string {

@@ -327,6 +327,7 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 	}
 	m.e.capture(&e, r, rec, body, size)
 	m.e.journal.Add(e)
+	m.e.metrics.request(e.Provider, op, rec.Status)
 	m.e.cfg.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
 		slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),

@@ -426,3 +426,16 @@ func TestCORSAsABucketConfigurationAnswers(t *testing.T) {
 		t.Fatalf("CORS off: %d %v", r.StatusCode, r.Header)
 	}
 }
+
+// BenchmarkCountRequest measures what metrics add to every API request.
+func BenchmarkCountRequest(b *testing.B) {
+	e, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		e.metrics.request("notus", "getStandardIndividualSession", 200)
+	}
+}

@@ -1,11 +1,15 @@
 // Command kycemu runs the KYC provider emulator.
 //
-//	kycemu [serve] [flags]   run the server (default)
-//	kycemu validate FILE...  check scenario files
-//	kycemu health [URL]      exit 0 when the server at URL is healthy
-//	kycemu version           print the version
+//	kycemu [serve] [flags]         run the server (default)
+//	kycemu validate FILE|DIR...    check scenario files
+//	kycemu health [ADDR|URL]       exit 0 when the server is healthy
+//	kycemu fixtures DIR            write the sample documents into DIR
+//	kycemu proxy --upstream URL    forward to a real sandbox, checking against the spec
+//	kycemu drift DIR               report how recorded exchanges differ from the spec
+//	kycemu version                 print the version
 //
-// Every serve flag has an environment twin: --addr is KYCEMU_ADDR, and so on.
+// `kycemu --help` lists every command and the serve flags. Every serve
+// flag has an environment twin: --addr is KYCEMU_ADDR, and so on.
 package main
 
 import (
@@ -34,43 +38,71 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, args, stdout, stderr)
-	case "validate":
-		return validate(args, stdout, stderr)
-	case "health":
-		return health(args, stdout, stderr)
-	case "proxy":
-		return proxyCmd(ctx, args, stderr)
-	case "drift":
-		return driftCmd(ctx, args, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "kycemu", emulator.Version())
-		return 0
-	case "help", "-h", "--help":
-		usage(stdout)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "kycemu: unknown command %q\n", cmd)
-		usage(stderr)
-		return 2
+// A command is one subcommand: `kycemu NAME ARGS`. run returns the exit
+// status: 0 success, 1 failure, 2 usage error.
+type command struct {
+	name, args, help string
+	run              func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+// commands is every subcommand, in the order --help lists them. Add a
+// command with one line here. (A function, not a variable: serve's
+// usage lists the commands.)
+func commands() []command {
+	return []command{
+		{"serve", "[flags]", "run the emulator (the default command; flags below)", serve},
+		{"validate", "FILE|DIR...", "check scenario files; prints file:line:col: message", validate},
+		{"health", "[--wait D] [ADDR|URL]", "exit 0 when the emulator answers healthy (host:port, :port or URL;\n" +
+			"default 127.0.0.1 at KYCEMU_ADDR's port, else :8080); --wait retries for D", health},
+		{"fixtures", "DIR", "write the sample documents (passport, ID card, selfie, PDFs) into DIR", writeFixtures},
+		{"proxy", "--upstream [NAME=]URL ...", "forward to a provider's real sandbox, checking both sides against the spec", proxy},
+		{"drift", "[flags] DIR", "report how exchanges recorded by proxy --record differ from the spec", driftCmd},
+		{"version", "", "print the version", version},
 	}
 }
 
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || (len(args) > 0 && name == "serve" && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help")) {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, args, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "kycemu: unknown command %q\n", name)
+	usage(stderr)
+	return 2
+}
+
+// usage prints the commands and the serve flags.
 func usage(w io.Writer) {
-	fmt.Fprint(w, `usage:
-  kycemu [serve] [flags]   run the emulator (flags: kycemu serve -h)
-  kycemu validate FILE...  check scenario files; prints file:line:col: message
-  kycemu health [URL]      exit 0 if the emulator at URL answers healthy
-                           (default http://127.0.0.1:8080, or KYCEMU_ADDR's port)
-  kycemu version           print the version
-`)
+	fmt.Fprint(w, "usage: kycemu [COMMAND] [ARGS]\n\ncommands:\n")
+	for _, c := range commands() {
+		lines := strings.Split(c.help, "\n")
+		fmt.Fprintf(w, "  %-32s %s\n", c.name+" "+c.args, lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(w, "  %-32s %s\n", "", l)
+		}
+	}
+	fmt.Fprint(w, "\nserve flags (each also read from its KYCEMU_* environment twin):\n")
+	var cfg serveConfig
+	fs := serveFlags(&cfg, w)
+	fs.PrintDefaults()
+}
+
+func proxy(ctx context.Context, args []string, _, stderr io.Writer) int {
+	return proxyCmd(ctx, args, stderr)
+}
+
+func version(_ context.Context, _ []string, stdout, _ io.Writer) int {
+	fmt.Fprintln(stdout, "kycemu", emulator.Version())
+	return 0
 }
 
 // serveConfig holds the serve flags.
@@ -85,6 +117,7 @@ type serveConfig struct {
 func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { usage(stderr) }
 	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address (KYCEMU_ADDR)")
 	fs.StringVar(&cfg.scenarios, "scenarios", "", "directory of scenario YAML files, reloaded on change (KYCEMU_SCENARIOS)")
 	fs.Int64Var(&cfg.seed, "seed", 0, "seed for ids, tokens and fake identities; 0 picks one at random (KYCEMU_SEED)")
@@ -124,6 +157,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "kycemu: serve takes no arguments, got %q (kycemu --help lists the commands)\n", fs.Arg(0))
 		return 2
 	}
 	if err := applyEnv(fs); err != nil {
@@ -232,33 +269,94 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format must be text or json")
 }
 
-// health exits 0 when GET <url>/_emulator/health answers 200.
-func health(args []string, stdout, stderr io.Writer) int {
-	base := "http://127.0.0.1:8080"
-	if a, ok := os.LookupEnv("KYCEMU_ADDR"); ok {
+// health exits 0 when GET <base>/_emulator/health answers 200, and prints
+// the answer. The target is host:port, :port (on 127.0.0.1) or a URL;
+// with --wait it is retried until it answers healthy or the time is up.
+func health(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("health", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	wait := fs.Duration("wait", 0, "keep trying for this long (e.g. 10s) before giving up")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: kycemu health [--wait D] [host:port | :port | URL]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 1 {
+		fs.Usage()
+		return 2
+	}
+	target := ""
+	if fs.NArg() == 1 {
+		target = fs.Arg(0)
+	} else if a, ok := os.LookupEnv("KYCEMU_ADDR"); ok {
 		if _, port, err := net.SplitHostPort(a); err == nil && port != "" {
-			base = "http://127.0.0.1:" + port
+			target = ":" + port
 		}
 	}
-	if len(args) > 0 {
-		base = args[0]
-	}
-	url := strings.TrimSuffix(base, "/")
-	if !strings.HasSuffix(url, "/_emulator/health") {
-		url += "/_emulator/health"
-	}
-	client := &http.Client{Timeout: 3 * time.Second}
-	resp, err := client.Get(url)
+	u, err := healthURL(target)
 	if err != nil {
 		fmt.Fprintln(stderr, "kycemu health:", err)
-		return 1
+		return 2
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	deadline := time.Now().Add(*wait)
+	for {
+		body, err := checkHealth(ctx, client, u)
+		if err == nil {
+			fmt.Fprintln(stdout, strings.TrimSpace(string(body)))
+			return 0
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			fmt.Fprintln(stderr, "kycemu health:", err)
+			return 1
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// healthURL turns host:port, :port or a URL (with or without the health
+// path) into the URL of the health endpoint. "" is :8080.
+func healthURL(target string) (string, error) {
+	switch {
+	case target == "":
+		target = "http://127.0.0.1:8080"
+	case strings.HasPrefix(target, ":"):
+		target = "http://127.0.0.1" + target
+	case !strings.Contains(target, "://"):
+		target = "http://" + target
+	}
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%q is not host:port, :port or an http(s) URL", target)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	if !strings.HasSuffix(u.Path, "/_emulator/health") {
+		u.Path += "/_emulator/health"
+	}
+	return u.String(), nil
+}
+
+func checkHealth(ctx context.Context, client *http.Client, u string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "kycemu health: %s answered %d\n", url, resp.StatusCode)
-		return 1
+		return nil, fmt.Errorf("%s answered %d", u, resp.StatusCode)
 	}
-	fmt.Fprintln(stdout, strings.TrimSpace(string(body)))
-	return 0
+	return body, nil
 }

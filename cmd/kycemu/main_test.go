@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kycemu/kycemu/fixtures"
 )
 
 func runCmd(t *testing.T, args ...string) (int, string, string) {
@@ -28,6 +33,13 @@ func TestCommands(t *testing.T) {
 	}{
 		{"version", []string{"version"}, nil, 0, "kycemu ", ""},
 		{"help", []string{"help"}, nil, 0, "usage:", ""},
+		{"--help lists the commands", []string{"--help"}, nil, 0, "fixtures DIR", ""},
+		{"--help lists the serve flags", []string{"--help"}, nil, 0, "-strict-responses", ""},
+		{"serve -h", []string{"serve", "-h"}, nil, 0, "validate FILE|DIR...", ""},
+		{"serve takes no arguments", []string{"serve", "now"}, nil, 2, "", "serve takes no arguments"},
+		{"fixtures without a directory", []string{"fixtures"}, nil, 2, "", "usage: kycemu fixtures DIR"},
+		{"health of a bad target", []string{"health", "ftp://x"}, nil, 2, "", "is not host:port, :port or an http(s) URL"},
+		{"health with two targets", []string{"health", ":1", ":2"}, nil, 2, "", "usage: kycemu health"},
 		{"unknown command", []string{"frobnicate"}, nil, 2, "", `unknown command "frobnicate"`},
 		{"bad clock flag", []string{"serve", "--clock", "sundial"}, nil, 2, "", "--clock must be real or manual"},
 		{"bad clock from env", []string{"serve"}, map[string]string{"KYCEMU_CLOCK": "sundial"}, 2, "", "--clock must be real or manual"},
@@ -110,5 +122,123 @@ func TestServeHealthAndShutdown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"shutting down"`) {
 		t.Fatalf("logs: %s", logs.String())
+	}
+}
+
+func TestHealthURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                             "http://127.0.0.1:8080/_emulator/health",
+		":9090":                        "http://127.0.0.1:9090/_emulator/health",
+		"localhost:8080":               "http://localhost:8080/_emulator/health",
+		"kycemu:8080":                  "http://kycemu:8080/_emulator/health",
+		"http://127.0.0.1:8080":        "http://127.0.0.1:8080/_emulator/health",
+		"http://127.0.0.1:8080/":       "http://127.0.0.1:8080/_emulator/health",
+		"https://kyc.example/emu":      "https://kyc.example/emu/_emulator/health",
+		"http://h:1/_emulator/health":  "http://h:1/_emulator/health",
+		"http://h:1/_emulator/health/": "http://h:1/_emulator/health",
+		"[::1]:8080":                   "http://[::1]:8080/_emulator/health",
+	} {
+		got, err := healthURL(in)
+		if err != nil || got != want {
+			t.Errorf("healthURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"ftp://h:1", "http://", "::nope::"} {
+		if got, err := healthURL(bad); err == nil {
+			t.Errorf("healthURL(%q) = %q; want an error", bad, got)
+		}
+	}
+}
+
+// TestHealthForms checks a running server through every form of target,
+// and --wait against a server that starts late.
+func TestHealthForms(t *testing.T) {
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	// --wait is started before the server exists.
+	waited := make(chan int, 1)
+	go func() {
+		code, _, _ := runCmd(t, "health", "--wait", "20s", "localhost:"+port)
+		waited <- code
+	}()
+	time.Sleep(300 * time.Millisecond)
+	go func() {
+		done <- run(ctx, []string{"--addr", addr, "--log-level", "error"}, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	if code := <-waited; code != 0 {
+		t.Fatalf("health --wait exited %d", code)
+	}
+	for _, target := range []string{":" + port, "localhost:" + port, "127.0.0.1:" + port, "http://127.0.0.1:" + port, "http://localhost:" + port + "/_emulator/health"} {
+		if code, out, errs := runCmd(t, "health", target); code != 0 || !strings.Contains(out, `"status":"ok"`) {
+			t.Errorf("health %s: exit %d\n%s%s", target, code, out, errs)
+		}
+	}
+	if code, _, errs := runCmd(t, "health", "--wait", "200ms", "127.0.0.1:1"); code != 1 || !strings.Contains(errs, "kycemu health:") {
+		t.Errorf("health --wait of nothing: exit %d, %s", code, errs)
+	}
+	cancel()
+	<-done
+}
+
+func TestFixturesCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "docs")
+	code, out, errs := runCmd(t, "fixtures", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(fixtures.All()) || lines[0] != filepath.Join(dir, "passport.jpg") {
+		t.Fatalf("printed:\n%s", out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "proof-of-address.pdf"))
+	if err != nil || !bytes.Equal(b, fixtures.ProofOfAddress()) {
+		t.Fatalf("proof-of-address.pdf: %v", err)
+	}
+	if code, _, errs := runCmd(t, "fixtures", filepath.Join(dir, "passport.jpg")); code != 1 || !strings.Contains(errs, "kycemu fixtures:") {
+		t.Fatalf("fixtures into a file: exit %d, %s", code, errs)
+	}
+}
+
+// TestReadmeFlagsTable: the README's flags table lists exactly the serve
+// flags, each with its environment twin and default.
+func TestReadmeFlagsTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `--([a-z-]+)` \\| `([A-Z_]+)` \\| ([^|]+) \\|")
+	documented := map[string][2]string{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		documented[m[1]] = [2]string{m[2], strings.TrimSpace(m[3])}
+	}
+	var cfg serveConfig
+	fs := serveFlags(&cfg, &bytes.Buffer{})
+	fs.VisitAll(func(f *flag.Flag) {
+		d, ok := documented[f.Name]
+		if !ok {
+			t.Errorf("--%s is missing from the README's flags table", f.Name)
+			return
+		}
+		delete(documented, f.Name)
+		if env := "KYCEMU_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_")); d[0] != env {
+			t.Errorf("--%s: the README names its twin %s, not %s", f.Name, d[0], env)
+		}
+		var def any
+		if g, ok := f.Value.(flag.Getter); ok {
+			def = g.Get()
+		}
+		if want, ok := def.(time.Duration); ok {
+			if got, err := time.ParseDuration(strings.Trim(d[1], "`")); err != nil || got != want {
+				t.Errorf("--%s: the README gives the default %q; the flag's is %s", f.Name, d[1], f.DefValue)
+			}
+		} else if f.DefValue != "" && f.DefValue != "0" && !strings.Contains(d[1], f.DefValue) {
+			t.Errorf("--%s: the README gives the default %q; the flag's is %q", f.Name, d[1], f.DefValue)
+		}
+	})
+	for name := range documented {
+		t.Errorf("the README's flags table lists --%s, which serve does not have", name)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +17,7 @@ import (
 // names must be unique per provider across all of them. Every problem is
 // printed to stdout as "file:line:col: message"; the exit status is 0 when
 // all files are valid, 1 when any is not, 2 on usage errors.
-func validate(args []string, stdout, stderr io.Writer) int {
+func validate(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprintln(stderr, "usage: kycemu validate FILE|DIR...")
 		if len(args) == 0 {

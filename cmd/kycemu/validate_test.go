@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ func TestValidate(t *testing.T) {
 
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
-		code := validate(args, &out, &errb)
+		code := validate(context.Background(), args, &out, &errb)
 		return code, out.String(), errb.String()
 	}
 	if code, out, _ := run(good); code != 0 || out != "" {
@@ -39,6 +40,13 @@ func TestValidate(t *testing.T) {
 	}
 	if code, out, _ := run(filepath.Join(dir, "missing.yaml")); code != 1 || !strings.HasSuffix(out, "missing.yaml:1:1: no such file\n") {
 		t.Errorf("missing file: exit %d %q", code, out)
+	}
+	// A YAML syntax error points at the offending character, not at the
+	// block around it.
+	broken := filepath.Join(dir, "broken.yaml")
+	_ = os.WriteFile(broken, []byte("name: broken\nprovider: notus\ntimeline:\n  - after: 5s\n   status: EXPIRED\n"), 0o644)
+	if code, out, _ := run(broken); code != 1 || !strings.HasPrefix(out, broken+":5:4: invalid YAML: did not find expected '-' indicator") {
+		t.Errorf("syntax error: exit %d\n%s", code, out)
 	}
 	if code, _, _ := run(); code != 2 {
 		t.Errorf("no arguments: exit %d", code)

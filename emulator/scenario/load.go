@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // MaxFileSize caps a scenario file.
@@ -105,7 +105,7 @@ func loadFile(file string, data []byte, cat Catalog) (out []loaded, errs Errors)
 			break
 		}
 		if err != nil {
-			errs = append(errs, syntaxError(file, err))
+			errs = append(errs, syntaxError(file, data, err))
 			break
 		}
 		if len(doc.Content) == 0 {
@@ -129,9 +129,22 @@ func loadFile(file string, data []byte, cat Catalog) (out []loaded, errs Errors)
 	return out, errs
 }
 
-// syntaxError turns a YAML parser error into a positioned problem. The
-// parser reports lines, not columns: the column is 1.
-func syntaxError(file string, err error) Error {
+// syntaxError turns a YAML parser error into a positioned problem: the
+// position where the parser found the problem (not the start of the block
+// around it), and the parser's context ("while parsing a block mapping
+// that starts at 3:1") when it gives one.
+func syntaxError(file string, data []byte, err error) Error {
+	var le *yaml.LoadError
+	if errors.As(err, &le) && le.Mark.Line > 0 {
+		msg := le.Message
+		if charAt(data, le.Mark.Line, le.Mark.Column) == '\t' {
+			msg += " (a tab: YAML indents with spaces)"
+		}
+		if le.ContextMsg != "" && le.ContextMark.Line > 0 && le.ContextMark != le.Mark {
+			msg += fmt.Sprintf(" (%s that starts at %d:%d)", le.ContextMsg, le.ContextMark.Line, max(le.ContextMark.Column, 1))
+		}
+		return Error{Pos: Pos{file, le.Mark.Line, max(le.Mark.Column, 1)}, Msg: "invalid YAML: " + msg}
+	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 1
 	if m := lineRE.FindStringSubmatch(msg); m != nil {
@@ -141,6 +154,24 @@ func syntaxError(file string, err error) Error {
 		msg = strings.TrimSpace(strings.Replace(msg, m[0]+":", "", 1))
 	}
 	return Error{Pos: Pos{file, line, 1}, Msg: "invalid YAML: " + msg}
+}
+
+// charAt is the character at a 1-based line and column, or 0.
+func charAt(data []byte, line, col int) rune {
+	for i := 1; i < line; i++ {
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			return 0
+		}
+		data = data[nl+1:]
+	}
+	if nl := bytes.IndexByte(data, '\n'); nl >= 0 {
+		data = data[:nl]
+	}
+	if rs := []rune(string(data)); col >= 1 && col <= len(rs) {
+		return rs[col-1]
+	}
+	return 0
 }
 
 // scenario decodes and checks one document.

@@ -58,6 +58,7 @@ func (s *Store) linkNew(r *Record) {
 	}
 	s.records++
 	r.t.count++
+	r.k.count++
 	if r.k.spec.Session {
 		s.sessions = append(s.sessions, r)
 	}
@@ -136,6 +137,7 @@ func (s *Store) unlink(r *Record, tx *Tx) {
 	}
 	s.records--
 	t.count--
+	r.k.count--
 	for name, b := range r.blobs {
 		s.blobBytes -= b.size
 		t.blobBytes -= b.size

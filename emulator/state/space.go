@@ -29,6 +29,7 @@ type Space struct {
 type kindInfo struct {
 	spec    Kind
 	indexes map[string]Scope
+	count   int // records kept now (Store.mu)
 }
 
 type kid struct{ kind, id string }

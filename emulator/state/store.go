@@ -96,6 +96,17 @@ type Stats struct {
 	BlobsEvicted int64 `json:"blobsEvicted"`
 	// CommitErrors counts batches the backend refused.
 	CommitErrors int64 `json:"commitErrors"`
+	// Kinds counts the records kept now by provider and kind, in
+	// registration order (kinds without records included).
+	Kinds []KindCount `json:"kinds"`
+}
+
+// KindCount is how many records of one kind the store keeps.
+type KindCount struct {
+	Provider string `json:"provider"`
+	Kind     string `json:"kind"`
+	Session  bool   `json:"session"`
+	Records  int    `json:"records"`
 }
 
 // Store keeps every provider's records. Build it with New, register each
@@ -191,6 +202,12 @@ func (s *Store) Flush() error { return s.commit.enqueue(nil).wait() }
 func (s *Store) Stats() Stats {
 	s.mu.Lock()
 	st := Stats{Records: s.records, Tenants: s.tenants, BlobBytes: s.blobBytes, Evicted: map[string]int64{}}
+	for _, sp := range s.spaceOrder {
+		for _, k := range sp.spec.Kinds {
+			st.Kinds = append(st.Kinds, KindCount{Provider: sp.name, Kind: k.Name, Session: k.Session,
+				Records: sp.kinds[k.Name].count})
+		}
+	}
 	s.mu.Unlock()
 	s.evicted.Range(func(k, v any) bool {
 		st.Evicted[k.(string)] = v.(*atomic.Int64).Load()

@@ -106,7 +106,7 @@ func (e *Engine) attempt(j job, at time.Time) (a Attempt) {
 	h.Set(HeaderDelivery, j.id)
 	h.Set(HeaderAttempt, strconv.Itoa(j.n))
 	if j.sign != nil {
-		for k, vs := range j.sign(j.secret, j.body, at) {
+		for k, vs := range j.sign(j.secret, j.body, e.cfg.Stamp.Now()) {
 			h.Del(k)
 			for _, v := range vs {
 				h.Add(k, v)
@@ -150,6 +150,9 @@ func describe(err error, timeout time.Duration) string {
 // settle records an attempt and decides what comes next; the caller holds
 // the lock.
 func (e *Engine) settle(q *queue, d *delivery, a Attempt) {
+	if e.cfg.OnAttempt != nil {
+		e.cfg.OnAttempt(d.Provider, a)
+	}
 	if d.gone || e.closed {
 		return
 	}

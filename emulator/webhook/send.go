@@ -254,6 +254,9 @@ func (e *Engine) finish(d *delivery, status, msg string) {
 	now := e.cfg.Clock.Now()
 	d.Status, d.Error, d.finished = status, msg, true
 	d.FinishedAt, d.NextAttemptAt = &now, nil
+	if e.cfg.OnFinish != nil {
+		e.cfg.OnFinish(d.Provider, status)
+	}
 	if d.live {
 		d.live = false
 		e.pending--

@@ -78,6 +78,20 @@ type Config struct {
 	// Client sends the requests. Default: a client with Timeout that does
 	// not follow redirects.
 	Client *http.Client
+	// Stamp is the clock whose time signatures carry (Kulipa's signed
+	// timestamp). Receivers compare a signed timestamp with their own wall
+	// clock, so the default is the wall clock even when Clock is manual:
+	// advancing a manual clock by hours never makes a webhook look forged.
+	// Bodies and the delivery journal keep Clock's time.
+	Stamp clock.Clock
+	// OnAttempt, when set, is told of every attempt made (for metrics).
+	// It runs under the engine's lock: it must be quick and must not call
+	// the engine. Default: none.
+	OnAttempt func(provider string, a Attempt)
+	// OnFinish, when set, is told of every delivery that ends, with its
+	// final status (delivered, failed, undeliverable, dropped, discarded),
+	// under the same rules as OnAttempt. Default: none.
+	OnFinish func(provider, status string)
 	// Store keeps deliveries, endpoints and ids across restarts (see
 	// Restore). Default: none; the engine forgets everything when closed.
 	Store Store
@@ -228,6 +242,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Stamp == nil {
+		cfg.Stamp = clock.Real{}
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
@@ -438,6 +455,9 @@ func (e *Engine) forget(d *delivery) {
 	if d.live {
 		d.live = false
 		e.pending--
+		if e.cfg.OnFinish != nil {
+			e.cfg.OnFinish(d.Provider, StatusDiscarded) // abandoned by a reset
+		}
 	}
 	e.all.Remove(d.elem)
 	delete(e.byID, d.ID)
@@ -460,6 +480,26 @@ func (e *Engine) Deliveries(f Filter) []Delivery {
 	}
 	slices.Reverse(out)
 	return out
+}
+
+// Page lists the journaled deliveries that match f (its Limit aside) in
+// creation order, after the cursor (a Seq; 0 from the oldest), at most
+// limit of them; next is the cursor of the following page, 0 at the end.
+func (e *Engine) Page(f Filter, after uint64, limit int) (page []Delivery, next uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	page = make([]Delivery, 0)
+	for el := e.all.Front(); el != nil; el = el.Next() {
+		d := el.Value.(*delivery)
+		if d.Seq <= after || !f.match(d) {
+			continue
+		}
+		if len(page) == limit {
+			return page, page[len(page)-1].Seq
+		}
+		page = append(page, d.view())
+	}
+	return page, 0
 }
 
 // Delivery returns one journaled delivery.

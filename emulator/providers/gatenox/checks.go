@@ -6,6 +6,7 @@ import (
 
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/state"
+	"github.com/kycemu/kycemu/internal/docgen"
 )
 
 // The screening endpoints (/api/v1/checks/...): person and company
@@ -100,7 +101,7 @@ func (p *Provider) completeCheck(tx *state.Tx, r *state.Record, by, outcome stri
 	ck := state.Data[checkRec](r)
 	ck.complete(tx.Rand(), outcome, tx.Now())
 	if ck.Kind == KindCheckCrypto {
-		body := pdfDocument("Crypto address report - kycemu test document", ck.AddressType+" "+ck.Address+" risk "+ck.Crypto.Risk)
+		body := docgen.PDF("Crypto address report - kycemu test document", ck.AddressType+" "+ck.Address+" risk "+ck.Crypto.Risk)
 		d := documentRec{EntryID: tx.Rand().UUID(), ID: tx.Rand().UUID(), Purposes: []string{"crypto_address_aml_report"},
 			Type: "crypto_address_aml_report", Name: "crypto_address_report.pdf", Created: tx.Now()}
 		d.Attachments = []attachmentRec{p.attach(tx, "main", "crypto_address_report.pdf", "application/pdf", body, "")}

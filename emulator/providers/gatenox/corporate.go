@@ -11,6 +11,7 @@ import (
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/state"
+	"github.com/kycemu/kycemu/internal/docgen"
 )
 
 // Corporate (KYB) invitations and the cases they lead to. A corporate
@@ -687,7 +688,7 @@ func (p *Provider) documentsOf(tx *state.Tx, base string, in []documentIn, purpo
 		}
 		for _, a := range atts {
 			file := firstOf(a.Filename, "document.pdf")
-			body := pdfDocument(d.Name+" - kycemu test document", owner)
+			body := docgen.PDF(d.Name+" - kycemu test document", owner)
 			d.Attachments = append(d.Attachments, p.attach(tx, firstOf(a.AttachmentType, "main"), file, "application/pdf", body, a.URL))
 		}
 		out = append(out, d)

@@ -37,9 +37,11 @@ func newEnv(t *testing.T, opts ...emulator.Option) *env {
 }
 
 // noRedirects is a client that shows redirects instead of following them.
-var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
-	return http.ErrUseLastResponse
-}}
+// It has a transport of its own: httptest.Server.Close (parallel tests end
+// at any time) closes http.DefaultTransport's idle connections, which can
+// break a request about to reuse one.
+var noRedirects = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(),
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // response is a decoded answer.
 type response struct {

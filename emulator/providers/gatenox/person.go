@@ -5,6 +5,7 @@ import (
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/state"
+	"github.com/kycemu/kycemu/internal/docgen"
 )
 
 // submission is what an invited person typed on the hosted page (or a
@@ -174,7 +175,7 @@ func (p *Provider) utilityBill(tx *state.Tx, ps *personRec, now time.Time, file 
 		Type: "recent_utility_bill", Name: "recent_utility_bill.pdf", Country: ps.Nationality,
 		Issued: now.AddDate(0, -1, 0).Format(time.DateOnly), Created: now}
 	if file == nil {
-		body := pdfDocument("Utility bill - kycemu test document", "Account "+ref+" - "+ps.fullName())
+		body := docgen.PDF("Utility bill - kycemu test document", "Account "+ref+" - "+ps.fullName())
 		file = &upload{Filename: "recent_utility_bill.pdf", Mime: "application/pdf", Data: body}
 	}
 	d.Name = file.Filename

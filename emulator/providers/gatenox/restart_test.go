@@ -19,6 +19,8 @@ func TestRestartKeepsEverything(t *testing.T) {
 	dir := t.TempDir()
 	e := newEnv(t, emulator.WithDataDir(dir))
 	c := e.client("restart-company")
+	rc := e.receiver()
+	c.useReceiver(rc.URL)
 	e.settings(c.token, map[string]any{"autoSubmit": false, "credits": 50})
 	kyc := c.complete(c.inviteOne("r@example.com"))
 	inv := c.inviteCompany(map[string]any{"email": "r@corp.example"})
@@ -69,10 +71,23 @@ func TestRestartKeepsEverything(t *testing.T) {
 
 	// It carries on: the business user sends the update, the check completes.
 	pu, _ := url.Parse(u)
+	seen := len(rc.hooks(t))
 	if s := e.submit(e.srv.URL+pu.Path, url.Values{"action": {"update"}, "director_surname": {"Stone"}}); s.status != http.StatusSeeOther {
 		t.Fatalf("update after the restart: %d %s", s.status, s.raw)
 	}
 	equal(t, "back", c.do(http.MethodGet, "/api/v1/verifications/"+kyb, nil).str("verification", "status"), "in_progress")
+	// The webhook of that move reaches the receiver configured before the
+	// restart.
+	deadline := time.Now().Add(10 * time.Second)
+	for found := false; !found; {
+		for _, h := range rc.hooks(t)[seen:] {
+			found = found || h.str("verification_id") == kyb && h.str("prev_state") == "data_update_requested" && h.str("new_state") == "in_progress"
+		}
+		if !found && time.Now().After(deadline) {
+			t.Fatalf("no state_change to in_progress after the restart; got %v", describe(rc.hooks(t)))
+		}
+		time.Sleep(time.Millisecond)
+	}
 	if r := e.act(checkID, "hit"); r.status != 200 {
 		t.Fatalf("hit after the restart: %d %s", r.status, r.raw)
 	}
