@@ -237,6 +237,25 @@ func TestControlSessionsActAndPaging(t *testing.T) {
 	if _, _, n := rg.store.Sessions(state.Filter{Status: "APPROVED"}, 0, 0); n != 1 {
 		t.Fatalf("status filter: %d", n)
 	}
+	// Counts tallies without summaries; the last page has no next cursor.
+	counts := rg.store.Counts(state.Filter{})
+	if counts[state.Tally{Provider: "toy", Tenant: "t1", Status: "approved"}] != 1 ||
+		counts[state.Tally{Provider: "toy", Tenant: "t1", Status: "pending"}] != 2 ||
+		counts[state.Tally{Provider: "toy", Tenant: "t0", Status: "pending"}] != 4 || len(counts) != 3 {
+		t.Fatalf("counts: %v", counts)
+	}
+	if c := rg.store.Counts(state.Filter{Tenant: "t1", Status: "PENDING"}); len(c) != 1 {
+		t.Fatalf("filtered counts: %v", c)
+	}
+	if pg, nx, total := rg.store.Sessions(state.Filter{}, next, 10); len(pg) != 4 || nx != 0 || total != 7 {
+		t.Fatalf("last page: %d items, next %d, total %d", len(pg), nx, total)
+	}
+	if prov, tenant, ok := rg.store.Owner("c3"); !ok || prov != "toy" || tenant != "t1" {
+		t.Fatalf("owner of c3: %s %s %v", prov, tenant, ok)
+	}
+	if _, _, ok := rg.store.Owner("nope"); ok {
+		t.Fatal("owner of an unknown id")
+	}
 	rg.store.Reset("t1")
 	if _, _, n := rg.store.Sessions(state.Filter{}, 0, 0); n != 4 {
 		t.Fatalf("after reset of t1: %d sessions", n)

@@ -135,6 +135,11 @@ func TestDeliversSignedEventsInOrder(t *testing.T) {
 	if len(d.Attempts) != 1 || d.Attempts[0].StatusCode != 200 || !d.Attempts[0].At.Equal(t0) || d.Attempts[0].DurationMS <= 0 {
 		t.Errorf("attempts = %+v", d.Attempts)
 	}
+	// The attempt keeps the headers it sent, the signature among them.
+	if h := d.Attempts[0].Headers; h.Get(webhook.HeaderDelivery) != d.ID || h.Get("Content-Type") != "application/json" ||
+		h.Get("X-Test-Signature") != hmacHex(secret, `{"event":"e0"}`) {
+		t.Errorf("attempt headers = %v", h)
+	}
 }
 
 func TestRetriesOnTheClockThenDeliversInOrder(t *testing.T) {

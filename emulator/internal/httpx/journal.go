@@ -9,28 +9,30 @@ import (
 
 // Entry is one request in the journal.
 type Entry struct {
-	Seq        uint64    `json:"seq"`
-	RequestID  string    `json:"requestId"`
-	Time       time.Time `json:"time"`
-	Provider   string    `json:"provider,omitempty"`
-	Tenant     string    `json:"tenant,omitempty"`
-	Operation  string    `json:"operation,omitempty"`
-	Method     string    `json:"method"`
-	Path       string    `json:"path"`
-	Query      string    `json:"query,omitempty"`
-	Status     int       `json:"status"`
-	DurationMS float64   `json:"durationMs"`
-	Scenario   string    `json:"scenario,omitempty"`
-	Fault      string    `json:"fault,omitempty"`
-	Error      string    `json:"error,omitempty"`
+	Seq         uint64          `json:"seq"`
+	RequestID   string          `json:"requestId"`
+	Time        time.Time       `json:"time"`
+	Provider    string          `json:"provider,omitempty"`
+	Tenant      string          `json:"tenant,omitempty"`
+	Operation   string          `json:"operation,omitempty"`
+	Method      string          `json:"method"`
+	Path        string          `json:"path"`
+	Query       string          `json:"query,omitempty"`
+	Status      int             `json:"status"`
+	DurationMS  float64         `json:"durationMs"`
+	Scenario    string          `json:"scenario,omitempty"`
+	Fault       string          `json:"fault,omitempty"`
+	Error       string          `json:"error,omitempty"`
+	RequestBody json.RawMessage `json:"requestBody,omitempty"`
+
 	// Session is the id of the session the request touched, when known.
 	Session string `json:"session,omitempty"`
-	// RequestBody is a JSON request body, masked (Request.JSON).
-	RequestBody     json.RawMessage `json:"requestBody,omitempty"`
-	RequestHeaders  http.Header     `json:"requestHeaders,omitempty"`
-	Request         *Body           `json:"request,omitempty"`
-	ResponseHeaders http.Header     `json:"responseHeaders,omitempty"`
-	Response        *Body           `json:"response,omitempty"`
+	// The headers and bodies, bounded and masked (CaptureHeaders,
+	// CaptureBody); RequestBody is Request.JSON.
+	RequestHeaders  http.Header `json:"requestHeaders,omitempty"`
+	Request         *Body       `json:"request,omitempty"`
+	ResponseHeaders http.Header `json:"responseHeaders,omitempty"`
+	Response        *Body       `json:"response,omitempty"`
 }
 
 // Filter selects journal entries; zero fields match everything.
