@@ -102,6 +102,10 @@ type App struct {
 func NewApp(t testing.TB) *App {
 	a := &App{landed: make(chan *url.URL, 8)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/favicon.ico" { // the browser's own request, not a landing
+			http.NotFound(w, r)
+			return
+		}
 		select {
 		case a.landed <- r.URL:
 		default:
