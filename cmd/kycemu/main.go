@@ -222,36 +222,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer emu.Close()
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		log.Error("listen failed", "addr", cfg.addr, "error", err)
-		return 1
-	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
-		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
-	log.Info("kycemu listening", "addr", ln.Addr().String(), "version", emulator.Version(),
+	code := listenAndServe(ctx, cfg.addr, emu, log, "kycemu listening", "version", emulator.Version(),
 		"providers", emu.Providers(), "clock", cfg.clock, "seed", emu.Seed())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		log.Error("server stopped", "error", err)
-		return 1
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Error("shutdown incomplete: requests were still running", "error", err)
-		_ = emu.Close()
-		return 1
-	}
+	// Writes still queued reach the data directory before the process ends.
 	if err := emu.Close(); err != nil {
 		log.Error("closing the data directory failed", "error", err)
 		return 1
 	}
-	return 0
+	return code
 }
 
 func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
