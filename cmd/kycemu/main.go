@@ -112,6 +112,7 @@ type serveConfig struct {
 	seed                                                               int64
 	strict                                                             bool
 	state                                                              stateConfig
+	pprof                                                              string
 }
 
 func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
@@ -130,6 +131,7 @@ func serveFlags(cfg *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.cors, "cors", "*", "origins whose pages may call the APIs and buckets, comma-separated; * any, off none (KYCEMU_CORS)")
 	fs.BoolVar(&cfg.strict, "strict-responses", false, "validate every response against the provider's spec (KYCEMU_STRICT_RESPONSES)")
 	stateFlags(fs, &cfg.state)
+	pprofFlag(fs, &cfg.pprof)
 	return fs
 }
 
@@ -212,6 +214,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		opts = append(opts, emulator.WithWebhookURL(cfg.webhookURL))
+	}
+	if cfg.pprof != "" {
+		if err := startPprof(ctx, cfg.pprof, log); err != nil {
+			log.Error("profiler listen failed", "addr", cfg.pprof, "error", err)
+			return 1
+		}
 	}
 	emu, err := emulator.New(opts...)
 	if err != nil {
