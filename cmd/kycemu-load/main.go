@@ -7,6 +7,7 @@
 //
 //	go run ./cmd/kycemu-load                       # every figure, 5 s per phase
 //	go run ./cmd/kycemu-load -duration 10s -tails 1000,1000000
+//	go run ./cmd/kycemu-load -image kycemu:ci      # and docker run -> healthy
 //
 // It builds ./cmd/kycemu (or runs -kycemu PATH) and a hello-world server
 // (itself, re-executed) as separate processes on loopback ports, so each
@@ -46,8 +47,16 @@ func main() {
 	tails := flag.String("tails", "1000,100000", "stored-session counts at which to measure the latency tails (comma-separated; the first is the baseline)")
 	starts := flag.Int("starts", 20, "exec-to-healthy runs")
 	bin := flag.String("kycemu", "", "kycemu binary to measure (default: go build ./cmd/kycemu)")
+	image := flag.String("image", "", "also time `docker run` -> Docker \"healthy\" of this local image (e.g. kycemu:ci)")
 	flag.Parse()
 	if err := run(*bin, *duration, *conns, *tails, *starts); err != nil {
+		fmt.Fprintln(os.Stderr, "kycemu-load:", err)
+		os.Exit(1)
+	}
+	if *image == "" {
+		return
+	}
+	if err := dockerHealthy(*image, min(*starts, 10)); err != nil {
 		fmt.Fprintln(os.Stderr, "kycemu-load:", err)
 		os.Exit(1)
 	}
