@@ -63,7 +63,13 @@ func encodeRecord(r *Record) ([]byte, error) {
 		return nil, err
 	}
 	out := recordJSON{Key: r.Key, Seq: r.Seq, Status: r.Status, Created: r.Created, Updated: r.Updated,
-		Ended: r.Ended, History: r.History, Due: r.Due, Index: r.index, Data: data}
+		Ended: r.Ended, History: r.History, Due: r.Due, Data: data}
+	if len(r.index) > 0 {
+		out.Index = make(map[string]string, len(r.index))
+		for _, iv := range r.index {
+			out.Index[iv.name] = iv.value
+		}
+	}
 	if p := r.Plan; p != nil {
 		out.Plan = &planJSON{Scenario: p.Scenario, Steps: p.Steps, Options: p.Options, Webhooks: p.Webhooks,
 			DefaultSteps: p.DefaultSteps}
@@ -162,10 +168,7 @@ func (s *Store) Load() error {
 		}
 		for name, v := range rj.Index {
 			if _, declared := k.indexes[name]; declared {
-				if r.index == nil {
-					r.index = map[string]string{}
-				}
-				r.index[name] = v
+				r.index = append(r.index, indexValue{name, v})
 			}
 		}
 		recs = append(recs, r)
@@ -195,7 +198,7 @@ func (s *Store) Load() error {
 		}
 		r.t.live.remove(r)
 		s.live.remove(r)
-		r.ended, r.endedAt = true, r.Ended
+		r.ended, r.endedAt = true, r.Ended.UnixNano()
 		s.ended.push(r)
 		r.t.ended.push(r)
 	}
@@ -212,15 +215,13 @@ func (s *Store) Load() error {
 // restore puts a record read back from the backend in place.
 func (s *Store) restore(r *Record, blobs map[string]int64) {
 	t, sp := r.t, r.t.sp
-	key := kid{r.Kind, r.ID}
-	t.recs[key] = r
-	t.order[r.Kind] = append(t.order[r.Kind], r)
-	sp.ids[key] = t
-	for name, v := range r.index {
-		if r.k.indexes[name] == ProviderScope {
-			sp.global[ikey{r.Kind, name, v}] = r
+	t.kinds[r.k.slot].add(r)
+	r.k.ids[r.ID] = t
+	for _, iv := range r.index {
+		if r.k.indexes[iv.name] == ProviderScope {
+			sp.global[ikey{r.Kind, iv.name, iv.value}] = r
 		} else {
-			t.local[ikey{r.Kind, name, v}] = r
+			t.local[ikey{r.Kind, iv.name, iv.value}] = r
 		}
 	}
 	if r.Seq > s.seq.Load() {
@@ -237,9 +238,9 @@ func (s *Store) restore(r *Record, blobs map[string]int64) {
 		s.blobs.gen++
 		ref := blobRef{r: r, name: name, gen: s.blobs.gen}
 		if r.blobs == nil {
-			r.blobs = map[string]blobMeta{}
+			r.blobs = map[string]blob{}
 		}
-		r.blobs[name] = blobMeta{size: blobs[name], gen: ref.gen}
+		r.blobs[name] = blob{size: blobs[name], gen: ref.gen}
 		s.blobBytes += blobs[name]
 		t.blobBytes += blobs[name]
 		s.blobs.push(ref)

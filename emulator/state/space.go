@@ -19,7 +19,6 @@ type Space struct {
 
 	mu      sync.RWMutex
 	tenants map[string]*tenant
-	ids     map[kid]*tenant  // every record's tenant, by kind and id
 	global  map[ikey]*Record // provider-scoped index values
 
 	sharedMu sync.Mutex
@@ -28,11 +27,13 @@ type Space struct {
 
 type kindInfo struct {
 	spec    Kind
+	slot    int // the kind's place in Spec.Kinds and in tenant.kinds
 	indexes map[string]Scope
-	count   int // records kept now (Store.mu)
+	// ids maps the id of every record of the kind to its tenant
+	// (Space.mu).
+	ids   map[string]*tenant
+	count int // records kept now (Store.mu)
 }
-
-type kid struct{ kind, id string }
 
 type ikey struct{ kind, name, value string }
 
@@ -43,9 +44,8 @@ type tenant struct {
 
 	mu    sync.RWMutex
 	gone  bool
-	recs  map[kid]*Record
-	order map[string][]*Record // per kind, creation order
-	local map[ikey]*Record     // tenant-scoped index values
+	kinds []tenantKind       // by kindInfo.slot
+	local map[ikey]*Record // tenant-scoped index values
 	data  any
 	rands map[string]*fake.Source
 	// resumed positions of random streams read back from the backend,
@@ -62,14 +62,58 @@ type tenant struct {
 	blobs     blobQueue
 }
 
+// tenantKind is a tenant's records of one kind; the tenant lock guards it.
+type tenantKind struct {
+	recs map[string]*Record // by id
+	// order lists the records in creation order; a record leaves it in
+	// constant time, however many the tenant keeps.
+	order list
+	// view is order as the slice Tx.List returns, built on demand and
+	// kept until a record leaves (a create appends to it). Readers
+	// holding the read lock may build it concurrently, hence the atomic.
+	view atomic.Pointer[[]*Record]
+}
+
+// list returns the records in creation order; the caller holds the
+// tenant lock, for reading at least.
+func (tk *tenantKind) list() []*Record {
+	if v := tk.view.Load(); v != nil {
+		return *v
+	}
+	rs := make([]*Record, 0, len(tk.recs))
+	for r := tk.order.head; r != nil; r = r.o.next {
+		rs = append(rs, r)
+	}
+	tk.view.CompareAndSwap(nil, &rs)
+	return rs
+}
+
+// add puts a new record last; the caller holds the tenant lock for writing.
+func (tk *tenantKind) add(r *Record) {
+	tk.recs[r.ID] = r
+	tk.order.push(r)
+	if v := tk.view.Load(); v != nil {
+		// No reader holds the lock, and the slices handed out before keep
+		// their length: appending in place is invisible to them.
+		*v = append(*v, r)
+	}
+}
+
+// remove takes a record off; the caller holds the tenant lock for writing.
+func (tk *tenantKind) remove(r *Record) {
+	delete(tk.recs, r.ID)
+	tk.order.remove(r)
+	tk.view.Store(nil)
+}
+
 func newSpace(s *Store, name string, spec Spec) *Space {
 	sp := &Space{s: s, name: name, spec: spec, kinds: map[string]*kindInfo{},
-		tenants: map[string]*tenant{}, ids: map[kid]*tenant{}, global: map[ikey]*Record{}}
-	for _, k := range spec.Kinds {
+		tenants: map[string]*tenant{}, global: map[ikey]*Record{}}
+	for i, k := range spec.Kinds {
 		if k.New == nil {
 			panic("state: kind " + name + "/" + k.Name + " has no New")
 		}
-		sp.kinds[k.Name] = &kindInfo{spec: k, indexes: k.Indexes}
+		sp.kinds[k.Name] = &kindInfo{spec: k, slot: i, indexes: k.Indexes, ids: map[string]*tenant{}}
 	}
 	if spec.Shared != nil {
 		sp.shared = spec.Shared()
@@ -92,9 +136,12 @@ func (sp *Space) kind(name string) *kindInfo {
 }
 
 func (sp *Space) newTenant(name string) *tenant {
-	t := &tenant{sp: sp, name: name, recs: map[kid]*Record{}, order: map[string][]*Record{},
+	t := &tenant{sp: sp, name: name, kinds: make([]tenantKind, len(sp.spec.Kinds)),
 		local: map[ikey]*Record{}, rands: map[string]*fake.Source{},
-		live: list{tenant: true}, ended: list{tenant: true}, blobs: blobQueue{tenant: true}}
+		live: list{sel: tenantLinks}, ended: list{sel: tenantLinks}, blobs: blobQueue{tenant: true}}
+	for i := range t.kinds {
+		t.kinds[i] = tenantKind{recs: map[string]*Record{}, order: list{sel: orderLinks}}
+	}
 	if sp.spec.Tenant != nil {
 		t.data = sp.spec.Tenant()
 	}
@@ -173,9 +220,13 @@ func (sp *Space) View(tenant string, fn func(tx *Tx) error) error {
 
 // Locate returns the tenant that owns a record.
 func (sp *Space) Locate(kind, id string) (string, bool) {
+	k, ok := sp.kinds[kind]
+	if !ok {
+		return "", false
+	}
 	sp.mu.RLock()
 	defer sp.mu.RUnlock()
-	t, ok := sp.ids[kid{kind, id}]
+	t, ok := k.ids[id]
 	if !ok {
 		return "", false
 	}

@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func (tx *Tx) mustWrite(what string) {
 // record is stored again when the transaction ends, so its Data may be
 // changed in place.
 func (tx *Tx) Get(kind, id string) *Record {
-	r := tx.t.recs[kid{kind, id}]
+	r := tx.Peek(kind, id)
 	if r != nil && tx.write {
 		tx.touch(r)
 	}
@@ -77,7 +78,10 @@ func (tx *Tx) Get(kind, id string) *Record {
 // Peek returns a record like Get but, in a write transaction, does not
 // store it again: for reading only (a change to a peeked record's Data is
 // not persisted unless the record is also touched).
-func (tx *Tx) Peek(kind, id string) *Record { return tx.t.recs[kid{kind, id}] }
+func (tx *Tx) Peek(kind, id string) *Record { return tx.records(kind).recs[id] }
+
+// records returns the tenant's records of a kind.
+func (tx *Tx) records(kind string) *tenantKind { return &tx.t.kinds[tx.sp.kind(kind).slot] }
 
 // PeekData returns the tenant's data without storing it again.
 func (tx *Tx) PeekData() any { return tx.t.data }
@@ -85,7 +89,7 @@ func (tx *Tx) PeekData() any { return tx.t.data }
 // List returns the tenant's records of a kind in creation order. The slice
 // is the store's: do not keep or change it.
 func (tx *Tx) List(kind string) []*Record {
-	rs := tx.t.order[kind]
+	rs := tx.records(kind).list()
 	if tx.write {
 		for _, r := range rs {
 			tx.touch(r)
@@ -95,7 +99,7 @@ func (tx *Tx) List(kind string) []*Record {
 }
 
 // Count returns how many records of a kind the tenant has.
-func (tx *Tx) Count(kind string) int { return len(tx.t.order[kind]) }
+func (tx *Tx) Count(kind string) int { return len(tx.records(kind).recs) }
 
 // Lookup returns the tenant's record holding an index value, or nil.
 func (tx *Tx) Lookup(kind, index, value string) *Record {
@@ -144,9 +148,8 @@ func (tx *Tx) Create(n NewRecord) (*Record, error) {
 	tx.mustWrite("create")
 	k := tx.sp.kind(n.Kind)
 	s := tx.sp.s
-	key := kid{n.Kind, n.ID}
 	tx.sp.mu.Lock()
-	if _, taken := tx.sp.ids[key]; taken {
+	if _, taken := k.ids[n.ID]; taken {
 		tx.sp.mu.Unlock()
 		return nil, ErrExists
 	}
@@ -162,7 +165,7 @@ func (tx *Tx) Create(n NewRecord) (*Record, error) {
 			return nil, ErrExists
 		}
 	}
-	tx.sp.ids[key] = tx.t
+	k.ids[n.ID] = tx.t
 	tx.sp.mu.Unlock()
 
 	now := tx.Now()
@@ -171,8 +174,10 @@ func (tx *Tx) Create(n NewRecord) (*Record, error) {
 	if n.Status != "" && k.spec.Machine != nil {
 		r.History = []provider.Transition{{To: n.Status, At: now, By: n.By}}
 	}
-	tx.t.recs[key] = r
-	tx.t.order[n.Kind] = append(tx.t.order[n.Kind], r)
+	tx.t.kinds[k.slot].add(r)
+	if len(n.Index) > 0 {
+		r.index = make([]indexValue, 0, len(n.Index))
+	}
 	for name, v := range n.Index {
 		tx.setIndex(r, name, v)
 	}
@@ -218,7 +223,12 @@ func (tx *Tx) setIndex(r *Record, name, value string) {
 	if !declared {
 		panic("state: " + r.Provider + "/" + r.Kind + " has no index " + name)
 	}
-	old, had := r.index[name]
+	i := slices.IndexFunc(r.index, func(iv indexValue) bool { return iv.name == name })
+	had := i >= 0
+	var old string
+	if had {
+		old = r.index[i].value
+	}
 	if had && old == value {
 		return
 	}
@@ -239,14 +249,16 @@ func (tx *Tx) setIndex(r *Record, name, value string) {
 			tx.t.local[ikey{r.Kind, name, value}] = r
 		}
 	}
-	if value == "" {
-		delete(r.index, name)
-		return
+	switch {
+	case value == "":
+		if had {
+			r.index = slices.Delete(r.index, i, i+1)
+		}
+	case had:
+		r.index[i].value = value
+	default:
+		r.index = append(r.index, indexValue{name, value})
 	}
-	if r.index == nil {
-		r.index = map[string]string{}
-	}
-	r.index[name] = value
 }
 
 // Move changes a record's status when its machine allows it: the history
@@ -361,11 +373,12 @@ func (tx *Tx) PutBlob(r *Record, name string, data []byte) error {
 
 // Blob returns a blob of the record.
 func (tx *Tx) Blob(r *Record, name string) ([]byte, bool) {
-	if _, ok := r.blobs[name]; !ok {
+	b, ok := r.blobs[name]
+	if !ok {
 		return nil, false
 	}
-	if b, ok := r.mem[name]; ok {
-		return b, true
+	if !tx.sp.s.Durable() {
+		return b.mem, true
 	}
 	key := blobKey(r.Key, name)
 	for i := len(tx.ops) - 1; i >= 0; i-- { // written in this transaction
@@ -373,8 +386,8 @@ func (tx *Tx) Blob(r *Record, name string) ([]byte, bool) {
 			return op.Val, op.Val != nil
 		}
 	}
-	b, err := tx.sp.s.readBlob(key)
-	return b, err == nil
+	data, err := tx.sp.s.readBlob(key)
+	return data, err == nil
 }
 
 // DeleteBlob removes a blob of the record.
