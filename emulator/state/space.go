@@ -44,7 +44,7 @@ type tenant struct {
 
 	mu    sync.RWMutex
 	gone  bool
-	kinds []tenantKind       // by kindInfo.slot
+	kinds []tenantKind     // by kindInfo.slot
 	local map[ikey]*Record // tenant-scoped index values
 	data  any
 	rands map[string]*fake.Source
