@@ -105,9 +105,10 @@ func (s *Store) enforceBlobs(cur *tenant) {
 		t := b.r.t
 		t.mu.Lock()
 		if m, still := b.r.blobs[b.name]; still && !b.r.gone && m.gen == b.gen {
-			tx := &Tx{sp: t.sp, t: t, write: true}
+			tx := newTx(t, true)
 			tx.DeleteBlob(b.r, b.name)
 			tx.finish()
+			tx.release()
 			s.blobsEvicted.Add(1)
 		}
 		t.mu.Unlock()

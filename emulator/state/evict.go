@@ -251,9 +251,10 @@ func (s *Store) evict(r *Record, reason string) {
 		t.mu.Unlock()
 		return
 	}
-	tx := &Tx{sp: t.sp, t: t, write: true}
+	tx := newTx(t, true)
 	tx.Delete(r)
 	tx.finish()
+	tx.release()
 	t.mu.Unlock()
 	s.countEviction(reason)
 	s.log.LogAttrs(context.Background(), slog.LevelDebug, "state: record evicted", slog.String("reason", reason),
@@ -268,7 +269,7 @@ func (s *Store) dropTenant(t *tenant, reason string) {
 		return
 	}
 	t.gone = true
-	tx := &Tx{sp: t.sp, t: t, write: true}
+	tx := newTx(t, true)
 	if s.Durable() {
 		tx.ops = append(tx.ops, Op{NS: nsTenants, Key: tenantKey(t.sp.name, t.name)})
 	}
@@ -282,6 +283,7 @@ func (s *Store) dropTenant(t *tenant, reason string) {
 		}
 	}
 	tx.finish()
+	tx.release()
 	t.sp.mu.Lock()
 	if t.sp.tenants[t.name] == t {
 		delete(t.sp.tenants, t.name)

@@ -1,7 +1,6 @@
 package state
 
 import (
-	"container/heap"
 	"slices"
 	"sync"
 	"time"
@@ -17,23 +16,67 @@ type dueRef struct {
 	r  *Record
 }
 
+// dueHeap is a binary min-heap of refs by time, then scheduling order.
+// It is written out rather than built on container/heap, whose interface
+// boxes every ref pushed or popped in an allocation.
 type dueHeap []dueRef
 
-func (h dueHeap) Len() int { return len(h) }
-func (h dueHeap) Less(i, j int) bool {
+func (h dueHeap) less(i, j int) bool {
 	if h[i].at.Equal(h[j].at) {
 		return h[i].n < h[j].n
 	}
 	return h[i].at.Before(h[j].at)
 }
-func (h dueHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *dueHeap) Push(x any)   { *h = append(*h, x.(dueRef)) }
-func (h *dueHeap) Pop() any {
+
+func (h *dueHeap) push(d dueRef) {
+	*h = append(*h, d)
+	h.up(len(*h) - 1)
+}
+
+// pop removes and returns the earliest ref; h is not empty.
+func (h *dueHeap) pop() dueRef {
 	old := *h
-	d := old[len(old)-1]
-	old[len(old)-1] = dueRef{}
-	*h = old[:len(old)-1]
+	d, last := old[0], len(old)-1
+	old[0] = old[last]
+	old[last] = dueRef{} // no stale pointer to the record
+	*h = old[:last]
+	h.down(0)
 	return d
+}
+
+// init restores the heap order of any arrangement.
+func (h dueHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h dueHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			return
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func (h dueHeap) down(i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if r := c + 1; r < len(h) && h.less(r, c) {
+			c = r
+		}
+		if !h.less(c, i) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
 }
 
 // scheduler runs due steps in time order (ties in scheduling order) with
@@ -75,7 +118,7 @@ func (s *scheduler) cancel(ds []Due) {
 		if _, gone := s.cancelled[s.h[0].n]; !gone {
 			break
 		}
-		delete(s.cancelled, heap.Pop(&s.h).(dueRef).n)
+		delete(s.cancelled, s.h.pop().n)
 	}
 	if !s.running && !s.stopped && top {
 		switch {
@@ -97,7 +140,7 @@ func (s *scheduler) cancel(ds []Due) {
 		}
 		clear(s.h[len(kept):])
 		s.h = kept
-		heap.Init(&s.h)
+		s.h.init()
 		clear(s.cancelled)
 	}
 }
@@ -105,7 +148,7 @@ func (s *scheduler) cancel(ds []Due) {
 func (s *scheduler) push(d dueRef) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	heap.Push(&s.h, d)
+	s.h.push(d)
 	if s.running || s.stopped {
 		return // the running loop picks it up
 	}
@@ -143,7 +186,7 @@ func (s *scheduler) fire() {
 			s.mu.Unlock()
 			return
 		}
-		heap.Pop(&s.h)
+		s.h.pop()
 		if _, gone := s.cancelled[d.n]; gone {
 			delete(s.cancelled, d.n)
 			continue

@@ -215,7 +215,10 @@ func (sp *Space) View(tenant string, fn func(tx *Tx) error) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	sp.s.touchTenant(t)
-	return fn(&Tx{sp: sp, t: t})
+	tx := newTx(t, false)
+	err := fn(tx)
+	tx.release()
+	return err
 }
 
 // Locate returns the tenant that owns a record.

@@ -223,7 +223,10 @@ func (s *Store) Stats() Stats {
 }
 
 func (s *Store) countEviction(reason string) {
-	v, _ := s.evicted.LoadOrStore(reason, new(atomic.Int64))
+	v, ok := s.evicted.Load(reason)
+	if !ok { // once per reason: LoadOrStore allocates, and evictions are many
+		v, _ = s.evicted.LoadOrStore(reason, new(atomic.Int64))
+	}
 	v.(*atomic.Int64).Add(1)
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
@@ -16,11 +17,38 @@ type Tx struct {
 	sp    *Space
 	t     *tenant
 	write bool
+	// durable: the store has a backend, so the transaction tracks what to
+	// write; without one there is nothing to encode and nothing is kept.
+	durable bool
 
 	dirty   []*Record
 	deleted []*Record
 	ops     []Op // blob writes
 	meta    bool // the tenant's data or streams changed
+}
+
+// txPool recycles transactions and the capacity of their lists: one is
+// needed for every request, and a Tx is valid only inside its function.
+var txPool = sync.Pool{New: func() any { return new(Tx) }}
+
+// newTx returns a transaction on t from the pool.
+func newTx(t *tenant, write bool) *Tx {
+	tx := txPool.Get().(*Tx)
+	tx.sp, tx.t, tx.write, tx.durable = t.sp, t, write, t.sp.s.Durable()
+	return tx
+}
+
+// release returns a finished transaction to the pool, holding on to
+// nothing it referred to.
+func (tx *Tx) release() {
+	if cap(tx.dirty) > 1024 || cap(tx.deleted) > 1024 || cap(tx.ops) > 64 {
+		return // a transaction over a whole tenant: let its lists go
+	}
+	clear(tx.dirty)
+	clear(tx.deleted)
+	clear(tx.ops)
+	*tx = Tx{dirty: tx.dirty[:0], deleted: tx.deleted[:0], ops: tx.ops[:0]}
+	txPool.Put(tx)
 }
 
 // Tenant returns the tenant's name.
@@ -299,7 +327,7 @@ func (tx *Tx) Touch(r *Record) {
 }
 
 func (tx *Tx) touch(r *Record) {
-	if !r.dirty && !r.gone {
+	if tx.durable && !r.dirty && !r.gone {
 		r.dirty = true
 		tx.dirty = append(tx.dirty, r)
 	}
@@ -350,7 +378,9 @@ func (tx *Tx) Delete(r *Record) {
 		return
 	}
 	tx.sp.s.unlink(r, tx)
-	tx.deleted = append(tx.deleted, r)
+	if tx.durable {
+		tx.deleted = append(tx.deleted, r)
+	}
 }
 
 // PutBlob stores bytes under a name of the record (an uploaded file),
@@ -415,7 +445,7 @@ func (s *Store) update(t *tenant, fn func(tx *Tx) error) (err error, retry bool)
 		return nil, true
 	}
 	s.touchTenant(t)
-	tx := &Tx{sp: t.sp, t: t, write: true}
+	tx := newTx(t, true)
 	var b *batch
 	func() {
 		defer func() {
@@ -425,6 +455,7 @@ func (s *Store) update(t *tenant, fn func(tx *Tx) error) (err error, retry bool)
 		}()
 		err = fn(tx)
 	}()
+	tx.release()
 	s.enforce(t)
 	if werr := b.wait(); werr != nil && err == nil {
 		err = storageError(werr)
@@ -439,7 +470,7 @@ func (tx *Tx) finish() *batch {
 	for _, r := range tx.dirty {
 		r.dirty = false
 	}
-	if !s.Durable() {
+	if !tx.durable {
 		return nil
 	}
 	// Deletions first: a record deleted and created again under the same
