@@ -122,7 +122,9 @@ func (s *Store) unlink(r *Record, tx *Tx) {
 		delete(t.local, ikey{r.Kind, iv.name, iv.value})
 	}
 	sp.mu.Lock()
-	delete(r.k.ids, r.ID)
+	if r.k.recs[r.ID] == r {
+		delete(r.k.recs, r.ID)
+	}
 	for _, iv := range r.index {
 		if key := (ikey{r.Kind, iv.name, iv.value}); r.k.indexes[iv.name] == ProviderScope && sp.global[key] == r {
 			delete(sp.global, key)

@@ -216,7 +216,7 @@ func (s *Store) Load() error {
 func (s *Store) restore(r *Record, blobs map[string]int64) {
 	t, sp := r.t, r.t.sp
 	t.kinds[r.k.slot].add(r)
-	r.k.ids[r.ID] = t
+	r.k.recs[r.ID] = r
 	for _, iv := range r.index {
 		if r.k.indexes[iv.name] == ProviderScope {
 			sp.global[ikey{r.Kind, iv.name, iv.value}] = r

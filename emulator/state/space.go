@@ -29,9 +29,10 @@ type kindInfo struct {
 	spec    Kind
 	slot    int // the kind's place in Spec.Kinds and in tenant.kinds
 	indexes map[string]Scope
-	// ids maps the id of every record of the kind to its tenant
-	// (Space.mu).
-	ids   map[string]*tenant
+	// recs holds every record of the kind, of all tenants, by id
+	// (Space.mu): ids are unique across tenants, so one map answers both
+	// a tenant's lookups and the lookups by id alone.
+	recs  map[string]*Record
 	count int // records kept now (Store.mu)
 }
 
@@ -64,7 +65,7 @@ type tenant struct {
 
 // tenantKind is a tenant's records of one kind; the tenant lock guards it.
 type tenantKind struct {
-	recs map[string]*Record // by id
+	n int // records of the kind
 	// order lists the records in creation order; a record leaves it in
 	// constant time, however many the tenant keeps.
 	order list
@@ -80,7 +81,7 @@ func (tk *tenantKind) list() []*Record {
 	if v := tk.view.Load(); v != nil {
 		return *v
 	}
-	rs := make([]*Record, 0, len(tk.recs))
+	rs := make([]*Record, 0, tk.n)
 	for r := tk.order.head; r != nil; r = r.o.next {
 		rs = append(rs, r)
 	}
@@ -90,7 +91,7 @@ func (tk *tenantKind) list() []*Record {
 
 // add puts a new record last; the caller holds the tenant lock for writing.
 func (tk *tenantKind) add(r *Record) {
-	tk.recs[r.ID] = r
+	tk.n++
 	tk.order.push(r)
 	if v := tk.view.Load(); v != nil {
 		// No reader holds the lock, and the slices handed out before keep
@@ -101,7 +102,7 @@ func (tk *tenantKind) add(r *Record) {
 
 // remove takes a record off; the caller holds the tenant lock for writing.
 func (tk *tenantKind) remove(r *Record) {
-	delete(tk.recs, r.ID)
+	tk.n--
 	tk.order.remove(r)
 	tk.view.Store(nil)
 }
@@ -113,7 +114,7 @@ func newSpace(s *Store, name string, spec Spec) *Space {
 		if k.New == nil {
 			panic("state: kind " + name + "/" + k.Name + " has no New")
 		}
-		sp.kinds[k.Name] = &kindInfo{spec: k, slot: i, indexes: k.Indexes, ids: map[string]*tenant{}}
+		sp.kinds[k.Name] = &kindInfo{spec: k, slot: i, indexes: k.Indexes, recs: map[string]*Record{}}
 	}
 	if spec.Shared != nil {
 		sp.shared = spec.Shared()
@@ -140,7 +141,7 @@ func (sp *Space) newTenant(name string) *tenant {
 		local: map[ikey]*Record{}, rands: map[string]*fake.Source{},
 		live: list{sel: tenantLinks}, ended: list{sel: tenantLinks}, blobs: blobQueue{tenant: true}}
 	for i := range t.kinds {
-		t.kinds[i] = tenantKind{recs: map[string]*Record{}, order: list{sel: orderLinks}}
+		t.kinds[i].order.sel = orderLinks
 	}
 	if sp.spec.Tenant != nil {
 		t.data = sp.spec.Tenant()
@@ -229,11 +230,11 @@ func (sp *Space) Locate(kind, id string) (string, bool) {
 	}
 	sp.mu.RLock()
 	defer sp.mu.RUnlock()
-	t, ok := k.ids[id]
+	r, ok := k.recs[id]
 	if !ok {
 		return "", false
 	}
-	return t.name, true
+	return r.t.name, true
 }
 
 // Find returns the record holding a provider-scoped index value.

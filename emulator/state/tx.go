@@ -106,7 +106,16 @@ func (tx *Tx) Get(kind, id string) *Record {
 // Peek returns a record like Get but, in a write transaction, does not
 // store it again: for reading only (a change to a peeked record's Data is
 // not persisted unless the record is also touched).
-func (tx *Tx) Peek(kind, id string) *Record { return tx.records(kind).recs[id] }
+func (tx *Tx) Peek(kind, id string) *Record {
+	k := tx.sp.kind(kind)
+	tx.sp.mu.RLock()
+	r := k.recs[id]
+	tx.sp.mu.RUnlock()
+	if r == nil || r.t != tx.t {
+		return nil // ids are unique across tenants: not one of ours
+	}
+	return r
+}
 
 // records returns the tenant's records of a kind.
 func (tx *Tx) records(kind string) *tenantKind { return &tx.t.kinds[tx.sp.kind(kind).slot] }
@@ -127,7 +136,7 @@ func (tx *Tx) List(kind string) []*Record {
 }
 
 // Count returns how many records of a kind the tenant has.
-func (tx *Tx) Count(kind string) int { return len(tx.records(kind).recs) }
+func (tx *Tx) Count(kind string) int { return tx.records(kind).n }
 
 // Lookup returns the tenant's record holding an index value, or nil.
 func (tx *Tx) Lookup(kind, index, value string) *Record {
@@ -176,8 +185,9 @@ func (tx *Tx) Create(n NewRecord) (*Record, error) {
 	tx.mustWrite("create")
 	k := tx.sp.kind(n.Kind)
 	s := tx.sp.s
+	r := &Record{Key: Key{Provider: tx.sp.name, Tenant: tx.t.name, Kind: n.Kind, ID: n.ID}, t: tx.t, k: k}
 	tx.sp.mu.Lock()
-	if _, taken := k.ids[n.ID]; taken {
+	if _, taken := k.recs[n.ID]; taken {
 		tx.sp.mu.Unlock()
 		return nil, ErrExists
 	}
@@ -193,12 +203,14 @@ func (tx *Tx) Create(n NewRecord) (*Record, error) {
 			return nil, ErrExists
 		}
 	}
-	k.ids[n.ID] = tx.t
+	// Other tenants see the record from now on, but only its key and
+	// tenant, which are set: they skip it (Tx.Peek) or name its tenant
+	// (Space.Locate).
+	k.recs[n.ID] = r
 	tx.sp.mu.Unlock()
 
 	now := tx.Now()
-	r := &Record{Key: Key{Provider: tx.sp.name, Tenant: tx.t.name, Kind: n.Kind, ID: n.ID},
-		Seq: s.seq.Add(1), Status: n.Status, Plan: n.Plan, Created: now, Updated: now, Data: n.Data, t: tx.t, k: k}
+	r.Seq, r.Status, r.Plan, r.Created, r.Updated, r.Data = s.seq.Add(1), n.Status, n.Plan, now, now, n.Data
 	if n.Status != "" && k.spec.Machine != nil {
 		r.History = []provider.Transition{{To: n.Status, At: now, By: n.By}}
 	}
