@@ -115,19 +115,13 @@ func (s *Store) unlink(r *Record, tx *Tx) {
 	r.gone = true
 	t, sp := r.t, r.t.sp
 	t.kinds[r.k.slot].remove(r)
-	for _, iv := range r.index {
-		if r.k.indexes[iv.name] == ProviderScope {
-			continue
-		}
-		delete(t.local, ikey{r.Kind, iv.name, iv.value})
-	}
 	sp.mu.Lock()
 	if r.k.recs[r.ID] == r {
 		delete(r.k.recs, r.ID)
 	}
 	for _, iv := range r.index {
-		if key := (ikey{r.Kind, iv.name, iv.value}); r.k.indexes[iv.name] == ProviderScope && sp.global[key] == r {
-			delete(sp.global, key)
+		if m := t.values(r.k, iv.name, false); m[iv.value] == r {
+			delete(m, iv.value)
 		}
 	}
 	sp.mu.Unlock()

@@ -214,15 +214,11 @@ func (s *Store) Load() error {
 
 // restore puts a record read back from the backend in place.
 func (s *Store) restore(r *Record, blobs map[string]int64) {
-	t, sp := r.t, r.t.sp
+	t := r.t
 	t.kinds[r.k.slot].add(r)
 	r.k.recs[r.ID] = r
 	for _, iv := range r.index {
-		if r.k.indexes[iv.name] == ProviderScope {
-			sp.global[ikey{r.Kind, iv.name, iv.value}] = r
-		} else {
-			t.local[ikey{r.Kind, iv.name, iv.value}] = r
-		}
+		t.values(r.k, iv.name, true)[iv.value] = r
 	}
 	if r.Seq > s.seq.Load() {
 		s.seq.Store(r.Seq)

@@ -19,7 +19,6 @@ type Space struct {
 
 	mu      sync.RWMutex
 	tenants map[string]*tenant
-	global  map[ikey]*Record // provider-scoped index values
 
 	sharedMu sync.Mutex
 	shared   any
@@ -32,11 +31,12 @@ type kindInfo struct {
 	// recs holds every record of the kind, of all tenants, by id
 	// (Space.mu): ids are unique across tenants, so one map answers both
 	// a tenant's lookups and the lookups by id alone.
-	recs  map[string]*Record
-	count int // records kept now (Store.mu)
+	recs map[string]*Record
+	// global holds the values of the provider-scoped indexes: index
+	// name -> value -> record (Space.mu).
+	global map[string]map[string]*Record
+	count  int // records kept now (Store.mu)
 }
-
-type ikey struct{ kind, name, value string }
 
 // tenant is one tenant's records and data.
 type tenant struct {
@@ -45,8 +45,7 @@ type tenant struct {
 
 	mu    sync.RWMutex
 	gone  bool
-	kinds []tenantKind     // by kindInfo.slot
-	local map[ikey]*Record // tenant-scoped index values
+	kinds []tenantKind // by kindInfo.slot
 	data  any
 	rands map[string]*fake.Source
 	// resumed positions of random streams read back from the backend,
@@ -66,6 +65,9 @@ type tenant struct {
 // tenantKind is a tenant's records of one kind; the tenant lock guards it.
 type tenantKind struct {
 	n int // records of the kind
+	// local holds the values of the tenant-scoped indexes, like
+	// kindInfo.global; nil until the first is set.
+	local map[string]map[string]*Record
 	// order lists the records in creation order; a record leaves it in
 	// constant time, however many the tenant keeps.
 	order list
@@ -107,14 +109,41 @@ func (tk *tenantKind) remove(r *Record) {
 	tk.view.Store(nil)
 }
 
+// values returns the map of one index's values to their records: the
+// provider's for a provider-scoped index (the caller holds Space.mu), the
+// tenant's otherwise. A tenant's map is made on first use when create is
+// set; until then it is nil, which reads as empty.
+func (t *tenant) values(k *kindInfo, index string, create bool) map[string]*Record {
+	if k.indexes[index] == ProviderScope {
+		return k.global[index]
+	}
+	tk := &t.kinds[k.slot]
+	m := tk.local[index]
+	if m == nil && create {
+		if tk.local == nil {
+			tk.local = map[string]map[string]*Record{}
+		}
+		m = map[string]*Record{}
+		tk.local[index] = m
+	}
+	return m
+}
+
 func newSpace(s *Store, name string, spec Spec) *Space {
 	sp := &Space{s: s, name: name, spec: spec, kinds: map[string]*kindInfo{},
-		tenants: map[string]*tenant{}, global: map[ikey]*Record{}}
+		tenants: map[string]*tenant{}}
 	for i, k := range spec.Kinds {
 		if k.New == nil {
 			panic("state: kind " + name + "/" + k.Name + " has no New")
 		}
-		sp.kinds[k.Name] = &kindInfo{spec: k, slot: i, indexes: k.Indexes, recs: map[string]*Record{}}
+		ki := &kindInfo{spec: k, slot: i, indexes: k.Indexes, recs: map[string]*Record{},
+			global: map[string]map[string]*Record{}}
+		for name, scope := range k.Indexes {
+			if scope == ProviderScope {
+				ki.global[name] = map[string]*Record{}
+			}
+		}
+		sp.kinds[k.Name] = ki
 	}
 	if spec.Shared != nil {
 		sp.shared = spec.Shared()
@@ -138,8 +167,8 @@ func (sp *Space) kind(name string) *kindInfo {
 
 func (sp *Space) newTenant(name string) *tenant {
 	t := &tenant{sp: sp, name: name, kinds: make([]tenantKind, len(sp.spec.Kinds)),
-		local: map[ikey]*Record{}, rands: map[string]*fake.Source{},
-		live: list{sel: tenantLinks}, ended: list{sel: tenantLinks}, blobs: blobQueue{tenant: true}}
+		rands: map[string]*fake.Source{},
+		live:  list{sel: tenantLinks}, ended: list{sel: tenantLinks}, blobs: blobQueue{tenant: true}}
 	for i := range t.kinds {
 		t.kinds[i].order.sel = orderLinks
 	}
@@ -239,9 +268,13 @@ func (sp *Space) Locate(kind, id string) (string, bool) {
 
 // Find returns the record holding a provider-scoped index value.
 func (sp *Space) Find(kind, index, value string) (tenant, id string, ok bool) {
+	k, ok := sp.kinds[kind]
+	if !ok {
+		return "", "", false
+	}
 	sp.mu.RLock()
 	defer sp.mu.RUnlock()
-	r, ok := sp.global[ikey{kind, index, value}]
+	r, ok := k.global[index][value]
 	if !ok {
 		return "", "", false
 	}

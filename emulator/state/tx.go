@@ -140,17 +140,9 @@ func (tx *Tx) Count(kind string) int { return tx.records(kind).n }
 
 // Lookup returns the tenant's record holding an index value, or nil.
 func (tx *Tx) Lookup(kind, index, value string) *Record {
-	k := tx.sp.kind(kind)
-	var r *Record
-	if k.indexes[index] == ProviderScope {
-		tx.sp.mu.RLock()
-		r = tx.sp.global[ikey{kind, index, value}]
-		tx.sp.mu.RUnlock()
-		if r != nil && r.t != tx.t {
-			return nil
-		}
-	} else {
-		r = tx.t.local[ikey{kind, index, value}]
+	r := tx.peekIndex(kind, index, value)
+	if r != nil && r.t != tx.t {
+		return nil
 	}
 	if r != nil && tx.write {
 		tx.touch(r)
@@ -192,13 +184,7 @@ func (tx *Tx) Create(n NewRecord) (*Record, error) {
 		return nil, ErrExists
 	}
 	for name, v := range n.Index {
-		if k.indexes[name] == ProviderScope && tx.sp.global[ikey{n.Kind, name, v}] != nil {
-			tx.sp.mu.Unlock()
-			return nil, ErrExists
-		}
-	}
-	for name, v := range n.Index {
-		if k.indexes[name] == TenantScope && tx.t.local[ikey{n.Kind, name, v}] != nil {
+		if tx.t.values(k, name, false)[v] != nil {
 			tx.sp.mu.Unlock()
 			return nil, ErrExists
 		}
@@ -250,12 +236,12 @@ func (tx *Tx) SetIndex(r *Record, name, value string) error {
 }
 
 func (tx *Tx) peekIndex(kind, name, value string) *Record {
-	if tx.sp.kind(kind).indexes[name] == ProviderScope {
+	k := tx.sp.kind(kind)
+	if k.indexes[name] == ProviderScope {
 		tx.sp.mu.RLock()
 		defer tx.sp.mu.RUnlock()
-		return tx.sp.global[ikey{kind, name, value}]
 	}
-	return tx.t.local[ikey{kind, name, value}]
+	return tx.t.values(k, name, false)[value]
 }
 
 func (tx *Tx) setIndex(r *Record, name, value string) {
@@ -274,20 +260,14 @@ func (tx *Tx) setIndex(r *Record, name, value string) {
 	}
 	if scope == ProviderScope {
 		tx.sp.mu.Lock()
-		if had {
-			delete(tx.sp.global, ikey{r.Kind, name, old})
-		}
-		if value != "" {
-			tx.sp.global[ikey{r.Kind, name, value}] = r
-		}
-		tx.sp.mu.Unlock()
-	} else {
-		if had {
-			delete(tx.t.local, ikey{r.Kind, name, old})
-		}
-		if value != "" {
-			tx.t.local[ikey{r.Kind, name, value}] = r
-		}
+		defer tx.sp.mu.Unlock()
+	}
+	m := tx.t.values(r.k, name, value != "")
+	if had {
+		delete(m, old)
+	}
+	if value != "" {
+		m[value] = r
 	}
 	switch {
 	case value == "":
