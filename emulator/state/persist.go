@@ -247,7 +247,7 @@ func (s *Store) restore(r *Record, blobs map[string]int64) {
 		if d.N > s.dueSeq.Load() {
 			s.dueSeq.Store(d.N)
 		}
-		s.sched.push(dueRef{at: d.At, n: d.N, r: r})
+		s.sched.push(d.At, d.N, r)
 	}
 }
 

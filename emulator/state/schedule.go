@@ -8,12 +8,13 @@ import (
 	"github.com/kycemu/kycemu/emulator/clock"
 )
 
-// dueRef points the scheduler at one Due of a record. Refs of steps that
-// were cancelled stay in the heap and are skipped when they come up.
+// dueRef is one scheduled step in the heap: its time (UnixNano) and its
+// Due.N. It holds no pointer, so the heap, one entry per step still due,
+// is nothing for the garbage collector to scan; the record is found in
+// scheduler.refs.
 type dueRef struct {
-	at time.Time
+	at int64
 	n  uint64
-	r  *Record
 }
 
 // dueHeap is a binary min-heap of refs by time, then scheduling order.
@@ -22,10 +23,10 @@ type dueRef struct {
 type dueHeap []dueRef
 
 func (h dueHeap) less(i, j int) bool {
-	if h[i].at.Equal(h[j].at) {
+	if h[i].at == h[j].at {
 		return h[i].n < h[j].n
 	}
-	return h[i].at.Before(h[j].at)
+	return h[i].at < h[j].at
 }
 
 func (h *dueHeap) push(d dueRef) {
@@ -38,7 +39,6 @@ func (h *dueHeap) pop() dueRef {
 	old := *h
 	d, last := old[0], len(old)-1
 	old[0] = old[last]
-	old[last] = dueRef{} // no stale pointer to the record
 	*h = old[:last]
 	h.down(0)
 	return d
@@ -83,22 +83,23 @@ func (h dueHeap) down(i int) {
 // one clock timer armed for the earliest.
 type scheduler struct {
 	clock clock.Clock
-	run   func(dueRef)
+	run   func(r *Record, n uint64)
 
 	mu sync.Mutex
 	h  dueHeap
-	// cancelled holds the steps dropped before their time whose refs are
-	// still in h; h is compacted when they are many, so dropped records
-	// are not kept alive until their old due times.
-	cancelled map[uint64]struct{}
-	timer     clock.Timer
-	armedAt   time.Time
-	running   bool
-	stopped   bool
+	// refs holds the record of every step that will fire, by Due.N. A
+	// cancelled step leaves it at once, so a deleted record is not kept
+	// alive until its old due times; its ref stays in h, skipped when it
+	// comes up (or compacted away when such refs are the many).
+	refs    map[uint64]*Record
+	timer   clock.Timer
+	armedAt int64 // UnixNano the timer is armed for, when timer is set
+	running bool
+	stopped bool
 }
 
-func newScheduler(c clock.Clock, run func(dueRef)) *scheduler {
-	return &scheduler{clock: c, run: run, cancelled: map[uint64]struct{}{}}
+func newScheduler(c clock.Clock, run func(r *Record, n uint64)) *scheduler {
+	return &scheduler{clock: c, run: run, refs: map[uint64]*Record{}}
 }
 
 // cancel drops steps that will not fire.
@@ -109,16 +110,13 @@ func (s *scheduler) cancel(ds []Due) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, d := range ds {
-		s.cancelled[d.N] = struct{}{}
+		delete(s.refs, d.N)
 	}
 	// Drop cancelled steps from the top, so the timer follows the next
 	// step that will really fire (or stops when there is none).
-	top := len(s.h) > 0 && s.h[0].at.Equal(s.armedAt)
-	for len(s.h) > 0 {
-		if _, gone := s.cancelled[s.h[0].n]; !gone {
-			break
-		}
-		delete(s.cancelled, s.h.pop().n)
+	top := len(s.h) > 0 && s.h[0].at == s.armedAt
+	for len(s.h) > 0 && s.refs[s.h[0].n] == nil {
+		s.h.pop()
 	}
 	if !s.running && !s.stopped && top {
 		switch {
@@ -127,44 +125,45 @@ func (s *scheduler) cancel(ds []Due) {
 				s.timer.Stop()
 				s.timer = nil
 			}
-		case !s.h[0].at.Equal(s.armedAt):
+		case s.h[0].at != s.armedAt:
 			s.arm(s.h[0].at)
 		}
 	}
-	if len(s.cancelled) > 1024 && len(s.cancelled) > len(s.h)/2 {
+	if stale := len(s.h) - len(s.refs); stale > 1024 && stale > len(s.refs) {
 		kept := s.h[:0]
 		for _, d := range s.h {
-			if _, gone := s.cancelled[d.n]; !gone {
+			if s.refs[d.n] != nil {
 				kept = append(kept, d)
 			}
 		}
-		clear(s.h[len(kept):])
 		s.h = kept
 		s.h.init()
-		clear(s.cancelled)
 	}
 }
 
-func (s *scheduler) push(d dueRef) {
+// push schedules step n of r at a time.
+func (s *scheduler) push(at time.Time, n uint64, r *Record) {
+	d := dueRef{at: at.UnixNano(), n: n}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.h.push(d)
+	s.refs[n] = r
 	if s.running || s.stopped {
 		return // the running loop picks it up
 	}
-	if s.timer != nil && !d.at.Before(s.armedAt) {
+	if s.timer != nil && d.at >= s.armedAt {
 		return
 	}
 	s.arm(d.at)
 }
 
 // arm (re)sets the timer; the caller holds s.mu.
-func (s *scheduler) arm(at time.Time) {
+func (s *scheduler) arm(at int64) {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
 	s.armedAt = at
-	s.timer = s.clock.AfterFunc(at.Sub(s.clock.Now()), s.fire)
+	s.timer = s.clock.AfterFunc(time.Duration(at-s.clock.Now().UnixNano()), s.fire)
 }
 
 // fire runs every step that is due, then arms the timer for the next.
@@ -180,19 +179,20 @@ func (s *scheduler) fire() {
 			break
 		}
 		d := s.h[0]
-		if d.at.After(s.clock.Now()) {
+		if d.at > s.clock.Now().UnixNano() {
 			s.running = false
 			s.arm(d.at)
 			s.mu.Unlock()
 			return
 		}
 		s.h.pop()
-		if _, gone := s.cancelled[d.n]; gone {
-			delete(s.cancelled, d.n)
-			continue
+		r := s.refs[d.n]
+		if r == nil {
+			continue // cancelled
 		}
+		delete(s.refs, d.n)
 		s.mu.Unlock()
-		s.run(d)
+		s.run(r, d.n)
 		s.mu.Lock()
 		if s.stopped {
 			break
@@ -215,8 +215,7 @@ func (s *scheduler) stop() {
 // fire applies one due step in a write transaction of its record's tenant.
 // A panic in the provider's code is logged and the step dropped; the
 // timeline goes on.
-func (s *Store) fire(d dueRef) {
-	r := d.r
+func (s *Store) fire(r *Record, n uint64) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("state: a timeline step panicked", "provider", r.Provider, "kind", r.Kind, "id", r.ID, "panic", v)
@@ -226,7 +225,7 @@ func (s *Store) fire(d dueRef) {
 		if r.gone {
 			return nil
 		}
-		i := slices.IndexFunc(r.Due, func(x Due) bool { return x.N == d.n })
+		i := slices.IndexFunc(r.Due, func(x Due) bool { return x.N == n })
 		if i < 0 {
 			return nil // cancelled
 		}

@@ -337,7 +337,7 @@ func (tx *Tx) Schedule(r *Record, at time.Time, st provider.Step) {
 	tx.mustWrite("schedule")
 	d := Due{N: tx.sp.s.dueSeq.Add(1), At: at, Step: st}
 	r.Due = append(r.Due, d)
-	tx.sp.s.sched.push(dueRef{at: at, n: d.N, r: r})
+	tx.sp.s.sched.push(at, d.N, r)
 	tx.touch(r)
 }
 
