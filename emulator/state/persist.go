@@ -44,7 +44,9 @@ type recordJSON struct {
 	Due     []Due                 `json:"due,omitempty"`
 	Index   map[string]string     `json:"index,omitempty"`
 	Blobs   map[string]int64      `json:"blobs,omitempty"`
-	Data    json.RawMessage       `json:"data"`
+	// Data is the provider's data when encoding, a *json.RawMessage when
+	// decoding (the kind, hence the type, is known only once decoded).
+	Data any `json:"data"`
 }
 
 type tenantJSON struct {
@@ -58,12 +60,8 @@ func encodeJSON(v any) ([]byte, error) { return json.Marshal(v) }
 
 // encodeRecord encodes r; the caller holds its tenant lock.
 func encodeRecord(r *Record) ([]byte, error) {
-	data, err := json.Marshal(r.Data)
-	if err != nil {
-		return nil, err
-	}
 	out := recordJSON{Key: r.Key, Seq: r.Seq, Status: r.Status, Created: r.Created, Updated: r.Updated,
-		Ended: r.Ended, History: r.History, Due: r.Due, Data: data}
+		Ended: r.Ended, History: r.History, Due: r.Due, Data: r.Data}
 	if len(r.index) > 0 {
 		out.Index = make(map[string]string, len(r.index))
 		for _, iv := range r.index {
@@ -140,7 +138,8 @@ func (s *Store) Load() error {
 	var recs []*Record
 	var blobs []map[string]int64
 	if err := b.Scan(nsRecords, func(_, val []byte) error {
-		var rj recordJSON
+		var raw json.RawMessage
+		rj := recordJSON{Data: &raw}
 		if err := json.Unmarshal(val, &rj); err != nil {
 			return fmt.Errorf("decode record: %w", err)
 		}
@@ -154,8 +153,10 @@ func (s *Store) Load() error {
 			return nil
 		}
 		data := k.spec.New()
-		if err := json.Unmarshal(rj.Data, data); err != nil {
-			return fmt.Errorf("decode %s %s %s: %w", rj.Provider, rj.Kind, rj.ID, err)
+		if raw != nil { // nil for "data": null, which leaves the zero value
+			if err := json.Unmarshal(raw, data); err != nil {
+				return fmt.Errorf("decode %s %s %s: %w", rj.Provider, rj.Kind, rj.ID, err)
+			}
 		}
 		r := &Record{Key: rj.Key, Seq: rj.Seq, Status: rj.Status, Created: rj.Created, Updated: rj.Updated,
 			Ended: rj.Ended, History: rj.History, Due: rj.Due, Data: data, k: k, t: sp.tenant(rj.Tenant, true)}
