@@ -230,7 +230,9 @@ func (s *Store) fire(r *Record, n uint64) {
 			return nil // cancelled
 		}
 		st := r.Due[i].Step
-		r.Due = slices.Delete(r.Due, i, i+1)
+		if r.Due = slices.Delete(r.Due, i, i+1); len(r.Due) == 0 {
+			r.Due = nil // the record may be kept for weeks: not its array
+		}
 		tx.touch(r)
 		if f := r.k.spec.Fire; f != nil {
 			f(tx, r, st)

@@ -297,6 +297,11 @@ func (tx *Tx) Move(r *Record, to, by, reason string) bool {
 	if m.Terminal(to) {
 		tx.sp.s.sched.cancel(r.Due)
 		r.Due = nil
+		if cap(r.History) > len(r.History) {
+			// A finished record is kept for the retention period, most
+			// likely unchanged: trim the room append left for more moves.
+			r.History = slices.Clone(r.History)
+		}
 		if r.Ended.IsZero() {
 			r.Ended = now
 			tx.sp.s.linkEnded(r, now)
