@@ -12,7 +12,7 @@ import (
 )
 
 // Tx is a transaction on one tenant, holding its lock. It is valid only
-// inside the function it was handed to.
+// inside the function it was handed to: it is recycled afterwards.
 type Tx struct {
 	sp    *Space
 	t     *tenant
