@@ -182,6 +182,9 @@ func (s *Store) dropSession(r *Record) {
 // enforce brings the store back within its bounds after a transaction on
 // cur; it takes no lock the caller holds.
 func (s *Store) enforce(cur *tenant) {
+	if !s.over(cur) {
+		return
+	}
 	for {
 		r, reason := s.recordVictim(cur)
 		if r == nil {
@@ -197,6 +200,18 @@ func (s *Store) enforce(cur *tenant) {
 		s.dropTenant(t, "tenants")
 	}
 	s.enforceBlobs(cur)
+}
+
+// over reports whether cur or the store is past a bound: the one check,
+// under one lock, that most transactions need.
+func (s *Store) over(cur *tenant) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	past := func(lim, n int64) bool { return lim > 0 && n > lim }
+	l := s.lim
+	return past(int64(l.RecordsPerTenant), int64(cur.count)) || past(int64(l.Records), int64(s.records)) ||
+		past(int64(l.Tenants), int64(s.tenants)) || past(l.BlobBytesPerTenant, cur.blobBytes) ||
+		past(l.BlobBytes, s.blobBytes)
 }
 
 func (s *Store) recordVictim(cur *tenant) (*Record, string) {
