@@ -17,6 +17,7 @@ type Backend interface {
 	Get(ns string, key []byte) ([]byte, error)
 	// Commit applies every op or none; once it returns nil the writes
 	// survive a crash of the process (and, for a file, of the machine).
+	// It must not keep the ops slice after it returns.
 	Commit(ops []Op) error
 	// Close releases the storage.
 	Close() error

@@ -1,8 +1,11 @@
 package state
 
-type blobMeta struct {
+type blob struct {
 	size int64
 	gen  uint64 // which put of the name this is
+	// mem holds the bytes when the store has no backend (with one they
+	// are read back on demand).
+	mem []byte
 }
 
 type blobRef struct {
@@ -49,22 +52,20 @@ func (s *Store) addBlob(r *Record, name string, data []byte) {
 		r.t.blobBytes -= old.size
 	}
 	if r.blobs == nil {
-		r.blobs = map[string]blobMeta{}
+		r.blobs = map[string]blob{}
 	}
 	s.blobs.gen++
 	ref := blobRef{r: r, name: name, gen: s.blobs.gen}
-	r.blobs[name] = blobMeta{size: size, gen: ref.gen}
+	b := blob{size: size, gen: ref.gen}
+	if !s.Durable() {
+		b.mem = data
+	}
+	r.blobs[name] = b
 	s.blobBytes += size
 	r.t.blobBytes += size
 	s.blobs.push(ref)
 	r.t.blobs.push(ref)
 	s.mu.Unlock()
-	if !s.Durable() {
-		if r.mem == nil {
-			r.mem = map[string][]byte{}
-		}
-		r.mem[name] = data
-	}
 }
 
 // dropBlob forgets a blob; the caller holds the tenant lock.
@@ -76,7 +77,6 @@ func (s *Store) dropBlob(r *Record, name string) {
 		delete(r.blobs, name)
 	}
 	s.mu.Unlock()
-	delete(r.mem, name)
 }
 
 func (s *Store) readBlob(key []byte) ([]byte, error) {
@@ -105,9 +105,10 @@ func (s *Store) enforceBlobs(cur *tenant) {
 		t := b.r.t
 		t.mu.Lock()
 		if m, still := b.r.blobs[b.name]; still && !b.r.gone && m.gen == b.gen {
-			tx := &Tx{sp: t.sp, t: t, write: true}
+			tx := newTx(t, true)
 			tx.DeleteBlob(b.r, b.name)
 			tx.finish()
+			tx.release()
 			s.blobsEvicted.Add(1)
 		}
 		t.mu.Unlock()

@@ -17,10 +17,12 @@ type committer struct {
 	stopped chan struct{}
 }
 
-// batch is one transaction's writes; done closes once they are durable.
+// batch is one transaction's writes; done is released once they are
+// durable (a WaitGroup rather than a channel: one allocation per batch,
+// not two).
 type batch struct {
 	ops  []Op
-	done chan struct{}
+	done sync.WaitGroup
 	err  error
 }
 
@@ -30,7 +32,7 @@ func (b *batch) wait() error {
 	if b == nil {
 		return nil
 	}
-	<-b.done
+	b.done.Wait()
 	return b.err
 }
 
@@ -51,12 +53,13 @@ func (c *committer) enqueue(ops []Op) *batch {
 	if c.b == nil {
 		return nil
 	}
-	b := &batch{ops: ops, done: make(chan struct{})}
+	b := &batch{ops: ops}
+	b.done.Add(1)
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		b.err = errClosed
-		close(b.done)
+		b.done.Done()
 		return b
 	}
 	c.queue = append(c.queue, b)
@@ -67,6 +70,7 @@ func (c *committer) enqueue(ops []Op) *batch {
 
 func (c *committer) loop() {
 	defer close(c.stopped)
+	var ops []Op // reused: a backend keeps no ops slice after Commit
 	for {
 		c.mu.Lock()
 		for len(c.queue) == 0 && !c.closed {
@@ -79,7 +83,7 @@ func (c *committer) loop() {
 		group := c.queue
 		c.queue = nil
 		c.mu.Unlock()
-		var ops []Op
+		ops = ops[:0]
 		for _, b := range group {
 			ops = append(ops, b.ops...)
 		}
@@ -89,9 +93,13 @@ func (c *committer) loop() {
 				c.onError(err)
 			}
 		}
+		clear(ops) // let the written bytes go
+		if cap(ops) > 4096 {
+			ops = nil // after a whole tenant's batch
+		}
 		for _, b := range group {
 			b.err = err
-			close(b.done)
+			b.done.Done()
 		}
 	}
 }

@@ -4,19 +4,31 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"sync/atomic"
 	"time"
 )
 
 // list is an intrusive list of records, oldest first. sel picks which of a
-// record's two sets of links (the store's or its tenant's) it uses.
+// record's sets of links it uses.
 type list struct {
 	head, tail *Record
-	tenant     bool
+	sel        linkSet
 }
 
+type linkSet uint8
+
+const (
+	storeLinks  linkSet = iota // Store.live, Store.ended
+	tenantLinks                // tenant.live, tenant.ended
+	orderLinks                 // tenantKind.order
+)
+
 func (l *list) links(r *Record) *links {
-	if l.tenant {
+	switch l.sel {
+	case tenantLinks:
 		return &r.tl
+	case orderLinks:
+		return &r.o
 	}
 	return &r.g
 }
@@ -60,7 +72,9 @@ func (s *Store) linkNew(r *Record) {
 	r.t.count++
 	r.k.count++
 	if r.k.spec.Session {
-		s.sessions = append(s.sessions, r)
+		r.spos = len(s.sessions)
+		s.sessions = append(s.sessions, atomic.Pointer[Record]{})
+		s.sessions[r.spos].Store(r)
 	}
 }
 
@@ -76,7 +90,7 @@ func (s *Store) linkEnded(r *Record, at time.Time) {
 	r.t.live.remove(r)
 	s.ended.push(r)
 	r.t.ended.push(r)
-	r.ended, r.endedAt = true, at
+	r.ended, r.endedAt = true, at.UnixNano()
 	s.armRetention()
 }
 
@@ -100,26 +114,14 @@ func (s *Store) linkLive(r *Record) {
 func (s *Store) unlink(r *Record, tx *Tx) {
 	r.gone = true
 	t, sp := r.t, r.t.sp
-	key := kid{r.Kind, r.ID}
-	delete(t.recs, key)
-	order := t.order[r.Kind]
-	for i, o := range order {
-		if o == r {
-			t.order[r.Kind] = append(order[:i:i], order[i+1:]...)
-			break
-		}
-	}
-	for name, v := range r.index {
-		if r.k.indexes[name] == ProviderScope {
-			continue
-		}
-		delete(t.local, ikey{r.Kind, name, v})
-	}
+	t.kinds[r.k.slot].remove(r)
 	sp.mu.Lock()
-	delete(sp.ids, key)
-	for name, v := range r.index {
-		if r.k.indexes[name] == ProviderScope && sp.global[ikey{r.Kind, name, v}] == r {
-			delete(sp.global, ikey{r.Kind, name, v})
+	if r.k.recs[r.ID] == r {
+		delete(r.k.recs, r.ID)
+	}
+	for _, iv := range r.index {
+		if m := t.values(r.k, iv.name, false); m[iv.value] == r {
+			delete(m, iv.value)
 		}
 	}
 	sp.mu.Unlock()
@@ -145,27 +147,44 @@ func (s *Store) unlink(r *Record, tx *Tx) {
 			tx.ops = append(tx.ops, Op{NS: nsBlobs, Key: blobKey(r.Key, name)})
 		}
 	}
-	r.blobs, r.mem = nil, nil
+	r.blobs = nil
 	if r.k.spec.Session {
-		s.deadSess++
-		if s.deadSess > 1024 && s.deadSess > len(s.sessions)/2 {
-			kept := make([]*Record, 0, len(s.sessions)-s.deadSess)
-			for _, o := range s.sessions {
-				if !o.dead {
-					kept = append(kept, o)
-				}
-			}
-			s.sessions, s.deadSess = kept, 0
-		}
+		s.dropSession(r)
 	}
 	s.mu.Unlock()
 	s.sched.cancel(r.Due)
 	r.Due = nil
 }
 
+// dropSession empties a deleted session's slot in Store.sessions, so the
+// record is garbage at once, and compacts the slots when the empty ones
+// are the many; the caller holds s.mu.
+func (s *Store) dropSession(r *Record) {
+	s.sessions[r.spos].Store(nil)
+	s.deadSess++
+	if s.deadSess <= 1024 || s.deadSess <= len(s.sessions)/2 {
+		return
+	}
+	// A new array: readers iterating the old one (Sessions, Counts) keep
+	// it as it was.
+	kept := make([]atomic.Pointer[Record], len(s.sessions)-s.deadSess)
+	n := 0
+	for i := range s.sessions {
+		if o := s.sessions[i].Load(); o != nil {
+			o.spos = n
+			kept[n].Store(o)
+			n++
+		}
+	}
+	s.sessions, s.deadSess = kept, 0
+}
+
 // enforce brings the store back within its bounds after a transaction on
 // cur; it takes no lock the caller holds.
 func (s *Store) enforce(cur *tenant) {
+	if !s.over(cur) {
+		return
+	}
 	for {
 		r, reason := s.recordVictim(cur)
 		if r == nil {
@@ -181,6 +200,18 @@ func (s *Store) enforce(cur *tenant) {
 		s.dropTenant(t, "tenants")
 	}
 	s.enforceBlobs(cur)
+}
+
+// over reports whether cur or the store is past a bound: the one check,
+// under one lock, that most transactions need.
+func (s *Store) over(cur *tenant) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	past := func(lim, n int64) bool { return lim > 0 && n > lim }
+	l := s.lim
+	return past(int64(l.RecordsPerTenant), int64(cur.count)) || past(int64(l.Records), int64(s.records)) ||
+		past(int64(l.Tenants), int64(s.tenants)) || past(l.BlobBytesPerTenant, cur.blobBytes) ||
+		past(l.BlobBytes, s.blobBytes)
 }
 
 func (s *Store) recordVictim(cur *tenant) (*Record, string) {
@@ -231,9 +262,10 @@ func (s *Store) evict(r *Record, reason string) {
 		t.mu.Unlock()
 		return
 	}
-	tx := &Tx{sp: t.sp, t: t, write: true}
+	tx := newTx(t, true)
 	tx.Delete(r)
 	tx.finish()
+	tx.release()
 	t.mu.Unlock()
 	s.countEviction(reason)
 	s.log.LogAttrs(context.Background(), slog.LevelDebug, "state: record evicted", slog.String("reason", reason),
@@ -248,18 +280,21 @@ func (s *Store) dropTenant(t *tenant, reason string) {
 		return
 	}
 	t.gone = true
-	tx := &Tx{sp: t.sp, t: t, write: true}
+	tx := newTx(t, true)
 	if s.Durable() {
 		tx.ops = append(tx.ops, Op{NS: nsTenants, Key: tenantKey(t.sp.name, t.name)})
 	}
 	n := 0
-	for _, rs := range t.order {
-		for _, r := range append([]*Record(nil), rs...) {
+	for i := range t.kinds {
+		for r := t.kinds[i].order.head; r != nil; {
+			next := r.o.next // Delete clears r's links
 			tx.Delete(r)
+			r = next
 			n++
 		}
 	}
 	tx.finish()
+	tx.release()
 	t.sp.mu.Lock()
 	if t.sp.tenants[t.name] == t {
 		delete(t.sp.tenants, t.name)
@@ -283,7 +318,7 @@ func (s *Store) dropTenant(t *tenant, reason string) {
 func (s *Store) armRetention() {
 	next := int64(math.MaxInt64)
 	if s.lim.Retention >= 0 && s.ended.head != nil {
-		next = s.ended.head.endedAt.Add(s.lim.Retention).UnixNano()
+		next = s.retentionEnd(s.ended.head)
 	}
 	s.retentionNext.Store(next)
 }
@@ -297,7 +332,7 @@ func (s *Store) sweepDue() {
 	for {
 		s.mu.Lock()
 		r := s.ended.head
-		if r == nil || r.endedAt.Add(s.lim.Retention).After(s.clock.Now()) {
+		if r == nil || s.retentionEnd(r) > s.clock.Now().UnixNano() {
 			s.armRetention()
 			s.mu.Unlock()
 			return
@@ -305,4 +340,13 @@ func (s *Store) sweepDue() {
 		s.mu.Unlock()
 		s.evict(r, "retention")
 	}
+}
+
+// retentionEnd is when (UnixNano) a finished record's retention is over;
+// the caller holds s.mu.
+func (s *Store) retentionEnd(r *Record) int64 {
+	if s.lim.Retention < 0 || r.endedAt > math.MaxInt64-int64(s.lim.Retention) {
+		return math.MaxInt64
+	}
+	return r.endedAt + int64(s.lim.Retention)
 }

@@ -44,7 +44,9 @@ type recordJSON struct {
 	Due     []Due                 `json:"due,omitempty"`
 	Index   map[string]string     `json:"index,omitempty"`
 	Blobs   map[string]int64      `json:"blobs,omitempty"`
-	Data    json.RawMessage       `json:"data"`
+	// Data is the provider's data when encoding, a *json.RawMessage when
+	// decoding (the kind, hence the type, is known only once decoded).
+	Data any `json:"data"`
 }
 
 type tenantJSON struct {
@@ -58,12 +60,14 @@ func encodeJSON(v any) ([]byte, error) { return json.Marshal(v) }
 
 // encodeRecord encodes r; the caller holds its tenant lock.
 func encodeRecord(r *Record) ([]byte, error) {
-	data, err := json.Marshal(r.Data)
-	if err != nil {
-		return nil, err
-	}
 	out := recordJSON{Key: r.Key, Seq: r.Seq, Status: r.Status, Created: r.Created, Updated: r.Updated,
-		Ended: r.Ended, History: r.History, Due: r.Due, Index: r.index, Data: data}
+		Ended: r.Ended, History: r.History, Due: r.Due, Data: r.Data}
+	if len(r.index) > 0 {
+		out.Index = make(map[string]string, len(r.index))
+		for _, iv := range r.index {
+			out.Index[iv.name] = iv.value
+		}
+	}
 	if p := r.Plan; p != nil {
 		out.Plan = &planJSON{Scenario: p.Scenario, Steps: p.Steps, Options: p.Options, Webhooks: p.Webhooks,
 			DefaultSteps: p.DefaultSteps}
@@ -134,7 +138,8 @@ func (s *Store) Load() error {
 	var recs []*Record
 	var blobs []map[string]int64
 	if err := b.Scan(nsRecords, func(_, val []byte) error {
-		var rj recordJSON
+		var raw json.RawMessage
+		rj := recordJSON{Data: &raw}
 		if err := json.Unmarshal(val, &rj); err != nil {
 			return fmt.Errorf("decode record: %w", err)
 		}
@@ -148,8 +153,10 @@ func (s *Store) Load() error {
 			return nil
 		}
 		data := k.spec.New()
-		if err := json.Unmarshal(rj.Data, data); err != nil {
-			return fmt.Errorf("decode %s %s %s: %w", rj.Provider, rj.Kind, rj.ID, err)
+		if raw != nil { // nil for "data": null, which leaves the zero value
+			if err := json.Unmarshal(raw, data); err != nil {
+				return fmt.Errorf("decode %s %s %s: %w", rj.Provider, rj.Kind, rj.ID, err)
+			}
 		}
 		r := &Record{Key: rj.Key, Seq: rj.Seq, Status: rj.Status, Created: rj.Created, Updated: rj.Updated,
 			Ended: rj.Ended, History: rj.History, Due: rj.Due, Data: data, k: k, t: sp.tenant(rj.Tenant, true)}
@@ -162,10 +169,7 @@ func (s *Store) Load() error {
 		}
 		for name, v := range rj.Index {
 			if _, declared := k.indexes[name]; declared {
-				if r.index == nil {
-					r.index = map[string]string{}
-				}
-				r.index[name] = v
+				r.index = append(r.index, indexValue{name, v})
 			}
 		}
 		recs = append(recs, r)
@@ -195,7 +199,7 @@ func (s *Store) Load() error {
 		}
 		r.t.live.remove(r)
 		s.live.remove(r)
-		r.ended, r.endedAt = true, r.Ended
+		r.ended, r.endedAt = true, r.Ended.UnixNano()
 		s.ended.push(r)
 		r.t.ended.push(r)
 	}
@@ -211,17 +215,11 @@ func (s *Store) Load() error {
 
 // restore puts a record read back from the backend in place.
 func (s *Store) restore(r *Record, blobs map[string]int64) {
-	t, sp := r.t, r.t.sp
-	key := kid{r.Kind, r.ID}
-	t.recs[key] = r
-	t.order[r.Kind] = append(t.order[r.Kind], r)
-	sp.ids[key] = t
-	for name, v := range r.index {
-		if r.k.indexes[name] == ProviderScope {
-			sp.global[ikey{r.Kind, name, v}] = r
-		} else {
-			t.local[ikey{r.Kind, name, v}] = r
-		}
+	t := r.t
+	t.kinds[r.k.slot].add(r)
+	r.k.recs[r.ID] = r
+	for _, iv := range r.index {
+		t.values(r.k, iv.name, true)[iv.value] = r
 	}
 	if r.Seq > s.seq.Load() {
 		s.seq.Store(r.Seq)
@@ -237,9 +235,9 @@ func (s *Store) restore(r *Record, blobs map[string]int64) {
 		s.blobs.gen++
 		ref := blobRef{r: r, name: name, gen: s.blobs.gen}
 		if r.blobs == nil {
-			r.blobs = map[string]blobMeta{}
+			r.blobs = map[string]blob{}
 		}
-		r.blobs[name] = blobMeta{size: blobs[name], gen: ref.gen}
+		r.blobs[name] = blob{size: blobs[name], gen: ref.gen}
 		s.blobBytes += blobs[name]
 		t.blobBytes += blobs[name]
 		s.blobs.push(ref)
@@ -250,7 +248,7 @@ func (s *Store) restore(r *Record, blobs map[string]int64) {
 		if d.N > s.dueSeq.Load() {
 			s.dueSeq.Store(d.N)
 		}
-		s.sched.push(dueRef{at: d.At, n: d.N, r: r})
+		s.sched.push(d.At, d.N, r)
 	}
 }
 

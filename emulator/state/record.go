@@ -95,22 +95,30 @@ type Record struct {
 	// Data is the provider's own data: the pointer Kind.New returns.
 	Data any
 
-	index map[string]string
-	blobs map[string]blobMeta
-	mem   map[string][]byte // blob bytes, when the store has no backend
+	// index holds the record's secondary index values: a kind declares
+	// few indexes, and a slice costs one small allocation where a map
+	// costs two larger ones for every record.
+	index []indexValue
+	// blobs is nil for the many records that never get an upload.
+	blobs map[string]blob
 
-	t    *tenant
-	k    *kindInfo
-	gone bool // deleted; guarded by the tenant lock
-	// dead mirrors gone for the store's lists; guarded by Store.mu.
-	dead bool
-	// dirty marks a record the current transaction will write.
-	dirty bool
-	// links in the store's and the tenant's live/ended lists (Store.mu).
-	g, tl   links
-	ended   bool      // which lists the record is on (Store.mu)
-	endedAt time.Time // when it went on the ended lists (Store.mu)
+	t *tenant
+	k *kindInfo
+	// links in the store's and the tenant's live/ended lists (Store.mu),
+	// and in the tenant's creation-order list of the kind (tenant lock).
+	g, tl, o links
+	// endedAt is when the record went on the ended lists, in UnixNano
+	// (Store.mu): Ended as the store's lists see it.
+	endedAt int64
+	// spos is the record's slot in Store.sessions (Store.mu).
+	spos  int
+	gone  bool // deleted; guarded by the tenant lock
+	dead  bool // mirrors gone for the store's lists (Store.mu)
+	dirty bool // the current transaction will write the record
+	ended bool // which lists the record is on (Store.mu)
 }
+
+type indexValue struct{ name, value string }
 
 type links struct{ prev, next *Record }
 
@@ -126,7 +134,14 @@ func (r *Record) Scenario() string {
 func (r *Record) Finished() bool { return !r.Ended.IsZero() }
 
 // IndexValue returns the record's value for a secondary index.
-func (r *Record) IndexValue(name string) string { return r.index[name] }
+func (r *Record) IndexValue(name string) string {
+	for _, iv := range r.index {
+		if iv.name == name {
+			return iv.value
+		}
+	}
+	return ""
+}
 
 // Blobs returns the names and sizes of the record's blobs.
 func (r *Record) Blobs() map[string]int64 {

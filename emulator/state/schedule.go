@@ -1,7 +1,6 @@
 package state
 
 import (
-	"container/heap"
 	"slices"
 	"sync"
 	"time"
@@ -9,53 +8,98 @@ import (
 	"github.com/kycemu/kycemu/emulator/clock"
 )
 
-// dueRef points the scheduler at one Due of a record. Refs of steps that
-// were cancelled stay in the heap and are skipped when they come up.
+// dueRef is one scheduled step in the heap: its time (UnixNano) and its
+// Due.N. It holds no pointer, so the heap, one entry per step still due,
+// is nothing for the garbage collector to scan; the record is found in
+// scheduler.refs.
 type dueRef struct {
-	at time.Time
+	at int64
 	n  uint64
-	r  *Record
 }
 
+// dueHeap is a binary min-heap of refs by time, then scheduling order.
+// It is written out rather than built on container/heap, whose interface
+// boxes every ref pushed or popped in an allocation.
 type dueHeap []dueRef
 
-func (h dueHeap) Len() int { return len(h) }
-func (h dueHeap) Less(i, j int) bool {
-	if h[i].at.Equal(h[j].at) {
+func (h dueHeap) less(i, j int) bool {
+	if h[i].at == h[j].at {
 		return h[i].n < h[j].n
 	}
-	return h[i].at.Before(h[j].at)
+	return h[i].at < h[j].at
 }
-func (h dueHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *dueHeap) Push(x any)   { *h = append(*h, x.(dueRef)) }
-func (h *dueHeap) Pop() any {
+
+func (h *dueHeap) push(d dueRef) {
+	*h = append(*h, d)
+	h.up(len(*h) - 1)
+}
+
+// pop removes and returns the earliest ref; h is not empty.
+func (h *dueHeap) pop() dueRef {
 	old := *h
-	d := old[len(old)-1]
-	old[len(old)-1] = dueRef{}
-	*h = old[:len(old)-1]
+	d, last := old[0], len(old)-1
+	old[0] = old[last]
+	*h = old[:last]
+	h.down(0)
 	return d
+}
+
+// init restores the heap order of any arrangement.
+func (h dueHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h dueHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			return
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func (h dueHeap) down(i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if r := c + 1; r < len(h) && h.less(r, c) {
+			c = r
+		}
+		if !h.less(c, i) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
 }
 
 // scheduler runs due steps in time order (ties in scheduling order) with
 // one clock timer armed for the earliest.
 type scheduler struct {
 	clock clock.Clock
-	run   func(dueRef)
+	run   func(r *Record, n uint64)
 
 	mu sync.Mutex
 	h  dueHeap
-	// cancelled holds the steps dropped before their time whose refs are
-	// still in h; h is compacted when they are many, so dropped records
-	// are not kept alive until their old due times.
-	cancelled map[uint64]struct{}
-	timer     clock.Timer
-	armedAt   time.Time
-	running   bool
-	stopped   bool
+	// refs holds the record of every step that will fire, by Due.N. A
+	// cancelled step leaves it at once, so a deleted record is not kept
+	// alive until its old due times; its ref stays in h, skipped when it
+	// comes up (or compacted away when such refs are the many).
+	refs    map[uint64]*Record
+	timer   clock.Timer
+	armedAt int64 // UnixNano the timer is armed for, when timer is set
+	running bool
+	stopped bool
 }
 
-func newScheduler(c clock.Clock, run func(dueRef)) *scheduler {
-	return &scheduler{clock: c, run: run, cancelled: map[uint64]struct{}{}}
+func newScheduler(c clock.Clock, run func(r *Record, n uint64)) *scheduler {
+	return &scheduler{clock: c, run: run, refs: map[uint64]*Record{}}
 }
 
 // cancel drops steps that will not fire.
@@ -66,16 +110,13 @@ func (s *scheduler) cancel(ds []Due) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, d := range ds {
-		s.cancelled[d.N] = struct{}{}
+		delete(s.refs, d.N)
 	}
 	// Drop cancelled steps from the top, so the timer follows the next
 	// step that will really fire (or stops when there is none).
-	top := len(s.h) > 0 && s.h[0].at.Equal(s.armedAt)
-	for len(s.h) > 0 {
-		if _, gone := s.cancelled[s.h[0].n]; !gone {
-			break
-		}
-		delete(s.cancelled, heap.Pop(&s.h).(dueRef).n)
+	top := len(s.h) > 0 && s.h[0].at == s.armedAt
+	for len(s.h) > 0 && s.refs[s.h[0].n] == nil {
+		s.h.pop()
 	}
 	if !s.running && !s.stopped && top {
 		switch {
@@ -84,44 +125,45 @@ func (s *scheduler) cancel(ds []Due) {
 				s.timer.Stop()
 				s.timer = nil
 			}
-		case !s.h[0].at.Equal(s.armedAt):
+		case s.h[0].at != s.armedAt:
 			s.arm(s.h[0].at)
 		}
 	}
-	if len(s.cancelled) > 1024 && len(s.cancelled) > len(s.h)/2 {
+	if stale := len(s.h) - len(s.refs); stale > 1024 && stale > len(s.refs) {
 		kept := s.h[:0]
 		for _, d := range s.h {
-			if _, gone := s.cancelled[d.n]; !gone {
+			if s.refs[d.n] != nil {
 				kept = append(kept, d)
 			}
 		}
-		clear(s.h[len(kept):])
 		s.h = kept
-		heap.Init(&s.h)
-		clear(s.cancelled)
+		s.h.init()
 	}
 }
 
-func (s *scheduler) push(d dueRef) {
+// push schedules step n of r at a time.
+func (s *scheduler) push(at time.Time, n uint64, r *Record) {
+	d := dueRef{at: at.UnixNano(), n: n}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	heap.Push(&s.h, d)
+	s.h.push(d)
+	s.refs[n] = r
 	if s.running || s.stopped {
 		return // the running loop picks it up
 	}
-	if s.timer != nil && !d.at.Before(s.armedAt) {
+	if s.timer != nil && d.at >= s.armedAt {
 		return
 	}
 	s.arm(d.at)
 }
 
 // arm (re)sets the timer; the caller holds s.mu.
-func (s *scheduler) arm(at time.Time) {
+func (s *scheduler) arm(at int64) {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
 	s.armedAt = at
-	s.timer = s.clock.AfterFunc(at.Sub(s.clock.Now()), s.fire)
+	s.timer = s.clock.AfterFunc(time.Duration(at-s.clock.Now().UnixNano()), s.fire)
 }
 
 // fire runs every step that is due, then arms the timer for the next.
@@ -137,19 +179,20 @@ func (s *scheduler) fire() {
 			break
 		}
 		d := s.h[0]
-		if d.at.After(s.clock.Now()) {
+		if d.at > s.clock.Now().UnixNano() {
 			s.running = false
 			s.arm(d.at)
 			s.mu.Unlock()
 			return
 		}
-		heap.Pop(&s.h)
-		if _, gone := s.cancelled[d.n]; gone {
-			delete(s.cancelled, d.n)
-			continue
+		s.h.pop()
+		r := s.refs[d.n]
+		if r == nil {
+			continue // cancelled
 		}
+		delete(s.refs, d.n)
 		s.mu.Unlock()
-		s.run(d)
+		s.run(r, d.n)
 		s.mu.Lock()
 		if s.stopped {
 			break
@@ -172,8 +215,7 @@ func (s *scheduler) stop() {
 // fire applies one due step in a write transaction of its record's tenant.
 // A panic in the provider's code is logged and the step dropped; the
 // timeline goes on.
-func (s *Store) fire(d dueRef) {
-	r := d.r
+func (s *Store) fire(r *Record, n uint64) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("state: a timeline step panicked", "provider", r.Provider, "kind", r.Kind, "id", r.ID, "panic", v)
@@ -183,12 +225,14 @@ func (s *Store) fire(d dueRef) {
 		if r.gone {
 			return nil
 		}
-		i := slices.IndexFunc(r.Due, func(x Due) bool { return x.N == d.n })
+		i := slices.IndexFunc(r.Due, func(x Due) bool { return x.N == n })
 		if i < 0 {
 			return nil // cancelled
 		}
 		st := r.Due[i].Step
-		r.Due = slices.Delete(r.Due, i, i+1)
+		if r.Due = slices.Delete(r.Due, i, i+1); len(r.Due) == 0 {
+			r.Due = nil // the record may be kept for weeks: not its array
+		}
 		tx.touch(r)
 		if f := r.k.spec.Fire; f != nil {
 			f(tx, r, st)

@@ -19,8 +19,6 @@ type Space struct {
 
 	mu      sync.RWMutex
 	tenants map[string]*tenant
-	ids     map[kid]*tenant  // every record's tenant, by kind and id
-	global  map[ikey]*Record // provider-scoped index values
 
 	sharedMu sync.Mutex
 	shared   any
@@ -28,13 +26,17 @@ type Space struct {
 
 type kindInfo struct {
 	spec    Kind
+	slot    int // the kind's place in Spec.Kinds and in tenant.kinds
 	indexes map[string]Scope
-	count   int // records kept now (Store.mu)
+	// recs holds every record of the kind, of all tenants, by id
+	// (Space.mu): ids are unique across tenants, so one map answers both
+	// a tenant's lookups and the lookups by id alone.
+	recs map[string]*Record
+	// global holds the values of the provider-scoped indexes: index
+	// name -> value -> record (Space.mu).
+	global map[string]map[string]*Record
+	count  int // records kept now (Store.mu)
 }
-
-type kid struct{ kind, id string }
-
-type ikey struct{ kind, name, value string }
 
 // tenant is one tenant's records and data.
 type tenant struct {
@@ -43,9 +45,7 @@ type tenant struct {
 
 	mu    sync.RWMutex
 	gone  bool
-	recs  map[kid]*Record
-	order map[string][]*Record // per kind, creation order
-	local map[ikey]*Record     // tenant-scoped index values
+	kinds []tenantKind // by kindInfo.slot
 	data  any
 	rands map[string]*fake.Source
 	// resumed positions of random streams read back from the backend,
@@ -62,14 +62,88 @@ type tenant struct {
 	blobs     blobQueue
 }
 
+// tenantKind is a tenant's records of one kind; the tenant lock guards it.
+type tenantKind struct {
+	n int // records of the kind
+	// local holds the values of the tenant-scoped indexes, like
+	// kindInfo.global; nil until the first is set.
+	local map[string]map[string]*Record
+	// order lists the records in creation order; a record leaves it in
+	// constant time, however many the tenant keeps.
+	order list
+	// view is order as the slice Tx.List returns, built on demand and
+	// kept until a record leaves (a create appends to it). Readers
+	// holding the read lock may build it concurrently, hence the atomic.
+	view atomic.Pointer[[]*Record]
+}
+
+// list returns the records in creation order; the caller holds the
+// tenant lock, for reading at least.
+func (tk *tenantKind) list() []*Record {
+	if v := tk.view.Load(); v != nil {
+		return *v
+	}
+	rs := make([]*Record, 0, tk.n)
+	for r := tk.order.head; r != nil; r = r.o.next {
+		rs = append(rs, r)
+	}
+	tk.view.CompareAndSwap(nil, &rs)
+	return rs
+}
+
+// add puts a new record last; the caller holds the tenant lock for writing.
+func (tk *tenantKind) add(r *Record) {
+	tk.n++
+	tk.order.push(r)
+	if v := tk.view.Load(); v != nil {
+		// No reader holds the lock, and the slices handed out before keep
+		// their length: appending in place is invisible to them.
+		*v = append(*v, r)
+	}
+}
+
+// remove takes a record off; the caller holds the tenant lock for writing.
+func (tk *tenantKind) remove(r *Record) {
+	tk.n--
+	tk.order.remove(r)
+	tk.view.Store(nil)
+}
+
+// values returns the map of one index's values to their records: the
+// provider's for a provider-scoped index (the caller holds Space.mu), the
+// tenant's otherwise. A tenant's map is made on first use when create is
+// set; until then it is nil, which reads as empty.
+func (t *tenant) values(k *kindInfo, index string, create bool) map[string]*Record {
+	if k.indexes[index] == ProviderScope {
+		return k.global[index]
+	}
+	tk := &t.kinds[k.slot]
+	m := tk.local[index]
+	if m == nil && create {
+		if tk.local == nil {
+			tk.local = map[string]map[string]*Record{}
+		}
+		m = map[string]*Record{}
+		tk.local[index] = m
+	}
+	return m
+}
+
 func newSpace(s *Store, name string, spec Spec) *Space {
 	sp := &Space{s: s, name: name, spec: spec, kinds: map[string]*kindInfo{},
-		tenants: map[string]*tenant{}, ids: map[kid]*tenant{}, global: map[ikey]*Record{}}
-	for _, k := range spec.Kinds {
+		tenants: map[string]*tenant{}}
+	for i, k := range spec.Kinds {
 		if k.New == nil {
 			panic("state: kind " + name + "/" + k.Name + " has no New")
 		}
-		sp.kinds[k.Name] = &kindInfo{spec: k, indexes: k.Indexes}
+		ki := &kindInfo{spec: k, slot: i, indexes: k.Indexes, recs: map[string]*Record{},
+			global: map[string]map[string]*Record{}}
+		for name, scope := range k.Indexes {
+			if scope == ProviderScope {
+				ki.global[name] = map[string]*Record{}
+			}
+		}
+		sp.kinds[k.Name] = ki
 	}
 	if spec.Shared != nil {
 		sp.shared = spec.Shared()
@@ -92,9 +166,12 @@ func (sp *Space) kind(name string) *kindInfo {
 }
 
 func (sp *Space) newTenant(name string) *tenant {
-	t := &tenant{sp: sp, name: name, recs: map[kid]*Record{}, order: map[string][]*Record{},
-		local: map[ikey]*Record{}, rands: map[string]*fake.Source{},
-		live: list{tenant: true}, ended: list{tenant: true}, blobs: blobQueue{tenant: true}}
+	t := &tenant{sp: sp, name: name, kinds: make([]tenantKind, len(sp.spec.Kinds)),
+		rands: map[string]*fake.Source{},
+		live:  list{sel: tenantLinks}, ended: list{sel: tenantLinks}, blobs: blobQueue{tenant: true}}
+	for i := range t.kinds {
+		t.kinds[i].order.sel = orderLinks
+	}
 	if sp.spec.Tenant != nil {
 		t.data = sp.spec.Tenant()
 	}
@@ -168,25 +245,36 @@ func (sp *Space) View(tenant string, fn func(tx *Tx) error) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	sp.s.touchTenant(t)
-	return fn(&Tx{sp: sp, t: t})
+	tx := newTx(t, false)
+	err := fn(tx)
+	tx.release()
+	return err
 }
 
 // Locate returns the tenant that owns a record.
 func (sp *Space) Locate(kind, id string) (string, bool) {
-	sp.mu.RLock()
-	defer sp.mu.RUnlock()
-	t, ok := sp.ids[kid{kind, id}]
+	k, ok := sp.kinds[kind]
 	if !ok {
 		return "", false
 	}
-	return t.name, true
+	sp.mu.RLock()
+	defer sp.mu.RUnlock()
+	r, ok := k.recs[id]
+	if !ok {
+		return "", false
+	}
+	return r.t.name, true
 }
 
 // Find returns the record holding a provider-scoped index value.
 func (sp *Space) Find(kind, index, value string) (tenant, id string, ok bool) {
+	k, ok := sp.kinds[kind]
+	if !ok {
+		return "", "", false
+	}
 	sp.mu.RLock()
 	defer sp.mu.RUnlock()
-	r, ok := sp.global[ikey{kind, index, value}]
+	r, ok := k.global[index][value]
 	if !ok {
 		return "", "", false
 	}

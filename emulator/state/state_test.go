@@ -632,3 +632,31 @@ func TestDeleteAndCreateOneKeySurvivesARestart(t *testing.T) {
 		t.Fatal("a record born finished was kept past its retention")
 	}
 }
+
+func TestRecordsWithoutDataSurviveARestart(t *testing.T) {
+	b := memstore.New()
+	open := func() (*state.Store, *state.Space) {
+		s := state.New(state.Config{Clock: clock.NewManual(start), Backend: b})
+		sp := s.Space("p", state.Spec{Kinds: []state.Kind{{Name: "s", New: func() any { return new(user) }}}})
+		if err := s.Load(); err != nil {
+			t.Fatal(err)
+		}
+		return s, sp
+	}
+	s, sp := open()
+	if err := sp.Update("a", func(tx *state.Tx) error {
+		_, err := tx.Create(state.NewRecord{Kind: "s", ID: "x"}) // no Data: stored as null
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	s, sp = open()
+	defer s.Close()
+	_ = sp.View("a", func(tx *state.Tx) error {
+		if r := tx.Get("s", "x"); r == nil || state.Data[user](r).Phone != "" {
+			t.Errorf("after the restart: %+v", r)
+		}
+		return nil
+	})
+}

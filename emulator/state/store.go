@@ -133,8 +133,12 @@ type Store struct {
 	tenants    int
 	blobBytes  int64
 	blobs      blobQueue
-	sessions   []*Record // session records in creation order (dead ones until compaction)
-	deadSess   int
+	// sessions holds the session records in creation order. A deleted
+	// one leaves an empty slot (compacted away when they are many), so
+	// readers can walk the slots without the lock while it is being
+	// changed.
+	sessions []atomic.Pointer[Record]
+	deadSess int // empty slots
 	// retentionNext is when (UnixNano) the oldest finished record's
 	// retention ends.
 	retentionNext atomic.Int64
@@ -219,7 +223,10 @@ func (s *Store) Stats() Stats {
 }
 
 func (s *Store) countEviction(reason string) {
-	v, _ := s.evicted.LoadOrStore(reason, new(atomic.Int64))
+	v, ok := s.evicted.Load(reason)
+	if !ok { // once per reason: LoadOrStore allocates, and evictions are many
+		v, _ = s.evicted.LoadOrStore(reason, new(atomic.Int64))
+	}
 	v.(*atomic.Int64).Add(1)
 }
 
@@ -275,8 +282,9 @@ func (s *Store) Sessions(f Filter, after uint64, limit int) (page []provider.Ses
 	s.mu.Unlock()
 	page = []provider.Session{}
 	var last uint64
-	for _, r := range all {
-		if !f.matchKey(r) {
+	for i := range all {
+		r := all[i].Load()
+		if r == nil || !f.matchKey(r) {
 			continue
 		}
 		onPage := r.Seq > after && (limit <= 0 || len(page) < limit)
@@ -314,8 +322,9 @@ func (s *Store) Counts(f Filter) map[Tally]int {
 	all := s.sessions
 	s.mu.Unlock()
 	out := map[Tally]int{}
-	for _, r := range all {
-		if !f.matchKey(r) {
+	for i := range all {
+		r := all[i].Load()
+		if r == nil || !f.matchKey(r) {
 			continue
 		}
 		if st, ok := f.status(r); ok {

@@ -2,7 +2,9 @@ package state
 
 import (
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/fake"
@@ -10,16 +12,43 @@ import (
 )
 
 // Tx is a transaction on one tenant, holding its lock. It is valid only
-// inside the function it was handed to.
+// inside the function it was handed to: it is recycled afterwards.
 type Tx struct {
 	sp    *Space
 	t     *tenant
 	write bool
+	// durable: the store has a backend, so the transaction tracks what to
+	// write; without one there is nothing to encode and nothing is kept.
+	durable bool
 
 	dirty   []*Record
 	deleted []*Record
 	ops     []Op // blob writes
 	meta    bool // the tenant's data or streams changed
+}
+
+// txPool recycles transactions and the capacity of their lists: one is
+// needed for every request, and a Tx is valid only inside its function.
+var txPool = sync.Pool{New: func() any { return new(Tx) }}
+
+// newTx returns a transaction on t from the pool.
+func newTx(t *tenant, write bool) *Tx {
+	tx := txPool.Get().(*Tx)
+	tx.sp, tx.t, tx.write, tx.durable = t.sp, t, write, t.sp.s.Durable()
+	return tx
+}
+
+// release returns a finished transaction to the pool, holding on to
+// nothing it referred to.
+func (tx *Tx) release() {
+	if cap(tx.dirty) > 1024 || cap(tx.deleted) > 1024 || cap(tx.ops) > 64 {
+		return // a transaction over a whole tenant: let its lists go
+	}
+	clear(tx.dirty)
+	clear(tx.deleted)
+	clear(tx.ops)
+	*tx = Tx{dirty: tx.dirty[:0], deleted: tx.deleted[:0], ops: tx.ops[:0]}
+	txPool.Put(tx)
 }
 
 // Tenant returns the tenant's name.
@@ -67,7 +96,7 @@ func (tx *Tx) mustWrite(what string) {
 // record is stored again when the transaction ends, so its Data may be
 // changed in place.
 func (tx *Tx) Get(kind, id string) *Record {
-	r := tx.t.recs[kid{kind, id}]
+	r := tx.Peek(kind, id)
 	if r != nil && tx.write {
 		tx.touch(r)
 	}
@@ -77,7 +106,19 @@ func (tx *Tx) Get(kind, id string) *Record {
 // Peek returns a record like Get but, in a write transaction, does not
 // store it again: for reading only (a change to a peeked record's Data is
 // not persisted unless the record is also touched).
-func (tx *Tx) Peek(kind, id string) *Record { return tx.t.recs[kid{kind, id}] }
+func (tx *Tx) Peek(kind, id string) *Record {
+	k := tx.sp.kind(kind)
+	tx.sp.mu.RLock()
+	r := k.recs[id]
+	tx.sp.mu.RUnlock()
+	if r == nil || r.t != tx.t {
+		return nil // ids are unique across tenants: not one of ours
+	}
+	return r
+}
+
+// records returns the tenant's records of a kind.
+func (tx *Tx) records(kind string) *tenantKind { return &tx.t.kinds[tx.sp.kind(kind).slot] }
 
 // PeekData returns the tenant's data without storing it again.
 func (tx *Tx) PeekData() any { return tx.t.data }
@@ -85,7 +126,7 @@ func (tx *Tx) PeekData() any { return tx.t.data }
 // List returns the tenant's records of a kind in creation order. The slice
 // is the store's: do not keep or change it.
 func (tx *Tx) List(kind string) []*Record {
-	rs := tx.t.order[kind]
+	rs := tx.records(kind).list()
 	if tx.write {
 		for _, r := range rs {
 			tx.touch(r)
@@ -95,21 +136,13 @@ func (tx *Tx) List(kind string) []*Record {
 }
 
 // Count returns how many records of a kind the tenant has.
-func (tx *Tx) Count(kind string) int { return len(tx.t.order[kind]) }
+func (tx *Tx) Count(kind string) int { return tx.records(kind).n }
 
 // Lookup returns the tenant's record holding an index value, or nil.
 func (tx *Tx) Lookup(kind, index, value string) *Record {
-	k := tx.sp.kind(kind)
-	var r *Record
-	if k.indexes[index] == ProviderScope {
-		tx.sp.mu.RLock()
-		r = tx.sp.global[ikey{kind, index, value}]
-		tx.sp.mu.RUnlock()
-		if r != nil && r.t != tx.t {
-			return nil
-		}
-	} else {
-		r = tx.t.local[ikey{kind, index, value}]
+	r := tx.peekIndex(kind, index, value)
+	if r != nil && r.t != tx.t {
+		return nil
 	}
 	if r != nil && tx.write {
 		tx.touch(r)
@@ -144,35 +177,33 @@ func (tx *Tx) Create(n NewRecord) (*Record, error) {
 	tx.mustWrite("create")
 	k := tx.sp.kind(n.Kind)
 	s := tx.sp.s
-	key := kid{n.Kind, n.ID}
+	r := &Record{Key: Key{Provider: tx.sp.name, Tenant: tx.t.name, Kind: n.Kind, ID: n.ID}, t: tx.t, k: k}
 	tx.sp.mu.Lock()
-	if _, taken := tx.sp.ids[key]; taken {
+	if _, taken := k.recs[n.ID]; taken {
 		tx.sp.mu.Unlock()
 		return nil, ErrExists
 	}
 	for name, v := range n.Index {
-		if k.indexes[name] == ProviderScope && tx.sp.global[ikey{n.Kind, name, v}] != nil {
+		if tx.t.values(k, name, false)[v] != nil {
 			tx.sp.mu.Unlock()
 			return nil, ErrExists
 		}
 	}
-	for name, v := range n.Index {
-		if k.indexes[name] == TenantScope && tx.t.local[ikey{n.Kind, name, v}] != nil {
-			tx.sp.mu.Unlock()
-			return nil, ErrExists
-		}
-	}
-	tx.sp.ids[key] = tx.t
+	// Other tenants see the record from now on, but only its key and
+	// tenant, which are set: they skip it (Tx.Peek) or name its tenant
+	// (Space.Locate).
+	k.recs[n.ID] = r
 	tx.sp.mu.Unlock()
 
 	now := tx.Now()
-	r := &Record{Key: Key{Provider: tx.sp.name, Tenant: tx.t.name, Kind: n.Kind, ID: n.ID},
-		Seq: s.seq.Add(1), Status: n.Status, Plan: n.Plan, Created: now, Updated: now, Data: n.Data, t: tx.t, k: k}
+	r.Seq, r.Status, r.Plan, r.Created, r.Updated, r.Data = s.seq.Add(1), n.Status, n.Plan, now, now, n.Data
 	if n.Status != "" && k.spec.Machine != nil {
 		r.History = []provider.Transition{{To: n.Status, At: now, By: n.By}}
 	}
-	tx.t.recs[key] = r
-	tx.t.order[n.Kind] = append(tx.t.order[n.Kind], r)
+	tx.t.kinds[k.slot].add(r)
+	if len(n.Index) > 0 {
+		r.index = make([]indexValue, 0, len(n.Index))
+	}
 	for name, v := range n.Index {
 		tx.setIndex(r, name, v)
 	}
@@ -205,12 +236,12 @@ func (tx *Tx) SetIndex(r *Record, name, value string) error {
 }
 
 func (tx *Tx) peekIndex(kind, name, value string) *Record {
-	if tx.sp.kind(kind).indexes[name] == ProviderScope {
+	k := tx.sp.kind(kind)
+	if k.indexes[name] == ProviderScope {
 		tx.sp.mu.RLock()
 		defer tx.sp.mu.RUnlock()
-		return tx.sp.global[ikey{kind, name, value}]
 	}
-	return tx.t.local[ikey{kind, name, value}]
+	return tx.t.values(k, name, false)[value]
 }
 
 func (tx *Tx) setIndex(r *Record, name, value string) {
@@ -218,35 +249,36 @@ func (tx *Tx) setIndex(r *Record, name, value string) {
 	if !declared {
 		panic("state: " + r.Provider + "/" + r.Kind + " has no index " + name)
 	}
-	old, had := r.index[name]
+	i := slices.IndexFunc(r.index, func(iv indexValue) bool { return iv.name == name })
+	had := i >= 0
+	var old string
+	if had {
+		old = r.index[i].value
+	}
 	if had && old == value {
 		return
 	}
 	if scope == ProviderScope {
 		tx.sp.mu.Lock()
+		defer tx.sp.mu.Unlock()
+	}
+	m := tx.t.values(r.k, name, value != "")
+	if had {
+		delete(m, old)
+	}
+	if value != "" {
+		m[value] = r
+	}
+	switch {
+	case value == "":
 		if had {
-			delete(tx.sp.global, ikey{r.Kind, name, old})
+			r.index = slices.Delete(r.index, i, i+1)
 		}
-		if value != "" {
-			tx.sp.global[ikey{r.Kind, name, value}] = r
-		}
-		tx.sp.mu.Unlock()
-	} else {
-		if had {
-			delete(tx.t.local, ikey{r.Kind, name, old})
-		}
-		if value != "" {
-			tx.t.local[ikey{r.Kind, name, value}] = r
-		}
+	case had:
+		r.index[i].value = value
+	default:
+		r.index = append(r.index, indexValue{name, value})
 	}
-	if value == "" {
-		delete(r.index, name)
-		return
-	}
-	if r.index == nil {
-		r.index = map[string]string{}
-	}
-	r.index[name] = value
 }
 
 // Move changes a record's status when its machine allows it: the history
@@ -265,6 +297,11 @@ func (tx *Tx) Move(r *Record, to, by, reason string) bool {
 	if m.Terminal(to) {
 		tx.sp.s.sched.cancel(r.Due)
 		r.Due = nil
+		if cap(r.History) > len(r.History) {
+			// A finished record is kept for the retention period, most
+			// likely unchanged: trim the room append left for more moves.
+			r.History = slices.Clone(r.History)
+		}
 		if r.Ended.IsZero() {
 			r.Ended = now
 			tx.sp.s.linkEnded(r, now)
@@ -287,7 +324,7 @@ func (tx *Tx) Touch(r *Record) {
 }
 
 func (tx *Tx) touch(r *Record) {
-	if !r.dirty && !r.gone {
+	if tx.durable && !r.dirty && !r.gone {
 		r.dirty = true
 		tx.dirty = append(tx.dirty, r)
 	}
@@ -305,7 +342,7 @@ func (tx *Tx) Schedule(r *Record, at time.Time, st provider.Step) {
 	tx.mustWrite("schedule")
 	d := Due{N: tx.sp.s.dueSeq.Add(1), At: at, Step: st}
 	r.Due = append(r.Due, d)
-	tx.sp.s.sched.push(dueRef{at: at, n: d.N, r: r})
+	tx.sp.s.sched.push(at, d.N, r)
 	tx.touch(r)
 }
 
@@ -338,7 +375,9 @@ func (tx *Tx) Delete(r *Record) {
 		return
 	}
 	tx.sp.s.unlink(r, tx)
-	tx.deleted = append(tx.deleted, r)
+	if tx.durable {
+		tx.deleted = append(tx.deleted, r)
+	}
 }
 
 // PutBlob stores bytes under a name of the record (an uploaded file),
@@ -361,11 +400,12 @@ func (tx *Tx) PutBlob(r *Record, name string, data []byte) error {
 
 // Blob returns a blob of the record.
 func (tx *Tx) Blob(r *Record, name string) ([]byte, bool) {
-	if _, ok := r.blobs[name]; !ok {
+	b, ok := r.blobs[name]
+	if !ok {
 		return nil, false
 	}
-	if b, ok := r.mem[name]; ok {
-		return b, true
+	if !tx.sp.s.Durable() {
+		return b.mem, true
 	}
 	key := blobKey(r.Key, name)
 	for i := len(tx.ops) - 1; i >= 0; i-- { // written in this transaction
@@ -373,8 +413,8 @@ func (tx *Tx) Blob(r *Record, name string) ([]byte, bool) {
 			return op.Val, op.Val != nil
 		}
 	}
-	b, err := tx.sp.s.readBlob(key)
-	return b, err == nil
+	data, err := tx.sp.s.readBlob(key)
+	return data, err == nil
 }
 
 // DeleteBlob removes a blob of the record.
@@ -402,7 +442,7 @@ func (s *Store) update(t *tenant, fn func(tx *Tx) error) (err error, retry bool)
 		return nil, true
 	}
 	s.touchTenant(t)
-	tx := &Tx{sp: t.sp, t: t, write: true}
+	tx := newTx(t, true)
 	var b *batch
 	func() {
 		defer func() {
@@ -412,6 +452,7 @@ func (s *Store) update(t *tenant, fn func(tx *Tx) error) (err error, retry bool)
 		}()
 		err = fn(tx)
 	}()
+	tx.release()
 	s.enforce(t)
 	if werr := b.wait(); werr != nil && err == nil {
 		err = storageError(werr)
@@ -426,7 +467,7 @@ func (tx *Tx) finish() *batch {
 	for _, r := range tx.dirty {
 		r.dirty = false
 	}
-	if !s.Durable() {
+	if !tx.durable {
 		return nil
 	}
 	// Deletions first: a record deleted and created again under the same
