@@ -2,6 +2,9 @@ package emulator
 
 import (
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/scenario"
@@ -40,10 +43,13 @@ func (e *Emulator) catalog() scenario.Catalog {
 // startScenarios loads the built-in scenarios and the scenario directory,
 // and starts watching the directory.
 func (e *Emulator) startScenarios() error {
-	e.scenarios.SetCatalog(e.catalog())
-	if err := e.scenarios.LoadBuiltins(scenarios.FS()); err != nil {
+	cat := e.catalog()
+	e.scenarios.SetCatalog(cat)
+	builtin, err := builtinScenarios(cat)
+	if err != nil {
 		return err
 	}
+	e.scenarios.UseBuiltins(builtin)
 	if dir := e.cfg.scenarioDir; dir != "" {
 		if err := e.scenarios.LoadDir(dir); err != nil {
 			return fmt.Errorf("load scenarios from %s:\n%w", dir, err)
@@ -51,4 +57,59 @@ func (e *Emulator) startScenarios() error {
 		e.stopWatch = e.scenarios.Watch(dir, e.cfg.scenarioPoll)
 	}
 	return nil
+}
+
+// parsedBuiltins keeps the built-in scenarios once parsed, by the
+// catalogue they were checked against (catalogKey). The files are
+// embedded and the scenarios are never changed once loaded, so every
+// emulator of a process with the same providers can share one parse: a
+// test binary that starts an emulator per test parses them once, not per
+// test.
+var parsedBuiltins struct {
+	sync.Mutex
+	byCatalog map[string]*builtinParse
+}
+
+type builtinParse struct {
+	once sync.Once
+	scs  []*scenario.Scenario
+	err  error
+}
+
+// builtinScenarios parses the built-in scenarios for cat, or returns the
+// parse another emulator with the same catalogue already made.
+func builtinScenarios(cat scenario.Catalog) ([]*scenario.Scenario, error) {
+	key := catalogKey(cat)
+	parsedBuiltins.Lock()
+	if parsedBuiltins.byCatalog == nil {
+		parsedBuiltins.byCatalog = map[string]*builtinParse{}
+	}
+	bp := parsedBuiltins.byCatalog[key]
+	if bp == nil {
+		bp = &builtinParse{}
+		parsedBuiltins.byCatalog[key] = bp
+	}
+	parsedBuiltins.Unlock()
+	bp.once.Do(func() { bp.scs, bp.err = scenario.ParseBuiltins(scenarios.FS(), cat) })
+	return bp.scs, bp.err
+}
+
+// catalogKey writes out what the scenario loader checks a file against:
+// each provider's operations, session kinds and upload fault kinds. The
+// rest of a catalogue entry — the status machines, default plans and
+// option checks — comes from the provider's code, the same for every
+// emulator of one binary at the moment New loads the scenarios.
+func catalogKey(cat scenario.Catalog) string {
+	var b strings.Builder
+	for _, name := range cat.Names() {
+		info := cat[name]
+		kinds := make([]string, 0, len(info.Machines))
+		for k := range info.Machines {
+			kinds = append(kinds, k)
+		}
+		slices.Sort(kinds)
+		fmt.Fprintf(&b, "%s ops=%q kinds=%q uploads=%q options=%t default=%t\n", name, info.Operations, kinds,
+			info.UploadKinds, info.CheckOptions != nil, info.Default != nil)
+	}
+	return b.String()
 }
