@@ -2,6 +2,7 @@ package specs
 
 import (
 	"bytes"
+	"io"
 	"io/fs"
 )
 
@@ -11,15 +12,31 @@ import (
 func Embedded(doc []byte) bool {
 	entries, _ := fs.ReadDir(files, ".")
 	for _, e := range entries {
-		name := e.Name() + "/openapi.yaml"
-		// Sizes first: only a document of the same length is read and
-		// compared.
-		if info, err := fs.Stat(files, name); err != nil || info.Size() != int64(len(doc)) {
-			continue
-		}
-		if b, err := files.ReadFile(name); err == nil && bytes.Equal(b, doc) {
+		if same(e.Name()+"/openapi.yaml", doc) {
 			return true
 		}
 	}
 	return false
+}
+
+// same compares a file with doc through a small buffer rather than reading
+// the whole file into a copy: New asks this of every provider's document.
+func same(name string, doc []byte) bool {
+	f, err := files.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || info.Size() != int64(len(doc)) {
+		return false
+	}
+	var buf [16 << 10]byte
+	for len(doc) > 0 {
+		n, err := io.ReadFull(f, buf[:min(len(buf), len(doc))])
+		if err != nil || !bytes.Equal(buf[:n], doc[:n]) {
+			return false
+		}
+		doc = doc[n:]
+	}
+	return true
 }

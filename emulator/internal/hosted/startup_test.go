@@ -2,6 +2,8 @@ package hosted
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,4 +38,14 @@ func FuzzIsPersonName(f *testing.F) {
 			t.Fatalf("IsPersonName(%q) = %v, the expression says %v", s, got, want)
 		}
 	})
+}
+
+func TestPageParsesOnFirstRender(t *testing.T) {
+	p := Parse("broken", `{{define "content"}}{{.Missing`) // no panic yet
+	defer func() {
+		if recover() == nil {
+			t.Fatal("rendering a broken page did not panic")
+		}
+	}()
+	Render(httptest.NewRecorder(), http.StatusOK, p, Frame{})
 }
