@@ -101,6 +101,7 @@ func New(opts ...Option) (*Emulator, error) {
 	}
 	provs := builtins(env, e.store)
 	e.preloadDocs(provs)
+	e.parseBuiltinsAhead(provs)
 	for _, p := range provs {
 		if err := e.add(p); err != nil {
 			_ = e.Close()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kycemu/kycemu/emulator/internal/oas"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/scenario"
 	"github.com/kycemu/kycemu/scenarios"
@@ -17,27 +18,57 @@ func (e *Emulator) Scenarios() *scenario.Engine { return e.scenarios }
 
 // catalog describes the mounted providers for the scenario loader.
 func (e *Emulator) catalog() scenario.Catalog {
+	ps := make([]provider.Provider, len(e.mounts))
+	docs := make(map[string]*oas.Doc, len(e.mounts))
+	for i, m := range e.mounts {
+		ps[i] = m.p
+		docs[m.p.Name()] = m.doc
+	}
+	return catalogOf(ps, docs)
+}
+
+// catalogOf describes providers for the scenario loader, given each one's
+// document by name.
+func catalogOf(ps []provider.Provider, docs map[string]*oas.Doc) scenario.Catalog {
 	cat := scenario.Catalog{}
-	for _, m := range e.mounts {
-		info := &scenario.ProviderInfo{Name: m.p.Name()}
-		for _, op := range m.doc.Operations() {
+	for _, p := range ps {
+		info := &scenario.ProviderInfo{Name: p.Name()}
+		for _, op := range docs[p.Name()].Operations() {
 			info.Operations = append(info.Operations, op.ID)
 		}
-		if x, ok := m.p.(provider.Machines); ok {
+		if x, ok := p.(provider.Machines); ok {
 			info.Machines = x.Machines()
 		}
-		if x, ok := m.p.(provider.Uploader); ok {
+		if x, ok := p.(provider.Uploader); ok {
 			info.UploadKinds = x.UploadFaultKinds()
 		}
-		if x, ok := m.p.(provider.DefaultPlans); ok {
+		if x, ok := p.(provider.DefaultPlans); ok {
 			info.Default = x.DefaultPlan
 		}
-		if x, ok := m.p.(provider.OptionChecker); ok {
+		if x, ok := p.(provider.OptionChecker); ok {
 			info.CheckOptions = x.CheckOptions
 		}
-		cat[m.p.Name()] = info
+		cat[p.Name()] = info
 	}
 	return cat
+}
+
+// parseBuiltinsAhead starts parsing the built-in scenarios for ps while
+// New mounts them: the parse needs only the providers and their documents,
+// and startScenarios then finds it done or under way (builtinScenarios
+// shares one parse per catalogue). Nothing is started when a document
+// failed to load, as New is about to fail.
+func (e *Emulator) parseBuiltinsAhead(ps []provider.Provider) {
+	docs := make(map[string]*oas.Doc, len(ps))
+	for _, p := range ps {
+		d, ok := e.preloaded[docKeyOf(p.Spec())]
+		if !ok || d.err != nil {
+			return
+		}
+		docs[p.Name()] = d.doc
+	}
+	cat := catalogOf(ps, docs)
+	go func() { _, _ = builtinScenarios(cat) }()
 }
 
 // startScenarios loads the built-in scenarios and the scenario directory,
