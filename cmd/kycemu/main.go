@@ -26,6 +26,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -214,7 +215,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		opts = append(opts, emulator.WithWebhookURL(cfg.webhookURL))
 	}
+	restoreGC := startupGC(cfg.state.dataDir == "")
 	emu, err := emulator.New(opts...)
+	restoreGC()
 	if err != nil {
 		log.Error("start failed", "error", err)
 		// Scenario problems are "file:line:col: message" lines: print them
@@ -238,6 +241,37 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	return code
 }
+
+// startupGC lets emulator.New allocate without collecting, up to a bound,
+// and returns the function that puts the collector back as it was. Nearly
+// all New allocates is garbage of parsing the documents and scenarios
+// (about 15 MB, of which some 5 MB stay), so collecting while it is made,
+// four or five cycles, is work thrown away; the collection after start-up
+// (FreeOSMemory in serve) frees it all at once. The memory limit keeps the
+// collector working should New need more than that. Only for a start
+// without a data directory: restoring one can keep hundreds of megabytes,
+// which the collector should pace by GOGC as usual. A GOGC or GOMEMLIMIT
+// of the user's is left alone too.
+func startupGC(fresh bool) (restore func()) {
+	if !fresh || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	// The settings are the process's: two starts in one process (tests
+	// run serve in-process) take turns, or one would restore the other's.
+	startupGCMu.Lock()
+	percent := debug.SetGCPercent(-1)
+	limit := debug.SetMemoryLimit(startupHeapLimit)
+	return func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+		startupGCMu.Unlock()
+	}
+}
+
+var startupGCMu sync.Mutex
+
+// startupHeapLimit bounds what New may allocate before the collector runs.
+const startupHeapLimit = 64 << 20
 
 func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	var lv slog.Level
