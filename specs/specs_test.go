@@ -30,3 +30,13 @@ func TestEmbedded(t *testing.T) {
 		t.Error("Embedded(nil) = true")
 	}
 }
+
+func TestReadSharesTheBytes(t *testing.T) {
+	a, b := MustRead("notus"), MustRead("notus")
+	if &a[0] != &b[0] {
+		t.Fatal("two reads of one document gave two copies")
+	}
+	if _, err := Read("nobody"); err == nil {
+		t.Fatal("Read of an unknown provider did not fail")
+	}
+}
