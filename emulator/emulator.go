@@ -52,8 +52,11 @@ type Emulator struct {
 	// preloaded holds the providers' documents, parsed in parallel,
 	// while New mounts them (preloadDocs).
 	preloaded map[docKey]loadedDoc
-	closeOnce sync.Once
-	closeErr  error
+	// aheadCatalog is the scenario catalogue parseBuiltinsAhead made,
+	// for startScenarios.
+	aheadCatalog scenario.Catalog
+	closeOnce    sync.Once
+	closeErr     error
 }
 
 // New builds an emulator with every built-in provider.

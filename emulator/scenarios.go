@@ -33,9 +33,7 @@ func catalogOf(ps []provider.Provider, docs map[string]*oas.Doc) scenario.Catalo
 	cat := scenario.Catalog{}
 	for _, p := range ps {
 		info := &scenario.ProviderInfo{Name: p.Name()}
-		for _, op := range docs[p.Name()].Operations() {
-			info.Operations = append(info.Operations, op.ID)
-		}
+		info.Operations = docs[p.Name()].OperationIDs()
 		if x, ok := p.(provider.Machines); ok {
 			info.Machines = x.Machines()
 		}
@@ -68,13 +66,20 @@ func (e *Emulator) parseBuiltinsAhead(ps []provider.Provider) {
 		docs[p.Name()] = d.doc
 	}
 	cat := catalogOf(ps, docs)
+	e.aheadCatalog = cat
 	go func() { _, _ = builtinScenarios(cat) }()
 }
 
 // startScenarios loads the built-in scenarios and the scenario directory,
 // and starts watching the directory.
 func (e *Emulator) startScenarios() error {
-	cat := e.catalog()
+	// The catalogue parseBuiltinsAhead made describes the same providers
+	// and documents the mounts now hold.
+	cat := e.aheadCatalog
+	if cat == nil {
+		cat = e.catalog()
+	}
+	e.aheadCatalog = nil
 	e.scenarios.SetCatalog(cat)
 	builtin, err := builtinScenarios(cat)
 	if err != nil {

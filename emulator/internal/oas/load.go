@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -121,4 +122,29 @@ func (c *Cache) entry(spec []byte) *cacheEntry {
 	en := &cacheEntry{raw: spec}
 	c.entries[key] = append(c.entries[key], en)
 	return en
+}
+
+// OperationIDs lists the operationId of every operation, in the order of
+// Operations (by path, then method), without building the operations:
+// the scenario catalogue needs only the names.
+func (d *Doc) OperationIDs() []string {
+	paths := d.t.Paths.Map()
+	keys := make([]string, 0, len(paths))
+	for p := range paths {
+		keys = append(keys, p)
+	}
+	slices.Sort(keys)
+	var out []string
+	for _, p := range keys {
+		ops := paths[p].Operations()
+		methods := make([]string, 0, len(ops))
+		for m := range ops {
+			methods = append(methods, m)
+		}
+		slices.Sort(methods)
+		for _, m := range methods {
+			out = append(out, ops[m].OperationID)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package oas
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -76,5 +77,21 @@ func TestCacheSharesDocuments(t *testing.T) {
 	}
 	if _, err := c.Load([]byte("openapi: [")); err == nil {
 		t.Fatal("the cache accepted a document that does not parse")
+	}
+}
+
+func TestOperationIDsFollowOperations(t *testing.T) {
+	for _, name := range append(specs.Names(), specs.Control) {
+		d, err := LoadValid(specs.MustRead(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, op := range d.Operations() {
+			want = append(want, op.ID)
+		}
+		if got := d.OperationIDs(); !slices.Equal(got, want) {
+			t.Errorf("%s: OperationIDs() = %v, Operations() names %v", name, got, want)
+		}
 	}
 }
