@@ -17,4 +17,5 @@ t1=$(ms)
 started=$(date -d "$(docker inspect -f '{{.State.StartedAt}}' "$id")" +%s%3N)
 until [ "$(docker inspect -f '{{.State.Health.Status}}' "$id")" = healthy ]; do sleep 0.05; done
 t2=$(ms)
-echo "docker run -> health 200: $((t1 - t0)) ms; process start -> health 200: $((t1 - started)) ms; docker run -> Docker 'healthy': $((t2 - t0)) ms (HEALTHCHECK interval 2s)"
+hc=$(docker image inspect -f '{{with .Config.Healthcheck}}interval {{.Interval}}, start interval {{.StartInterval}}{{end}}' "$img" 2>/dev/null || echo unknown)
+echo "docker run -> health 200: $((t1 - t0)) ms; process start -> health 200: $((t1 - started)) ms; docker run -> Docker 'healthy': $((t2 - t0)) ms (HEALTHCHECK $hc)"

@@ -3,19 +3,74 @@ package emulator
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/kycemu/kycemu/emulator/internal/oas"
+	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/specs"
 )
 
 // loadDoc parses an OpenAPI document, through the shared cache when the
-// emulator has one (WithSpecCache).
+// emulator has one (WithSpecCache). An embedded document skips the
+// document validation that its tests already did (oas.LoadValid); any
+// other goes through all of it.
 func (e *Emulator) loadDoc(spec []byte) (*oas.Doc, error) {
-	if e.cfg.specs != nil {
-		return e.cfg.specs.c.Load(spec)
+	if d, ok := e.preloaded[docKeyOf(spec)]; ok {
+		return d.doc, d.err
+	}
+	valid := specs.Embedded(spec)
+	switch c := e.cfg.specs; {
+	case c != nil && valid:
+		return c.c.LoadValid(spec)
+	case c != nil:
+		return c.c.Load(spec)
+	case valid:
+		return oas.LoadValid(spec)
 	}
 	return oas.Load(spec)
 }
+
+// docKey names a document by where its bytes are, for preloadDocs: a
+// provider hands out the same slice from every call of Spec.
+type docKey struct {
+	first *byte
+	n     int
+}
+
+func docKeyOf(spec []byte) docKey {
+	if len(spec) == 0 {
+		return docKey{}
+	}
+	return docKey{&spec[0], len(spec)}
+}
+
+type loadedDoc struct {
+	doc *oas.Doc
+	err error
+}
+
+// preloadDocs parses the documents of ps in parallel, before they are
+// mounted one after the other: parsing is most of the cost of New, and each
+// document parses on its own. loadDoc answers from what it found until
+// donePreloading.
+func (e *Emulator) preloadDocs(ps []provider.Provider) {
+	found := make([]loadedDoc, len(ps))
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Go(func() {
+			d, err := e.loadDoc(p.Spec())
+			found[i] = loadedDoc{d, err}
+		})
+	}
+	wg.Wait()
+	e.preloaded = make(map[docKey]loadedDoc, len(ps))
+	for i, p := range ps {
+		e.preloaded[docKeyOf(p.Spec())] = found[i]
+	}
+}
+
+// donePreloading forgets the preloaded documents; the mounts keep theirs.
+func (e *Emulator) donePreloading() { e.preloaded = nil }
 
 // wantsJSON reports whether a request for a document asks for JSON
 // (?format=json or Accept: application/json) rather than YAML.

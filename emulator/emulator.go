@@ -49,8 +49,14 @@ type Emulator struct {
 	// API in the data directory.
 	scenarioStore scenarioStore
 	stopWatch     func()
-	closeOnce     sync.Once
-	closeErr      error
+	// preloaded holds the providers' documents, parsed in parallel,
+	// while New mounts them (preloadDocs).
+	preloaded map[docKey]loadedDoc
+	// aheadCatalog is the scenario catalogue parseBuiltinsAhead made,
+	// for startScenarios.
+	aheadCatalog scenario.Catalog
+	closeOnce    sync.Once
+	closeErr     error
 }
 
 // New builds an emulator with every built-in provider.
@@ -96,7 +102,10 @@ func New(opts ...Option) (*Emulator, error) {
 		Webhooks:  e.hooks,
 		Scenarios: e.scenarios,
 	}
-	for _, p := range builtins(env, e.store) {
+	provs := builtins(env, e.store)
+	e.preloadDocs(provs)
+	e.parseBuiltinsAhead(provs)
+	for _, p := range provs {
 		if err := e.add(p); err != nil {
 			_ = e.Close()
 			return nil, err
@@ -105,6 +114,7 @@ func New(opts ...Option) (*Emulator, error) {
 			e.hooks.RegisterSigner(p.Name(), s.SignWebhook)
 		}
 	}
+	e.donePreloading()
 	if err := e.startScenarios(); err != nil {
 		_ = e.Close()
 		return nil, err

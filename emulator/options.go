@@ -121,8 +121,8 @@ func WithWebhookURL(url string) Option { return func(o *config) { o.webhookURL =
 
 // SpecCache shares parsed OpenAPI documents between the emulators of one
 // process. Parsing every provider's document is most of what New costs
-// (about 50 ms); emulators given the same cache parse each document once.
-// Create one with NewSpecCache; it is safe for concurrent use.
+// (some 20 ms of CPU); emulators given the same cache parse each document
+// once. Create one with NewSpecCache; it is safe for concurrent use.
 type SpecCache struct{ c oas.Cache }
 
 // NewSpecCache returns an empty cache.

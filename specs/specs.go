@@ -7,6 +7,7 @@ package specs
 import (
 	"embed"
 	"fmt"
+	"sync"
 )
 
 //go:embed */openapi.yaml
@@ -16,13 +17,30 @@ var files embed.FS
 const Control = "control"
 
 // Read returns the document of the named provider, or Read(Control) the
-// control API's.
+// control API's. Every call for one name returns the same bytes, read from
+// the binary once: they are shared, so they must not be modified. (Each
+// emulator a test binary starts would otherwise copy all the documents.)
 func Read(provider string) ([]byte, error) {
+	read.Lock()
+	defer read.Unlock()
+	if b, ok := read.docs[provider]; ok {
+		return b, nil
+	}
 	b, err := files.ReadFile(provider + "/openapi.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("read %s spec: %w", provider, err)
 	}
+	if read.docs == nil {
+		read.docs = map[string][]byte{}
+	}
+	read.docs[provider] = b
 	return b, nil
+}
+
+// read keeps the documents Read has read.
+var read struct {
+	sync.Mutex
+	docs map[string][]byte
 }
 
 // MustRead is Read for providers whose document is known to be embedded.

@@ -13,3 +13,30 @@ func TestControlIsNotAProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestEmbedded(t *testing.T) {
+	for _, name := range append(Names(), Control) {
+		doc := MustRead(name)
+		if !Embedded(doc) {
+			t.Errorf("Embedded(%s) = false", name)
+		}
+		changed := slices.Clone(doc)
+		changed[len(changed)/2] ^= 1
+		if Embedded(changed) || Embedded(doc[:len(doc)-1]) {
+			t.Errorf("a changed copy of %s counts as embedded", name)
+		}
+	}
+	if Embedded(nil) {
+		t.Error("Embedded(nil) = true")
+	}
+}
+
+func TestReadSharesTheBytes(t *testing.T) {
+	a, b := MustRead("notus"), MustRead("notus")
+	if &a[0] != &b[0] {
+		t.Fatal("two reads of one document gave two copies")
+	}
+	if _, err := Read("nobody"); err == nil {
+		t.Fatal("Read of an unknown provider did not fail")
+	}
+}

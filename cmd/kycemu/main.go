@@ -24,7 +24,9 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -221,7 +223,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	restoreGC := startupGC(cfg.state.dataDir == "")
 	emu, err := emulator.New(opts...)
+	restoreGC()
 	if err != nil {
 		log.Error("start failed", "error", err)
 		// Scenario problems are "file:line:col: message" lines: print them
@@ -230,6 +234,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer emu.Close()
+	// Starting parsed the OpenAPI documents and the scenarios: megabytes of
+	// garbage that the collector frees but the runtime hands back to the
+	// system only gradually. Handing it back now makes the resident size
+	// of an idle emulator what it keeps rather than what starting needed.
+	// In the background: the listener need not wait for it.
+	go debug.FreeOSMemory()
 	code := listenAndServe(ctx, cfg.addr, emu, log, "kycemu listening", "version", emulator.Version(),
 		"providers", emu.Providers(), "clock", cfg.clock, "seed", emu.Seed())
 	// Writes still queued reach the data directory before the process ends.
@@ -239,6 +249,37 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	return code
 }
+
+// startupGC lets emulator.New allocate without collecting, up to a bound,
+// and returns the function that puts the collector back as it was. Nearly
+// all New allocates is garbage of parsing the documents and scenarios
+// (about 15 MB, of which some 5 MB stay), so collecting while it is made,
+// four or five cycles, is work thrown away; the collection after start-up
+// (FreeOSMemory in serve) frees it all at once. The memory limit keeps the
+// collector working should New need more than that. Only for a start
+// without a data directory: restoring one can keep hundreds of megabytes,
+// which the collector should pace by GOGC as usual. A GOGC or GOMEMLIMIT
+// of the user's is left alone too.
+func startupGC(fresh bool) (restore func()) {
+	if !fresh || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	// The settings are the process's: two starts in one process (tests
+	// run serve in-process) take turns, or one would restore the other's.
+	startupGCMu.Lock()
+	percent := debug.SetGCPercent(-1)
+	limit := debug.SetMemoryLimit(startupHeapLimit)
+	return func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+		startupGCMu.Unlock()
+	}
+}
+
+var startupGCMu sync.Mutex
+
+// startupHeapLimit bounds what New may allocate before the collector runs.
+const startupHeapLimit = 64 << 20
 
 func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	var lv slog.Level

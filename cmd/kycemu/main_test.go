@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +241,35 @@ func TestReadmeFlagsTable(t *testing.T) {
 	})
 	for name := range documented {
 		t.Errorf("the README's flags table lists --%s, which serve does not have", name)
+	}
+}
+
+func TestStartupGCRestoresTheCollector(t *testing.T) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOGC or GOMEMLIMIT is set: startupGC leaves the collector alone")
+	}
+	percent := debug.SetGCPercent(150)
+	defer debug.SetGCPercent(percent)
+	limit := debug.SetMemoryLimit(1 << 40)
+	defer debug.SetMemoryLimit(limit)
+
+	restore := startupGC(true)
+	if p := debug.SetGCPercent(-1); p != -1 {
+		t.Errorf("during start-up GOGC is %d, want off", p)
+	}
+	if l := debug.SetMemoryLimit(-1); l != startupHeapLimit {
+		t.Errorf("during start-up the memory limit is %d, want %d", l, startupHeapLimit)
+	}
+	restore()
+	if p := debug.SetGCPercent(150); p != 150 {
+		t.Errorf("after start-up GOGC is %d, want 150 back", p)
+	}
+	if l := debug.SetMemoryLimit(-1); l != 1<<40 {
+		t.Errorf("after start-up the memory limit is %d, want it back", l)
+	}
+
+	startupGC(false)() // with a data directory: nothing changes
+	if p := debug.SetGCPercent(150); p != 150 {
+		t.Errorf("a start with a data directory changed GOGC to %d", p)
 	}
 }

@@ -99,7 +99,17 @@ func (e *Engine) MaxLatency() time.Duration { return e.maxLatency }
 // <provider>/<name>.yaml. Files of providers that are not in the catalogue
 // are skipped. Messages name the files "scenarios/<provider>/<file>".
 func (e *Engine) LoadBuiltins(fsys fs.FS) error {
-	cat := e.Catalog()
+	scs, err := ParseBuiltins(fsys, e.Catalog())
+	if err != nil {
+		return err
+	}
+	e.UseBuiltins(scs)
+	return nil
+}
+
+// ParseBuiltins reads and checks the built-in scenarios as LoadBuiltins
+// does, against cat, and returns them for UseBuiltins.
+func ParseBuiltins(fsys fs.FS, cat Catalog) ([]*Scenario, error) {
 	var files []File
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -119,23 +129,37 @@ func (e *Engine) LoadBuiltins(fsys fs.FS) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("read built-in scenarios: %w", err)
+		return nil, fmt.Errorf("read built-in scenarios: %w", err)
 	}
 	scs, err := LoadFiles(files, cat)
 	if err != nil {
-		return fmt.Errorf("load built-in scenarios:\n%w", err)
+		return nil, fmt.Errorf("load built-in scenarios:\n%w", err)
 	}
-	e.replace(OriginBuiltin, scs)
-	return nil
+	for _, sc := range scs {
+		sc.Origin = OriginBuiltin
+	}
+	return scs, nil
 }
+
+// UseBuiltins makes scs, from ParseBuiltins, the built-in layer. The engine
+// only reads them, so one parse can serve every engine whose catalogue it
+// was checked against.
+func (e *Engine) UseBuiltins(scs []*Scenario) { e.setLayer(OriginBuiltin, scs) }
 
 func isYAML(p string) bool { return strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") }
 
 // replace swaps a whole layer (built-in or file).
 func (e *Engine) replace(o Origin, scs []*Scenario) {
-	layer := map[string][]*Scenario{}
 	for _, sc := range scs {
 		sc.Origin = o
+	}
+	e.setLayer(o, scs)
+}
+
+// setLayer swaps a whole layer for scs, which it does not change.
+func (e *Engine) setLayer(o Origin, scs []*Scenario) {
+	layer := map[string][]*Scenario{}
+	for _, sc := range scs {
 		layer[sc.Provider] = append(layer[sc.Provider], sc)
 	}
 	e.mu.Lock()

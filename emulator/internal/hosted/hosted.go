@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 //go:embed layout.html hosted.css hosted.js
@@ -32,16 +33,31 @@ type Frame struct {
 	Notice, Error string
 }
 
-// Parse builds a page from its content template (which defines
-// "content") and the shared layout. It panics on a broken template, as
-// template.Must does: pages are fixed at build time.
-func Parse(name, content string) *template.Template {
-	t := template.New(name).Funcs(template.FuncMap{
-		"css": func() template.CSS { return template.CSS(asset("hosted.css")) },
-		"js":  func() template.JS { return template.JS(asset("hosted.js")) },
+// Page is a provider's page: its content template (which defines
+// "content") within the shared layout.
+type Page struct {
+	name, content string
+	parse         sync.Once
+	t             *template.Template
+}
+
+// Parse declares a page from its content template. The template is parsed
+// when the page is first rendered, not at package initialisation, so a
+// process that shows no page pays nothing for it; a broken template panics
+// then, as template.Must does (pages are fixed at build time and every
+// provider's tests render theirs).
+func Parse(name, content string) *Page { return &Page{name: name, content: content} }
+
+func (p *Page) template() *template.Template {
+	p.parse.Do(func() {
+		t := template.New(p.name).Funcs(template.FuncMap{
+			"css": func() template.CSS { return template.CSS(asset("hosted.css")) },
+			"js":  func() template.JS { return template.JS(asset("hosted.js")) },
+		})
+		template.Must(t.ParseFS(files, "layout.html"))
+		p.t = template.Must(t.Parse(p.content))
 	})
-	template.Must(t.ParseFS(files, "layout.html"))
-	return template.Must(t.Parse(content))
+	return p.t
 }
 
 func asset(name string) string {
@@ -50,9 +66,9 @@ func asset(name string) string {
 }
 
 // Render writes a page with the given status; it is never cached.
-func Render(w http.ResponseWriter, status int, t *template.Template, data any) {
+func Render(w http.ResponseWriter, status int, p *Page, data any) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := p.template().ExecuteTemplate(&buf, "layout", data); err != nil {
 		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
 		return
 	}

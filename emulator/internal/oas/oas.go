@@ -7,7 +7,6 @@ package oas
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -52,38 +50,6 @@ var (
 	uuidRE  = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
 	emailRE = `^[^@\s]+@[^@\s]+\.[^@\s]+$`
 )
-
-// Load parses and validates an OpenAPI 3.0 document.
-func Load(spec []byte) (*Doc, error) {
-	loader := openapi3.NewLoader()
-	t, err := loader.LoadFromData(spec)
-	if err != nil {
-		return nil, fmt.Errorf("parse openapi document: %w", err)
-	}
-	if err := t.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("validate openapi document: %w", err)
-	}
-	formats := openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
-		"uuid":  openapi3.NewRegexpFormatValidator(uuidRE),
-		"email": openapi3.NewRegexpFormatValidator(emailRE),
-	})
-	schemaOpts := []openapi3.SchemaValidationOption{formats, openapi3.EnableFormatValidation()}
-	d := &Doc{
-		t:   t,
-		raw: spec,
-		reqOpts: &openapi3filter.Options{
-			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
-			MultiError:              false,
-			SchemaValidationOptions: schemaOpts,
-			SkipSettingDefaults:     true,
-		},
-		respOpts: &openapi3filter.Options{
-			IncludeResponseStatus:   true,
-			SchemaValidationOptions: schemaOpts,
-		},
-	}
-	return d, nil
-}
 
 // Raw returns the document as it was loaded.
 func (d *Doc) Raw() []byte { return d.raw }
@@ -400,32 +366,4 @@ func schemaReason(se *openapi3.SchemaError) (string, string) {
 		reason = "has the wrong number of fields"
 	}
 	return strings.Join(path, "."), reason
-}
-
-// Cache shares loaded documents between emulators in one process, keyed by
-// the document's bytes. A Doc is read-only once loaded (one emulator's
-// requests already share it across goroutines), so sharing is safe. The
-// zero value is ready to use.
-type Cache struct {
-	mu   sync.Mutex
-	docs map[[sha256.Size]byte]*Doc
-}
-
-// Load returns the cached document for spec, loading it on first use.
-func (c *Cache) Load(spec []byte) (*Doc, error) {
-	key := sha256.Sum256(spec)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d, ok := c.docs[key]; ok {
-		return d, nil
-	}
-	d, err := Load(spec)
-	if err != nil {
-		return nil, err
-	}
-	if c.docs == nil {
-		c.docs = map[[sha256.Size]byte]*Doc{}
-	}
-	c.docs[key] = d
-	return d, nil
 }

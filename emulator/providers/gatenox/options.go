@@ -104,7 +104,7 @@ func decodeOptions(opts map[string]any) (PlanOptions, error) {
 func (ps PersonOption) submission(what string) (submission, error) {
 	var sub submission
 	sub.GivenNames, sub.Surname = strings.TrimSpace(ps.GivenNames), strings.TrimSpace(ps.Surname)
-	if (sub.GivenNames != "" && !nameRE.MatchString(sub.GivenNames)) || (sub.Surname != "" && !nameRE.MatchString(sub.Surname)) {
+	if (sub.GivenNames != "" && !isName(sub.GivenNames)) || (sub.Surname != "" && !isName(sub.Surname)) {
 		return sub, fmt.Errorf("%s names may hold letters, spaces, dots, apostrophes and hyphens", what)
 	}
 	if ps.DateOfBirth != "" {

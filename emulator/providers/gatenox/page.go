@@ -109,22 +109,23 @@ func (p *Provider) page(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-var (
-	nationalityRE = regexp.MustCompile(`^[A-Za-z]{2}$`)
-	nameRE        = regexp.MustCompile(`^[\p{L}][\p{L}' .-]{0,99}$`)
-)
+var nationalityRE = regexp.MustCompile(`^[A-Za-z]{2}$`)
+
+// isName checks a person's name as the page's form takes it: a letter, then
+// letters, spaces, apostrophes, dots and hyphens, at most 100 in all.
+func isName(s string) bool { return hosted.IsPersonName(s, 1, 100) }
 
 // submissionOf reads the optional fields of the form.
 func submissionOf(r *http.Request) (submission, string) {
 	var sub submission
 	if v := strings.TrimSpace(r.PostFormValue("given_names")); v != "" {
-		if !nameRE.MatchString(v) {
+		if !isName(v) {
 			return sub, "Given names may hold letters, spaces, dots, apostrophes and hyphens."
 		}
 		sub.GivenNames = v
 	}
 	if v := strings.TrimSpace(r.PostFormValue("surname")); v != "" {
-		if !nameRE.MatchString(v) {
+		if !isName(v) {
 			return sub, "The surname may hold letters, spaces, dots, apostrophes and hyphens."
 		}
 		sub.Surname = v

@@ -165,10 +165,11 @@ func (p *Provider) page(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-var (
-	pageNameRE   = regexp.MustCompile(`^[\p{L}][\p{L}' .-]{0,99}$`)
-	pageNumberRE = regexp.MustCompile(`^[A-Za-z0-9]{4,20}$`)
-)
+var pageNumberRE = regexp.MustCompile(`^[A-Za-z0-9]{4,20}$`)
+
+// isPageName checks a name typed into the page: a letter, then letters,
+// spaces, apostrophes, dots and hyphens, at most 100 in all.
+func isPageName(s string) bool { return hosted.IsPersonName(s, 1, 100) }
 
 // submissionOf reads and checks the form; the message says what is wrong
 // without repeating what was typed.
@@ -177,7 +178,7 @@ func submissionOf(r *http.Request, now time.Time) (pageSubmission, string) {
 	s := pageSubmission{FirstName: f("firstName"), LastName: f("lastName"), DateOfBirth: f("dateOfBirth"),
 		DocumentType: f("documentType"), DocumentNumber: strings.ToUpper(f("documentNumber"))}
 	switch {
-	case !pageNameRE.MatchString(s.FirstName) || !pageNameRE.MatchString(s.LastName):
+	case !isPageName(s.FirstName) || !isPageName(s.LastName):
 		return s, "Please give your first and last name (letters, spaces, apostrophes, dots and hyphens)."
 	case !pastDate(s.DateOfBirth, now):
 		return s, "Please give your date of birth as a date in the past."

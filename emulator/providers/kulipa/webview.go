@@ -203,9 +203,12 @@ func (p *Provider) webview(w http.ResponseWriter, r *http.Request) {
 
 var (
 	countryRE   = regexp.MustCompile(`^[A-Za-z]{2}$`)
-	nameRE      = regexp.MustCompile(`^[\p{L}][\p{L}' .-]{1,63}$`)
 	docNumberRE = regexp.MustCompile(`^[A-Za-z0-9]{4,20}$`)
 )
+
+// isName checks a name typed into the webview: a letter, then letters,
+// spaces, apostrophes, dots and hyphens, 2 to 64 in all.
+func isName(s string) bool { return hosted.IsPersonName(s, 2, 64) }
 
 func field(r *http.Request, name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
 
@@ -233,7 +236,7 @@ func fullForm(r *http.Request, now time.Time) (fullAnswers, string) {
 		DocCountry: strings.ToUpper(field(r, "docCountry")), DocType: field(r, "docType"), DocNumber: strings.ToUpper(field(r, "docNumber"))}
 	dob, err := time.Parse(time.DateOnly, a.DateOfBirth)
 	switch {
-	case !nameRE.MatchString(a.FirstName) || !nameRE.MatchString(a.LastName):
+	case !isName(a.FirstName) || !isName(a.LastName):
 		return a, "Please give your first and last name (2 to 64 letters, spaces, apostrophes, dots and hyphens)."
 	case err != nil || !dob.Before(now) || dob.Year() < 1800:
 		return a, "Please give your date of birth as a date in the past."

@@ -1,0 +1,150 @@
+package oas
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// Load parses and validates an OpenAPI 3.0 document.
+func Load(spec []byte) (*Doc, error) {
+	t, err := parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("validate openapi document: %w", err)
+	}
+	return newDoc(t, spec), nil
+}
+
+// LoadValid parses a document already known to be valid: one of the
+// documents embedded in the binary, which the specs' tests validate
+// (TestEmbeddedDocumentsAreValid). It skips openapi3's T.Validate, a fifth
+// of what loading costs, which would only repeat at every start what those
+// tests established. Documents from anywhere else go through Load.
+func LoadValid(spec []byte) (*Doc, error) {
+	t, err := parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	return newDoc(t, spec), nil
+}
+
+func parse(spec []byte) (*openapi3.T, error) {
+	t, err := openapi3.NewLoader().LoadFromData(spec)
+	if err != nil {
+		return nil, fmt.Errorf("parse openapi document: %w", err)
+	}
+	return t, nil
+}
+
+func newDoc(t *openapi3.T, spec []byte) *Doc {
+	formats := openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+		"uuid":  openapi3.NewRegexpFormatValidator(uuidRE),
+		"email": openapi3.NewRegexpFormatValidator(emailRE),
+	})
+	schemaOpts := []openapi3.SchemaValidationOption{formats, openapi3.EnableFormatValidation()}
+	return &Doc{
+		t:   t,
+		raw: spec,
+		reqOpts: &openapi3filter.Options{
+			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+			MultiError:              false,
+			SchemaValidationOptions: schemaOpts,
+			SkipSettingDefaults:     true,
+		},
+		respOpts: &openapi3filter.Options{
+			IncludeResponseStatus:   true,
+			SchemaValidationOptions: schemaOpts,
+		},
+	}
+}
+
+// Cache shares loaded documents between emulators in one process, keyed by
+// the document's bytes. A Doc is read-only once loaded (one emulator's
+// requests already share it across goroutines), so sharing is safe. Each
+// document is loaded once, by whichever of Load and LoadValid is asked for
+// it first; different documents load in parallel. The zero value is ready
+// to use.
+//
+// Documents are found by a maphash of their bytes and then compared in
+// full: both run at memory speed, so a hit costs microseconds where a
+// cryptographic hash of the same 300 KB would cost a large part of a
+// millisecond at every start.
+type Cache struct {
+	mu      sync.Mutex
+	seed    maphash.Seed
+	entries map[uint64][]*cacheEntry
+}
+
+type cacheEntry struct {
+	raw  []byte
+	once sync.Once
+	doc  *Doc
+	err  error
+}
+
+// Load returns the cached document for spec, loading it with Load on first
+// use.
+func (c *Cache) Load(spec []byte) (*Doc, error) { return c.load(spec, Load) }
+
+// LoadValid is Load for documents known to be valid (see LoadValid).
+func (c *Cache) LoadValid(spec []byte) (*Doc, error) { return c.load(spec, LoadValid) }
+
+func (c *Cache) load(spec []byte, load func([]byte) (*Doc, error)) (*Doc, error) {
+	en := c.entry(spec)
+	en.once.Do(func() { en.doc, en.err = load(en.raw) })
+	return en.doc, en.err
+}
+
+// entry finds or adds the entry of spec; its document is loaded outside
+// the lock, so that one document's parse does not hold up another's.
+func (c *Cache) entry(spec []byte) *cacheEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.seed = maphash.MakeSeed()
+		c.entries = map[uint64][]*cacheEntry{}
+	}
+	key := maphash.Bytes(c.seed, spec)
+	for _, en := range c.entries[key] {
+		if bytes.Equal(en.raw, spec) {
+			return en
+		}
+	}
+	en := &cacheEntry{raw: spec}
+	c.entries[key] = append(c.entries[key], en)
+	return en
+}
+
+// OperationIDs lists the operationId of every operation, in the order of
+// Operations (by path, then method), without building the operations:
+// the scenario catalogue needs only the names.
+func (d *Doc) OperationIDs() []string {
+	paths := d.t.Paths.Map()
+	keys := make([]string, 0, len(paths))
+	for p := range paths {
+		keys = append(keys, p)
+	}
+	slices.Sort(keys)
+	var out []string
+	for _, p := range keys {
+		ops := paths[p].Operations()
+		methods := make([]string, 0, len(ops))
+		for m := range ops {
+			methods = append(methods, m)
+		}
+		slices.Sort(methods)
+		for _, m := range methods {
+			out = append(out, ops[m].OperationID)
+		}
+	}
+	return out
+}
