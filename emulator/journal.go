@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/gorilla/mux"
-
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
 )
@@ -31,7 +29,7 @@ func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder
 	en.ResponseHeaders = httpx.CaptureHeaders(h)
 	en.Response, respRefs = httpx.CaptureBody(h.Get("Content-Type"), rec.Body.Bytes(), int64(rec.Body.Len()))
 	candidates := []string{h.Get(provider.SessionHeader)}
-	vars := mux.Vars(r)
+	vars := provider.Vars(r)
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		candidates = append(candidates, vars[k])
 	}
