@@ -365,10 +365,15 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 	m.e.capture(&e, r, rec, body, size)
 	m.e.journal.Add(e)
 	m.e.metrics.request(e.Provider, op, rec.Status)
-	m.e.cfg.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
-		slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),
-		slog.String("request_id", e.RequestID))
+	// The access log: one line per request at info. It is asked first
+	// whether info is on, so a quieter level (--log-level warn, or the
+	// library's default discarding logger) costs no formatting at all.
+	if log := m.e.cfg.log; log.Enabled(r.Context(), slog.LevelInfo) {
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),
+			slog.String("request_id", e.RequestID))
+	}
 }
 
 // typeJSON labels a JSON body that came without a JSON Content-Type (none,
