@@ -190,6 +190,7 @@ func (m *mount) extra(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := httpx.NewRecorder(w)
+		defer rec.Release() // once journaled: the entry keeps masked copies, not the buffer
 		body := httpx.NewCapture(r.Body, extraCapture)
 		if r.Body != nil {
 			r.Body = body
@@ -214,6 +215,7 @@ func (m *mount) extra(h http.Handler) http.Handler {
 func (m *mount) operation(w http.ResponseWriter, r *http.Request, op *oas.Operation, h provider.Handler, params map[string]string) {
 	start := time.Now()
 	rec := httpx.NewRecorder(w)
+	defer rec.Release() // once journaled: the entry keeps masked copies, not the buffer
 	c := &provider.Call{W: rec, R: r, Op: op.ID, Params: params, BaseURL: provider.BaseURL(r),
 		Scenario: r.Header.Get(provider.ScenarioHeader)}
 	var body []byte
@@ -287,6 +289,7 @@ func (m *mount) routeError(e *provider.Error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := httpx.NewRecorder(w)
+		defer rec.Release() // once journaled: the entry keeps masked copies, not the buffer
 		m.fail(rec, r, "", e)
 		if m.e.cfg.strictResponses {
 			m.strict(rec, "", m.doc.ValidateError(rec.Body.Bytes()))
