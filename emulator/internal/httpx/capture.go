@@ -3,14 +3,14 @@ package httpx
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -68,13 +68,30 @@ const masked = "[masked]"
 // secretHeader reports whether a header carries a credential or a
 // signature.
 func secretHeader(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
+	// Lower-cased on the stack: header names come canonical (mixed-case),
+	// and this runs for every header of every journaled exchange.
+	var buf [128]byte
+	n := buf[:0]
+	if len(name) > len(buf) {
+		n = make([]byte, 0, len(name))
+	}
+	for i := range len(name) {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		n = append(n, c)
+	}
+	switch string(n) {
 	case "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key":
 		return true
 	}
-	return strings.Contains(n, "signature") || strings.Contains(n, "token") || strings.Contains(n, "secret") ||
-		strings.Contains(n, "api-key") || strings.Contains(n, "apikey") || strings.Contains(n, "password")
+	for _, part := range [...]string{"signature", "token", "secret", "api-key", "apikey", "password"} {
+		if bytes.Contains(n, []byte(part)) {
+			return true
+		}
+	}
+	return false
 }
 
 // maskSecret hides a secret value but keeps its shape: the scheme of an
@@ -82,10 +99,10 @@ func secretHeader(name string) bool {
 func maskSecret(name, v string) string {
 	if strings.EqualFold(name, "authorization") || strings.EqualFold(name, "proxy-authorization") {
 		if scheme, rest, ok := strings.Cut(v, " "); ok {
-			return fmt.Sprintf("%s [masked, %d chars]", scheme, len(rest))
+			return scheme + " [masked, " + strconv.Itoa(len(rest)) + " chars]"
 		}
 	}
-	return fmt.Sprintf("[masked, %d chars]", len(v))
+	return "[masked, " + strconv.Itoa(len(v)) + " chars]"
 }
 
 // CaptureHeaders returns a bounded copy of h with secrets masked.
@@ -93,28 +110,34 @@ func CaptureHeaders(h http.Header) http.Header {
 	if len(h) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(h))
-	for k := range h {
+	var nameBuf [MaxHeaders]string
+	names := nameBuf[:0]
+	values := 0
+	for k, vs := range h {
 		names = append(names, k)
+		values += len(vs)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	if len(names) > MaxHeaders {
 		names = names[:MaxHeaders]
 	}
 	out := make(http.Header, len(names))
+	// One array holds every kept value; each field's slice is a window of
+	// it, capped so an append to one cannot run into the next.
+	all := make([]string, 0, values)
 	for _, k := range names {
-		vs := h[k]
-		cp := make([]string, len(vs))
-		for i, v := range vs {
+		start := len(all)
+		secret := secretHeader(k)
+		for _, v := range h[k] {
 			switch {
-			case secretHeader(k):
+			case secret:
 				v = maskSecret(k, v)
 			case isEmail(v):
 				v = maskEmail(v)
 			}
-			cp[i] = cut(v, MaxHeaderValue)
+			all = append(all, cut(v, MaxHeaderValue))
 		}
-		out[k] = cp
+		out[k] = all[start:len(all):len(all)]
 	}
 	return out
 }
@@ -131,14 +154,15 @@ func cut(s string, n int) string {
 	return s[:i] + "…"
 }
 
+// text is a string or its bytes: the JSON masker reads keys and values in
+// place, as bytes, and the form and header code has strings.
+type text interface{ ~string | ~[]byte }
+
 // secretKey reports whether a JSON key or form field holds a secret.
-func secretKey(k string) bool {
-	if len(k) > 64 {
-		k = k[:64]
-	}
+func secretKey[T text](k T) bool {
 	var buf [64]byte
 	b := buf[:0]
-	for i := 0; i < len(k); i++ {
+	for i := 0; i < len(k) && i < len(buf); i++ {
 		switch c := k[i]; {
 		case c == '_' || c == '-' || c == '.':
 		case 'A' <= c && c <= 'Z':
@@ -147,19 +171,22 @@ func secretKey(k string) bool {
 			b = append(b, c)
 		}
 	}
-	n := string(b)
-	switch n {
+	switch string(b) {
 	case "apikey", "xapikey", "authorization", "privatekey", "pin", "otp", "cvv", "cvc", "passcode":
 		return true
 	}
-	return strings.Contains(n, "password") || strings.Contains(n, "secret") || strings.Contains(n, "signature") ||
-		strings.HasSuffix(n, "token")
+	return bytes.Contains(b, []byte("password")) || bytes.Contains(b, []byte("secret")) ||
+		bytes.Contains(b, []byte("signature")) || bytes.HasSuffix(b, []byte("token"))
 }
 
 var emailRE = regexp.MustCompile(`^[^@\s"<>]+@[^@\s"<>]+\.[A-Za-z]{2,}$`)
 
 func isEmail(s string) bool {
 	return len(s) <= 320 && strings.IndexByte(s, '@') > 0 && emailRE.MatchString(s)
+}
+
+func isEmailBytes(b []byte) bool {
+	return len(b) <= 320 && bytes.IndexByte(b, '@') > 0 && emailRE.Match(b)
 }
 
 // maskEmail keeps the first character and the domain: j***@example.com.

@@ -173,3 +173,47 @@ func TestMaskedJSONStaysJSON(t *testing.T) {
 		}
 	}
 }
+
+// captureBench is shaped like a Notus create answer: a session with two
+// presigned upload forms.
+var captureBench = []byte(`{"session":{"id":"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b","individualId":null,"status":"PENDING",` +
+	`"livenessRequired":false,"firstName":"Maria","lastName":"Silva","birthDate":"1990-04-12",` +
+	`"document":{"id":"12345678900","category":"RG"},"createdAt":"2026-05-04T10:00:00.000Z","updatedAt":null},` +
+	`"email":"maria.silva@example.com","documents":{"front":{"url":"http://localhost:8080/notus-kyc-documents","fields":{` +
+	`"bucket":"notus-kyc-documents","key":"kyc/6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b/front","X-Amz-Algorithm":"AWS4-HMAC-SHA256",` +
+	`"X-Amz-Credential":"AKIAFAKE/20260504/sa-east-1/s3/aws4_request","X-Amz-Date":"20260504T100000Z",` +
+	`"Policy":"eyJjb25kaXRpb25zIjpbeyJidWNrZXQiOiJub3R1cy1reWMtZG9jdW1lbnRzIn0seyJrZXkiOiJreWMvNmYxYyJ9XX0=",` +
+	`"X-Amz-Signature":"3f2a9c0d1e4b5a6978877665544332211ffeeddccbbaa99887766554433221100"}},` +
+	`"back":{"url":"http://localhost:8080/notus-kyc-documents","fields":{"bucket":"notus-kyc-documents",` +
+	`"key":"kyc/6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b/back","X-Amz-Algorithm":"AWS4-HMAC-SHA256",` +
+	`"X-Amz-Credential":"AKIAFAKE/20260504/sa-east-1/s3/aws4_request","X-Amz-Date":"20260504T100000Z",` +
+	`"Policy":"eyJjb25kaXRpb25zIjpbeyJidWNrZXQiOiJub3R1cy1reWMtZG9jdW1lbnRzIn0seyJrZXkiOiJreWMvNmYxYyJ9XX0=",` +
+	`"X-Amz-Signature":"3f2a9c0d1e4b5a6978877665544332211ffeeddccbbaa99887766554433221100"}}}}`)
+
+func BenchmarkCaptureBody(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		CaptureBody("application/json", captureBench, int64(len(captureBench)))
+	}
+}
+
+func BenchmarkCaptureHeaders(b *testing.B) {
+	h := http.Header{"Content-Type": {"application/json"}, "X-Api-Key": {"bench"}, "Accept-Encoding": {"gzip"},
+		"User-Agent": {"Go-http-client/1.1"}, "Content-Length": {"187"}, "X-Request-Id": {"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		CaptureHeaders(h)
+	}
+}
+
+func TestSecretHeaderNames(t *testing.T) {
+	long := strings.Repeat("X-Very-Long-", 20)
+	for name, want := range map[string]bool{
+		"Authorization": true, "X-Api-Key": true, "X-Amz-Security-Token": true, "X-Hub-Signature-256": true,
+		"Content-Type": false, "X-Request-Id": false, long + "Token": true, long + "Name": false, "": false,
+	} {
+		if got := secretHeader(name); got != want {
+			t.Errorf("secretHeader(%q) = %v", name, got)
+		}
+	}
+}

@@ -29,7 +29,7 @@ var (
 const maxDepth = 64
 
 func (m *jsonMasker) document() error {
-	if err := m.value("", false); err != nil {
+	if err := m.value(nil, false); err != nil {
 		return err
 	}
 	m.space()
@@ -76,9 +76,11 @@ func (m *jsonMasker) expect(c byte) error {
 }
 
 // str reads a string token: its raw bytes (quotes included) and its value.
-func (m *jsonMasker) str() (raw []byte, val string, err error) {
+// The value is the raw bytes between the quotes, unless the string has
+// escapes: only then is it decoded into bytes of its own.
+func (m *jsonMasker) str() (raw, val []byte, err error) {
 	if m.peek() != '"' {
-		return nil, "", errBadJSON
+		return nil, nil, errBadJSON
 	}
 	start := m.pos
 	escaped := false
@@ -91,15 +93,16 @@ func (m *jsonMasker) str() (raw []byte, val string, err error) {
 			m.pos = i + 1
 			raw = m.in[start:m.pos]
 			if !escaped {
-				return raw, string(raw[1 : len(raw)-1]), nil
+				return raw, raw[1 : len(raw)-1], nil
 			}
-			if err := json.Unmarshal(raw, &val); err != nil {
-				return nil, "", errBadJSON
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return nil, nil, errBadJSON
 			}
-			return raw, val, nil
+			return raw, []byte(s), nil
 		}
 	}
-	return nil, "", errBadJSON
+	return nil, nil, errBadJSON
 }
 
 func (m *jsonMasker) quoted(s string) error {
@@ -107,7 +110,7 @@ func (m *jsonMasker) quoted(s string) error {
 	return m.write(b)
 }
 
-func (m *jsonMasker) value(key string, secret bool) error {
+func (m *jsonMasker) value(key []byte, secret bool) error {
 	switch m.peek() {
 	case '{':
 		return m.object(secret)
@@ -118,11 +121,18 @@ func (m *jsonMasker) value(key string, secret bool) error {
 		if err != nil {
 			return err
 		}
-		if !secret && refKey(key) && len(m.refs) < maxRefs && val != "" && len(val) <= 128 {
-			m.refs = append(m.refs, val)
+		if !secret && refKey(key) && len(m.refs) < maxRefs && len(val) > 0 && len(val) <= 128 {
+			m.refs = append(m.refs, string(val))
 		}
-		if mv := maskString(key, secret, val); mv != val {
-			return m.quoted(mv)
+		// As maskString, without making strings of what is kept as it is.
+		if secret || secretKey(key) {
+			if string(val) != masked {
+				return m.quoted(masked)
+			}
+		} else if isEmailBytes(val) {
+			if mv := maskEmail(string(val)); mv != string(val) {
+				return m.quoted(mv)
+			}
 		}
 		return m.write(raw)
 	}
@@ -185,7 +195,7 @@ func (m *jsonMasker) object(secret bool) error {
 	}
 }
 
-func (m *jsonMasker) array(key string, secret bool) error {
+func (m *jsonMasker) array(key []byte, secret bool) error {
 	if m.depth++; m.depth > maxDepth {
 		return errBadJSON
 	}
@@ -214,6 +224,6 @@ func (m *jsonMasker) array(key string, secret bool) error {
 }
 
 // refKey reports whether a key's string value may name a session.
-func refKey(k string) bool {
-	return k == "id" || k == "uuid" || strings.HasSuffix(k, "Id") || strings.HasSuffix(k, "_id")
+func refKey(k []byte) bool {
+	return string(k) == "id" || string(k) == "uuid" || bytes.HasSuffix(k, []byte("Id")) || bytes.HasSuffix(k, []byte("_id"))
 }
