@@ -3,6 +3,7 @@ package oas
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -178,5 +179,47 @@ components:
 	}
 	if got := doc.PropertyEnum("Missing", "event"); got != nil {
 		t.Fatalf("missing schema: %v", got)
+	}
+}
+
+// TestValidationSkipsOnlyTheSecurityStep: requests are validated without
+// kin-openapi's security step (the emulator authenticates itself; Load
+// refuses undeclared schemes, the one failure that step had), the body still
+// checked and left readable.
+func TestValidationSkipsOnlyTheSecurityStep(t *testing.T) {
+	const secured = `
+openapi: 3.0.3
+info: {title: T, version: "1"}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: x-api-key}
+security: [{key: []}]
+paths:
+  /things:
+    post:
+      operationId: create
+      requestBody: {content: {application/json: {schema: {type: object, required: [a]}}}}
+      responses: {"200": {description: ok}}
+`
+	d, err := Load([]byte(secured))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := d.Operations()[0]
+	for body, valid := range map[string]bool{`{"a":1}`: true, `{"b":1}`: false, ``: true} {
+		r := httptest.NewRequest(op.Method, op.Path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		if p := d.ValidateRequest(context.Background(), d.Request(op, r, nil), []byte(body)); (p == nil) != valid {
+			t.Errorf("%q: %v", body, p)
+		}
+		if b, _ := io.ReadAll(r.Body); string(b) != body {
+			t.Errorf("%q: body left as %q", body, b)
+		}
+	}
+	if op.checkRoute() == op.route || len(*op.checkRoute().Operation.Security) != 0 || op.route.Operation.Security != nil {
+		t.Error("the security step was kept, or the document's operation changed")
+	}
+	if _, err := Load([]byte(strings.Replace(secured, "[{key: []}]", "[{nowhere: []}]", 1))); err == nil {
+		t.Error("a document requiring an undeclared scheme loaded")
 	}
 }
