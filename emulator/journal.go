@@ -28,10 +28,19 @@ func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder
 	h := rec.Header()
 	en.ResponseHeaders = httpx.CaptureHeaders(h)
 	en.Response, respRefs = httpx.CaptureBody(h.Get("Content-Type"), rec.Body.Bytes(), int64(rec.Body.Len()))
-	candidates := []string{h.Get(provider.SessionHeader)}
+	var buf [1 + 4 + 2*8]string // the header, path variables, body refs
+	candidates := append(buf[:0], h.Get(provider.SessionHeader))
 	vars := provider.Vars(r)
-	for _, k := range slices.Sorted(maps.Keys(vars)) {
-		candidates = append(candidates, vars[k])
+	switch len(vars) {
+	case 0:
+	case 1:
+		for _, v := range vars {
+			candidates = append(candidates, v)
+		}
+	default:
+		for _, k := range slices.Sorted(maps.Keys(vars)) {
+			candidates = append(candidates, vars[k])
+		}
 	}
 	candidates = append(append(candidates, respRefs...), reqRefs...)
 	for _, id := range candidates {
