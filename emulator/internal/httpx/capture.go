@@ -65,9 +65,28 @@ type Part struct {
 
 const masked = "[masked]"
 
+// commonHeaders holds secretHeader's answer for the header names most
+// exchanges carry, so journaling them costs a map read each.
+var commonHeaders = func() map[string]bool {
+	m := map[string]bool{}
+	for _, h := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Connection",
+		"Content-Length", "Content-Type", "Date", "Etag", "Host", "Location", "Origin", "Referer", "User-Agent",
+		"X-Api-Key", "X-Forwarded-For", "X-Forwarded-Proto", "X-Request-Id", "X-Kycemu-Scenario", "X-Kycemu-Session"} {
+		m[h] = isSecretHeader(h)
+	}
+	return m
+}()
+
 // secretHeader reports whether a header carries a credential or a
 // signature.
 func secretHeader(name string) bool {
+	if secret, ok := commonHeaders[name]; ok {
+		return secret
+	}
+	return isSecretHeader(name)
+}
+
+func isSecretHeader(name string) bool {
 	// Lower-cased on the stack: header names come canonical (mixed-case),
 	// and this runs for every header of every journaled exchange.
 	var buf [128]byte

@@ -110,6 +110,8 @@ func (m *jsonMasker) quoted(s string) error {
 	return m.write(b)
 }
 
+// value copies one value, found under key; secret says whether key, or
+// the key of an enclosing object, holds a secret (secretKey).
 func (m *jsonMasker) value(key []byte, secret bool) error {
 	switch m.peek() {
 	case '{':
@@ -124,8 +126,9 @@ func (m *jsonMasker) value(key []byte, secret bool) error {
 		if !secret && refKey(key) && len(m.refs) < maxRefs && len(val) > 0 && len(val) <= 128 {
 			m.refs = append(m.refs, string(val))
 		}
-		// As maskString, without making strings of what is kept as it is.
-		if secret || secretKey(key) {
+		// As maskString, without making strings of what is kept as it is;
+		// secret already says whether key is a secret one (object).
+		if secret {
 			if string(val) != masked {
 				return m.quoted(masked)
 			}
