@@ -194,8 +194,19 @@ func secretKey[T text](k T) bool {
 	case "apikey", "xapikey", "authorization", "privatekey", "pin", "otp", "cvv", "cvc", "passcode":
 		return true
 	}
-	return bytes.Contains(b, []byte("password")) || bytes.Contains(b, []byte("secret")) ||
-		bytes.Contains(b, []byte("signature")) || bytes.HasSuffix(b, []byte("token"))
+	if bytes.HasSuffix(b, []byte("token")) {
+		return true
+	}
+	// Contains password, secret or signature: one pass, as this runs for
+	// every key of every journaled body.
+	for i, c := range b {
+		switch {
+		case c == 'p' && bytes.HasPrefix(b[i:], []byte("password")),
+			c == 's' && (bytes.HasPrefix(b[i:], []byte("secret")) || bytes.HasPrefix(b[i:], []byte("signature"))):
+			return true
+		}
+	}
+	return false
 }
 
 var emailRE = regexp.MustCompile(`^[^@\s"<>]+@[^@\s"<>]+\.[A-Za-z]{2,}$`)

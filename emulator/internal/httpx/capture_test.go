@@ -217,3 +217,37 @@ func TestSecretHeaderNames(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskerOutputIsCompactAndCutAtTokens: a document with nothing to mask
+// comes out as json.Compact writes it, and a bounded one as a prefix of
+// that ending on a token, never past the bound.
+func TestMaskerOutputIsCompactAndCutAtTokens(t *testing.T) {
+	for _, doc := range []string{
+		`{"a":1,"b":[1,2,{"c":"d"}],"e":"f\"g"}`,
+		" { \"a\" : 1 ,\n\t\"b\" : [ true , null , -1.5e3 ] } \n",
+		`[{"name":"x"},{"name":"y"},"z",12]`,
+		captureBenchPlain,
+	} {
+		var want bytes.Buffer
+		if err := json.Compact(&want, []byte(doc)); err != nil {
+			t.Fatal(err)
+		}
+		for limit := 0; limit <= want.Len(); limit++ {
+			m := &jsonMasker{in: []byte(doc), limit: limit}
+			err := m.document()
+			got := m.out.String()
+			if limit == want.Len() {
+				if err != nil || got != want.String() {
+					t.Fatalf("%q: %q, %v", doc, got, err)
+				}
+				continue
+			}
+			if !m.full || len(got) > limit || !strings.HasPrefix(want.String(), got) {
+				t.Fatalf("%q limit %d: %q (full %v)", doc, limit, got, m.full)
+			}
+		}
+	}
+}
+
+// captureBenchPlain is captureBench without anything the masker changes.
+var captureBenchPlain = strings.NewReplacer("maria.silva@example.com", "maria", "Signature", "Sig").Replace(string(captureBench))

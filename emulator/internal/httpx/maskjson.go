@@ -7,17 +7,24 @@ import (
 	"strings"
 )
 
-// jsonMasker re-writes a JSON document byte by byte, keeping its key order
-// and spacing out, masking the values of secret keys and e-mail addresses,
-// collecting the ids it names, and stopping once limit bytes are written.
+// jsonMasker re-writes a JSON document token by token, keeping its key
+// order and spacing out, masking the values of secret keys and e-mail
+// addresses, collecting the ids it names, and stopping once limit bytes are
+// written.
+//
+// Tokens kept as they are are not copied one by one: the output is out
+// followed by the span in[from:to] of input still to copy, which grows
+// while kept tokens follow each other (a compact document is one span
+// until its first masked value).
 type jsonMasker struct {
-	in    []byte
-	pos   int
-	out   bytes.Buffer
-	limit int
-	full  bool
-	refs  []string
-	depth int
+	in       []byte
+	pos      int
+	out      bytes.Buffer
+	from, to int
+	limit    int
+	full     bool
+	refs     []string
+	depth    int
 }
 
 var (
@@ -36,11 +43,41 @@ func (m *jsonMasker) document() error {
 	if m.pos != len(m.in) {
 		return errBadJSON
 	}
+	m.flush()
 	return nil
 }
 
-func (m *jsonMasker) write(b []byte) error {
-	if m.out.Len()+len(b) > m.limit {
+// written is the length of the output so far, pending span included.
+func (m *jsonMasker) written() int { return m.out.Len() + m.to - m.from }
+
+// flush copies the pending span to out.
+func (m *jsonMasker) flush() {
+	m.out.Write(m.in[m.from:m.to])
+	m.from, m.to = m.pos, m.pos
+}
+
+// keep outputs the token just read, in[start:m.pos], as it is.
+func (m *jsonMasker) keep(start int) error {
+	if m.written()+m.pos-start > m.limit {
+		m.flush()
+		m.full = true
+		return errFull
+	}
+	if start != m.to {
+		// Something (spacing, a masked value) lies between the span and
+		// this token.
+		m.out.Write(m.in[m.from:m.to])
+		m.from = start
+	}
+	m.to = m.pos
+	return nil
+}
+
+// emit outputs b in place of the token just read.
+func (m *jsonMasker) emit(b []byte) error {
+	full := m.written()+len(b) > m.limit
+	m.flush()
+	if full {
 		m.full = true
 		return errFull
 	}
@@ -83,6 +120,13 @@ func (m *jsonMasker) str() (raw, val []byte, err error) {
 		return nil, nil, errBadJSON
 	}
 	start := m.pos
+	// Most strings have no escapes: the closing quote is then the first.
+	if end := bytes.IndexByte(m.in[start+1:], '"'); end >= 0 &&
+		bytes.IndexByte(m.in[start+1:start+1+end], '\\') < 0 {
+		m.pos = start + 1 + end + 1
+		raw = m.in[start:m.pos]
+		return raw, raw[1 : len(raw)-1], nil
+	}
 	escaped := false
 	for i := start + 1; i < len(m.in); i++ {
 		switch m.in[i] {
@@ -107,7 +151,7 @@ func (m *jsonMasker) str() (raw, val []byte, err error) {
 
 func (m *jsonMasker) quoted(s string) error {
 	b, _ := json.Marshal(s)
-	return m.write(b)
+	return m.emit(b)
 }
 
 // value copies one value, found under key; secret says whether key, or
@@ -137,7 +181,7 @@ func (m *jsonMasker) value(key []byte, secret bool) error {
 				return m.quoted(mv)
 			}
 		}
-		return m.write(raw)
+		return m.keep(m.pos - len(raw))
 	}
 	start := m.pos
 	for m.pos < len(m.in) && strings.IndexByte(",]} \t\n\r", m.in[m.pos]) < 0 {
@@ -148,13 +192,13 @@ func (m *jsonMasker) value(key []byte, secret bool) error {
 	case len(lit) == 0:
 		return errBadJSON
 	case string(lit) == "true" || string(lit) == "false" || string(lit) == "null":
-		return m.write(lit)
+		return m.keep(start)
 	case !json.Valid(lit):
 		return errBadJSON
 	case secret:
 		return m.quoted(masked)
 	}
-	return m.write(lit)
+	return m.keep(start)
 }
 
 func (m *jsonMasker) object(secret bool) error {
@@ -163,19 +207,19 @@ func (m *jsonMasker) object(secret bool) error {
 	}
 	defer func() { m.depth-- }()
 	m.pos++
-	if err := m.write([]byte{'{'}); err != nil {
+	if err := m.keep(m.pos - 1); err != nil {
 		return err
 	}
 	for first := true; ; first = false {
 		if m.peek() == '}' {
 			m.pos++
-			return m.write([]byte{'}'})
+			return m.keep(m.pos - 1)
 		}
 		if !first {
 			if err := m.expect(','); err != nil {
 				return err
 			}
-			if err := m.write([]byte{','}); err != nil {
+			if err := m.keep(m.pos - 1); err != nil {
 				return err
 			}
 		}
@@ -183,13 +227,13 @@ func (m *jsonMasker) object(secret bool) error {
 		if err != nil {
 			return err
 		}
-		if err := m.write(raw); err != nil {
+		if err := m.keep(m.pos - len(raw)); err != nil {
 			return err
 		}
 		if err := m.expect(':'); err != nil {
 			return err
 		}
-		if err := m.write([]byte{':'}); err != nil {
+		if err := m.keep(m.pos - 1); err != nil {
 			return err
 		}
 		if err := m.value(k, secret || secretKey(k)); err != nil {
@@ -204,19 +248,19 @@ func (m *jsonMasker) array(key []byte, secret bool) error {
 	}
 	defer func() { m.depth-- }()
 	m.pos++
-	if err := m.write([]byte{'['}); err != nil {
+	if err := m.keep(m.pos - 1); err != nil {
 		return err
 	}
 	for first := true; ; first = false {
 		if m.peek() == ']' {
 			m.pos++
-			return m.write([]byte{']'})
+			return m.keep(m.pos - 1)
 		}
 		if !first {
 			if err := m.expect(','); err != nil {
 				return err
 			}
-			if err := m.write([]byte{','}); err != nil {
+			if err := m.keep(m.pos - 1); err != nil {
 				return err
 			}
 		}
