@@ -30,6 +30,9 @@ type Router[T any] struct {
 type route[T any] struct {
 	method string
 	segs   []segment
+	// slashes is how many slashes a path it matches has (at least as many,
+	// with rest): a cheap first test.
+	slashes int
 	// rest: the last segment is a {name:.+} taking the rest of the path.
 	rest  bool
 	value T
@@ -111,6 +114,7 @@ func (rt *Router[T]) Handle(method, template string, v T) {
 		r.rest = hasPattern
 		r.segs = append(r.segs, segment{name: name})
 	}
+	r.slashes = len(r.segs)
 	rt.routes = append(rt.routes, r)
 }
 
@@ -118,8 +122,12 @@ func (rt *Router[T]) Handle(method, template string, v T) {
 // ps (pass a small stack buffer's ps[:0] to match without allocating).
 func (rt *Router[T]) Match(method, path string, ps Params) (T, Params, Outcome) {
 	outcome := NotFound
+	slashes := strings.Count(path, "/")
 	for i := range rt.routes {
 		r := &rt.routes[i]
+		if r.slashes != slashes && (!r.rest || slashes < r.slashes) {
+			continue
+		}
 		n := len(ps)
 		var ok bool
 		if ps, ok = r.match(path, ps); !ok {
@@ -174,6 +182,9 @@ func (r *route[T]) match(p string, ps Params) (Params, bool) {
 // segments, no doubled slashes, a trailing slash kept), as routers redirect
 // to it; it returns p itself when p is already canonical.
 func CleanPath(p string) string {
+	if clean(p) {
+		return p // the usual case, decided without path.Clean's copy
+	}
 	if p == "" {
 		return "/"
 	}
@@ -184,8 +195,29 @@ func CleanPath(p string) string {
 	if p[len(p)-1] == '/' && np != "/" {
 		np += "/"
 	}
-	if np == p {
-		return p
-	}
 	return np
+}
+
+// clean reports whether CleanPath leaves p as it is: p starts with a slash
+// and no segment but the last is empty, and none is . or ..
+func clean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			continue
+		}
+		seg := p[i+1:]
+		if j := strings.IndexByte(seg, '/'); j >= 0 {
+			seg = seg[:j]
+			if j == 0 {
+				return false // an empty segment before another
+			}
+		}
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package httpx
 import (
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strings"
 	"testing"
 
@@ -129,6 +130,37 @@ func TestCleanPath(t *testing.T) {
 			t.Errorf("CleanPath(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestCleanPathAgreesWithPathClean: the fast test of cleanness and
+// path.Clean (with the trailing slash kept) agree on every short path over
+// a small alphabet.
+func TestCleanPathAgreesWithPathClean(t *testing.T) {
+	slow := func(p string) string {
+		if p == "" {
+			return "/"
+		}
+		if p[0] != '/' {
+			p = "/" + p
+		}
+		np := path.Clean(p)
+		if p[len(p)-1] == '/' && np != "/" {
+			np += "/"
+		}
+		return np
+	}
+	var walk func(p string)
+	walk = func(p string) {
+		if got, want := CleanPath(p), slow(p); got != want {
+			t.Fatalf("CleanPath(%q) = %q, want %q", p, got, want)
+		}
+		if len(p) < 7 {
+			for _, c := range []string{"/", ".", "a"} {
+				walk(p + c)
+			}
+		}
+	}
+	walk("")
 }
 
 func BenchmarkRouterMatch(b *testing.B) {
