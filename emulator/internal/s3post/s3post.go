@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,36 @@ type signingKey struct {
 type Form struct {
 	URL    string            `json:"url"`
 	Fields map[string]string `json:"fields"`
+}
+
+// MarshalJSON writes the form as encoding/json would from its tags, fields
+// in key order, without reflecting over the map: a create answer carries
+// two forms or more.
+func (f Form) MarshalJSON() ([]byte, error) {
+	n := 32 + len(f.URL)
+	keys := make([]string, 0, len(f.Fields))
+	for k, v := range f.Fields {
+		keys = append(keys, k)
+		n += len(k) + len(v) + 6
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, n)
+	b = append(b, `{"url":`...)
+	b = appendJSONString(b, f.URL, false)
+	b = append(b, `,"fields":`...)
+	if f.Fields == nil {
+		return append(b, "null}"...), nil
+	}
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k, false)
+		b = append(b, ':')
+		b = appendJSONString(b, f.Fields[k], false)
+	}
+	return append(b, "}}"...), nil
 }
 
 // Policy describes one upload to authorise.
@@ -109,9 +140,9 @@ func policyDocument(p Policy, cred, date string) []byte {
 	b := make([]byte, 0, 320+len(p.Bucket)+len(p.Key)+len(cred)+len(p.ContentType))
 	pair := func(k, v string) {
 		b = append(b, '{')
-		b = appendJSONString(b, k)
+		b = appendJSONString(b, k, true)
 		b = append(b, ':')
-		b = appendJSONString(b, v)
+		b = appendJSONString(b, v, true)
 		b = append(b, "},"...)
 	}
 	b = append(b, `{"conditions":[`...)
@@ -125,7 +156,7 @@ func policyDocument(p Policy, cred, date string) []byte {
 	if p.ContentType != "" {
 		if p.ContentTypePrefix != "" || p.AnyContentType {
 			b = append(b, `["starts-with","$Content-Type",`...)
-			b = appendJSONString(b, p.ContentTypePrefix)
+			b = appendJSONString(b, p.ContentTypePrefix, true)
 			b = append(b, "],"...)
 		} else {
 			pair("Content-Type", p.ContentType)
@@ -136,21 +167,23 @@ func policyDocument(p Policy, cred, date string) []byte {
 	pair("x-amz-date", date)
 	b[len(b)-1] = ']' // the last condition's comma
 	b = append(b, `,"expiration":`...)
-	b = appendJSONString(b, p.Expires.UTC().Format(policyTime))
-	return append(b, '}')
+	b = append(b, '"')
+	b = p.Expires.UTC().AppendFormat(b, policyTime)
+	return append(b, `"}`...)
 }
 
 // appendJSONString appends s as a JSON string the way encoding/json
-// writes one: <, > and & as \u escapes, U+2028 and U+2029 escaped, invalid
-// UTF-8 replaced by U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
+// writes one: U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD,
+// and with html <, > and & as \u escapes (json.Marshal's default; a
+// MarshalJSON leaves that to the encoder, which escapes them or not).
+func appendJSONString(b []byte, s string, html bool) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' && (!html || (c != '<' && c != '>' && c != '&')) {
 				i++
 				continue
 			}
