@@ -20,7 +20,7 @@ const extraCapture = 64 << 10
 // response or request body that is one of the provider's sessions.
 func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder, body []byte, size int64) {
 	en.RequestHeaders = httpx.CaptureHeaders(r.Header)
-	var reqRefs, respRefs []string
+	var reqRefs, respRefs [][]byte
 	en.Request, reqRefs = httpx.CaptureBody(r.Header.Get("Content-Type"), body, size)
 	if en.Request != nil && en.Request.JSON != nil {
 		en.RequestBody = en.Request.JSON
@@ -28,31 +28,46 @@ func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder
 	h := rec.Header()
 	en.ResponseHeaders = httpx.CaptureHeaders(h)
 	en.Response, respRefs = httpx.CaptureBody(h.Get("Content-Type"), rec.Body.Bytes(), int64(rec.Body.Len()))
-	var buf [1 + 4 + 2*8]string // the header, path variables, body refs
-	candidates := append(buf[:0], h.Get(provider.SessionHeader))
+	link := func(id string) bool {
+		if id == "" {
+			return false
+		}
+		prov, tenant, ok := e.store.Owner(id)
+		if !ok || prov != en.Provider {
+			return false
+		}
+		en.Session = id
+		if en.Tenant == "" {
+			en.Tenant = tenant
+		}
+		return true
+	}
+	if link(h.Get(provider.SessionHeader)) {
+		return
+	}
 	vars := provider.Vars(r)
 	switch len(vars) {
 	case 0:
 	case 1:
 		for _, v := range vars {
-			candidates = append(candidates, v)
+			if link(v) {
+				return
+			}
 		}
 	default:
 		for _, k := range slices.Sorted(maps.Keys(vars)) {
-			candidates = append(candidates, vars[k])
+			if link(vars[k]) {
+				return
+			}
 		}
 	}
-	candidates = append(append(candidates, respRefs...), reqRefs...)
-	for _, id := range candidates {
-		if id == "" {
-			continue
-		}
-		if prov, tenant, ok := e.store.Owner(id); ok && prov == en.Provider {
-			en.Session = id
-			if en.Tenant == "" {
-				en.Tenant = tenant
+	// The bodies' ids share the bodies' bytes: each is made a string only
+	// to be looked up.
+	for _, refs := range [][][]byte{respRefs, reqRefs} {
+		for _, id := range refs {
+			if link(string(id)) {
+				return
 			}
-			return
 		}
 	}
 }

@@ -277,15 +277,16 @@ func maskForm(raw string) string {
 // CaptureBody describes a body of size bytes for the journal, of which b
 // holds the first (all of them, usually). It also returns the ids the body
 // names (values of "id" and "…Id" keys of a JSON body), for linking the
-// request to the session it touched.
-func CaptureBody(contentType string, b []byte, size int64) (*Body, []string) {
+// request to the session it touched; they may share b's bytes, so they are
+// to be read before b is reused, and made strings only when kept.
+func CaptureBody(contentType string, b []byte, size int64) (*Body, [][]byte) {
 	if size <= 0 {
 		return nil, nil
 	}
 	partial := size > int64(len(b))
 	out := &Body{ContentType: cut(contentType, MaxHeaderValue), Size: int(size), Partial: partial}
-	mt, params, _ := mime.ParseMediaType(contentType)
-	var refs []string
+	mt, params := mediaType(contentType)
+	var refs [][]byte
 	switch {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json") || (mt == "" && json.Valid(b)):
 		m := &jsonMasker{in: b, limit: MaxBodyText}
@@ -312,6 +313,39 @@ func CaptureBody(contentType string, b []byte, size int64) (*Body, []string) {
 		out.Omitted = "binary"
 	}
 	return out, refs
+}
+
+// mediaType is mime.ParseMediaType's media type and parameters ("" on an
+// error), without its parameter map for the usual type without any
+// (application/json).
+func mediaType(v string) (string, map[string]string) {
+	if !strings.Contains(v, ";") {
+		mt := strings.TrimSpace(strings.ToLower(v))
+		typ, rest, _ := strings.Cut(mt, "/")
+		if isToken(typ) && (!strings.Contains(mt, "/") || isToken(rest)) {
+			return mt, nil
+		}
+		return "", nil
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil && mt == "" {
+		return "", nil
+	}
+	return mt, params
+}
+
+// isToken reports whether s is a non-empty RFC 2045 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?=`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // utf8Prefix reports whether b is valid UTF-8 but for a rune cut at its end.

@@ -3,6 +3,8 @@ package httpx
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -59,8 +61,8 @@ func TestCaptureJSONMasksAndKeepsOrder(t *testing.T) {
 	if b.Size != len(in) || b.Text != "" || b.Truncated {
 		t.Errorf("body: %+v", b)
 	}
-	if strings.Join(refs, ",") != "s-1,e-2" {
-		t.Errorf("refs: %v", refs)
+	if string(bytes.Join(refs, []byte(","))) != "s-1,e-2" {
+		t.Errorf("refs: %q", refs)
 	}
 }
 
@@ -251,3 +253,18 @@ func TestMaskerOutputIsCompactAndCutAtTokens(t *testing.T) {
 
 // captureBenchPlain is captureBench without anything the masker changes.
 var captureBenchPlain = strings.NewReplacer("maria.silva@example.com", "maria", "Signature", "Sig").Replace(string(captureBench))
+
+func TestMediaTypeIsParseMediaTypes(t *testing.T) {
+	for _, v := range []string{"", "application/json", "Application/JSON", " text/html ", "text", "text/", "/json",
+		"a/b/c", "a b/c", "image/svg+xml", "application/json; charset=utf-8", "multipart/form-data; boundary=x",
+		"text/plain;", "bad/type; x", "a/é", "application/x-www-form-urlencoded"} {
+		mt, params := mediaType(v)
+		wantMT, wantParams, err := mime.ParseMediaType(v)
+		if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+			wantMT, wantParams = "", nil
+		}
+		if mt != wantMT || len(params) != len(wantParams) || params["boundary"] != wantParams["boundary"] {
+			t.Errorf("%q: %q %v, want %q %v", v, mt, params, wantMT, wantParams)
+		}
+	}
+}

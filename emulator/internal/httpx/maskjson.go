@@ -23,7 +23,7 @@ type jsonMasker struct {
 	from, to int
 	limit    int
 	full     bool
-	refs     []string
+	refs     [][]byte
 	depth    int
 }
 
@@ -168,7 +168,10 @@ func (m *jsonMasker) value(key []byte, secret bool) error {
 			return err
 		}
 		if !secret && refKey(key) && len(m.refs) < maxRefs && len(val) > 0 && len(val) <= 128 {
-			m.refs = append(m.refs, string(val))
+			if m.refs == nil {
+				m.refs = make([][]byte, 0, maxRefs)
+			}
+			m.refs = append(m.refs, val)
 		}
 		// As maskString, without making strings of what is kept as it is;
 		// secret already says whether key is a secret one (object).
