@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -221,5 +222,20 @@ paths:
 	}
 	if _, err := Load([]byte(strings.Replace(secured, "[{key: []}]", "[{nowhere: []}]", 1))); err == nil {
 		t.Error("a document requiring an undeclared scheme loaded")
+	}
+}
+
+func TestUUIDFormatIsTheRegexp(t *testing.T) {
+	re := regexp.MustCompile(uuidRE)
+	for _, v := range []string{"", "6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b", "6F1C9A52-3F0E-4B8E-9D6A-0C1D2E3F4A5B",
+		"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5", "6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5bb", "6f1c9a52a3f0e-4b8e-9d6a-0c1d2e3f4a5b",
+		"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5g", "6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5\n", "g f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5",
+		"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4é", "--------------------------------0000"} {
+		if got, want := (uuidFormat{}).Validate(v) == nil, re.MatchString(v); got != want {
+			t.Errorf("%q: %v, the regexp says %v", v, got, want)
+		}
+	}
+	if err := (uuidFormat{}).Validate("x"); err == nil || err.Error() != `string doesn't match pattern "`+uuidRE+`"` {
+		t.Errorf("refusal: %v", err)
 	}
 }
