@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/gorilla/mux"
-
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
 )
@@ -22,7 +20,7 @@ const extraCapture = 64 << 10
 // response or request body that is one of the provider's sessions.
 func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder, body []byte, size int64) {
 	en.RequestHeaders = httpx.CaptureHeaders(r.Header)
-	var reqRefs, respRefs []string
+	var reqRefs, respRefs [][]byte
 	en.Request, reqRefs = httpx.CaptureBody(r.Header.Get("Content-Type"), body, size)
 	if en.Request != nil && en.Request.JSON != nil {
 		en.RequestBody = en.Request.JSON
@@ -30,22 +28,46 @@ func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder
 	h := rec.Header()
 	en.ResponseHeaders = httpx.CaptureHeaders(h)
 	en.Response, respRefs = httpx.CaptureBody(h.Get("Content-Type"), rec.Body.Bytes(), int64(rec.Body.Len()))
-	candidates := []string{h.Get(provider.SessionHeader)}
-	vars := mux.Vars(r)
-	for _, k := range slices.Sorted(maps.Keys(vars)) {
-		candidates = append(candidates, vars[k])
-	}
-	candidates = append(append(candidates, respRefs...), reqRefs...)
-	for _, id := range candidates {
+	link := func(id string) bool {
 		if id == "" {
-			continue
+			return false
 		}
-		if prov, tenant, ok := e.store.Owner(id); ok && prov == en.Provider {
-			en.Session = id
-			if en.Tenant == "" {
-				en.Tenant = tenant
+		prov, tenant, ok := e.store.Owner(id)
+		if !ok || prov != en.Provider {
+			return false
+		}
+		en.Session = id
+		if en.Tenant == "" {
+			en.Tenant = tenant
+		}
+		return true
+	}
+	if link(h.Get(provider.SessionHeader)) {
+		return
+	}
+	vars := provider.Vars(r)
+	switch len(vars) {
+	case 0:
+	case 1:
+		for _, v := range vars {
+			if link(v) {
+				return
 			}
-			return
+		}
+	default:
+		for _, k := range slices.Sorted(maps.Keys(vars)) {
+			if link(vars[k]) {
+				return
+			}
+		}
+	}
+	// The bodies' ids share the bodies' bytes: each is made a string only
+	// to be looked up.
+	for _, refs := range [][][]byte{respRefs, reqRefs} {
+		for _, id := range refs {
+			if link(string(id)) {
+				return
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -19,6 +20,15 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	attempts *prometheus.CounterVec
 	finished *prometheus.CounterVec
+	// counters caches the requests series by requestKey, so counting a
+	// request is one map read rather than hashing three label values
+	// (and formatting the status) under the vector's lock.
+	counters sync.Map
+}
+
+type requestKey struct {
+	prov, op string
+	status   int
 }
 
 func newMetrics(e *Emulator) *metrics {
@@ -58,7 +68,12 @@ func (m *metrics) request(prov, op string, status int) {
 	if op == "" {
 		op = "unmatched"
 	}
-	m.requests.WithLabelValues(prov, op, strconv.Itoa(status)).Inc()
+	k := requestKey{prov, op, status}
+	c, ok := m.counters.Load(k)
+	if !ok {
+		c, _ = m.counters.LoadOrStore(k, m.requests.WithLabelValues(prov, op, strconv.Itoa(status)))
+	}
+	c.(prometheus.Counter).Inc()
 }
 
 // attempt and finish are the webhook engine's observers.

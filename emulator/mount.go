@@ -23,22 +23,39 @@ type mount struct {
 	e        *Emulator
 	p        provider.Provider
 	doc      *oas.Doc
-	router   *mux.Router
+	router   httpx.Router[target]
 	handlers map[string]provider.Handler
 	// untypedJSON: the provider reads JSON bodies sent without a JSON
 	// Content-Type (provider.UntypedJSON).
 	untypedJSON bool
 	// root serves the provider's RootRoutes; nil without any.
-	root *mux.Router
+	root *httpx.Router[target]
 	cors httpx.CORS
+	// notFound and notAllowed answer paths no route matches, and paths
+	// routed under other methods only.
+	notFound, notAllowed http.Handler
 }
+
+// target is what a route leads to: a spec operation, run through the
+// validating pipeline, or an extra route's handler.
+type target struct {
+	op      *oas.Operation
+	handler provider.Handler
+	extra   http.Handler
+}
+
+// maxParams is how many path parameters are matched without allocating;
+// the deepest template has three.
+const maxParams = 6
 
 func newMount(e *Emulator, p provider.Provider) (*mount, error) {
 	doc, err := e.loadDoc(p.Spec())
 	if err != nil {
 		return nil, fmt.Errorf("load %s spec: %w", p.Name(), err)
 	}
-	m := &mount{e: e, p: p, doc: doc, router: mux.NewRouter(), handlers: p.Handlers()}
+	m := &mount{e: e, p: p, doc: doc, handlers: p.Handlers()}
+	m.notFound = m.routeError(provider.NotFound("no such route"))
+	m.notAllowed = m.routeError(provider.Errorf(provider.KindMethod, "method not allowed on this route"))
 	if u, ok := p.(provider.UntypedJSON); ok {
 		m.untypedJSON = u.UntypedJSON()
 	}
@@ -48,12 +65,10 @@ func newMount(e *Emulator, p provider.Provider) (*mount, error) {
 	}
 	m.cors = httpx.CORS{Origins: e.cfg.corsOrigins, Methods: pol.Methods, ExposeHeaders: pol.ExposeHeaders, MaxAge: time.Hour}
 	if rr, ok := p.(provider.RootRoutes); ok {
-		m.root = mux.NewRouter()
+		m.root = new(httpx.Router[target])
 		for _, rt := range rr.RootRoutes() {
-			m.root.Handle(rt.Path, m.extra(rt.Handler)).Methods(rt.Method)
+			m.root.Handle(rt.Method, rt.Path, target{extra: m.extra(rt.Handler)})
 		}
-		m.root.NotFoundHandler = m.routeError(provider.NotFound("no such route"))
-		m.root.MethodNotAllowedHandler = m.routeError(provider.Errorf(provider.KindMethod, "method not allowed on this route"))
 	}
 	ops := doc.Operations()
 	for _, op := range ops {
@@ -63,16 +78,14 @@ func newMount(e *Emulator, p provider.Provider) (*mount, error) {
 	}
 	if x, ok := p.(provider.Extras); ok {
 		for _, rt := range x.Extras() {
-			m.router.Handle(rt.Path, m.extra(rt.Handler)).Methods(rt.Method)
+			m.router.Handle(rt.Method, rt.Path, target{extra: m.extra(rt.Handler)})
 		}
 	}
 	for _, base := range doc.BasePaths() {
 		for _, op := range ops {
-			m.router.Handle(base+op.Path, m.operation(op)).Methods(op.Method)
+			m.router.Handle(op.Method, base+op.Path, target{op: op, handler: m.handlers[op.ID]})
 		}
 	}
-	m.router.NotFoundHandler = m.routeError(provider.NotFound("no such route"))
-	m.router.MethodNotAllowedHandler = m.routeError(provider.Errorf(provider.KindMethod, "method not allowed on this route"))
 	return m, nil
 }
 
@@ -108,40 +121,67 @@ func (m *mount) handleCORS(w http.ResponseWriter, r *http.Request) bool {
 func (m *mount) withURLs(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		root := m.rootURL(r)
-		h.ServeHTTP(w, r.WithContext(provider.WithRootURL(provider.WithBaseURL(r.Context(), root+"/"+m.p.Name()), root)))
+		h.ServeHTTP(w, r.WithContext(provider.WithRoute(r.Context(), root+"/"+m.p.Name(), root, mux.Vars(r))))
 	})
 }
 
 // serveRoot dispatches a request to one of the provider's RootRoutes.
 func (m *mount) serveRoot(w http.ResponseWriter, r *http.Request) {
-	root := m.rootURL(r)
-	r2 := r.Clone(provider.WithRootURL(provider.WithBaseURL(r.Context(), root), root))
-	w.Header().Set("X-Request-Id", m.e.requestID())
-	if m.handleCORS(w, r2) {
-		return
-	}
-	m.root.ServeHTTP(w, r2)
+	m.dispatch(w, r, m.root, "", "")
 }
 
 // serve strips the mount prefix (empty for host routing) and dispatches.
 func (m *mount) serve(w http.ResponseWriter, r *http.Request, prefix string) {
+	m.dispatch(w, r, &m.router, prefix, prefix)
+}
+
+// dispatch routes r by its path less prefix and runs what it matched, with
+// the provider's public URLs (root+base) and the path variables in its
+// context. The provider sees the path without the prefix on a shallow copy
+// of r with a URL of its own: a deep Clone per request is not needed, as
+// the one change to headers down the pipeline (typeJSON) copies them first.
+func (m *mount) dispatch(w http.ResponseWriter, r *http.Request, rt *httpx.Router[target], prefix, base string) {
+	p := strings.TrimPrefix(r.URL.Path, prefix)
+	if p == "" {
+		p = "/"
+	}
+	var buf [maxParams]httpx.Param
+	t, params, outcome := rt.Match(r.Method, p, buf[:0])
 	root := m.rootURL(r)
-	base := root + prefix
-	r2 := r.Clone(provider.WithRootURL(provider.WithBaseURL(r.Context(), base), root))
+	vars := params.Map()
+	r2 := r.WithContext(provider.WithRoute(r.Context(), root+base, root, vars))
 	if prefix != "" {
-		r2.URL.Path = strings.TrimPrefix(r.URL.Path, prefix)
+		u := *r.URL
+		u.Path = p
 		if r.URL.RawPath != "" {
-			r2.URL.RawPath = strings.TrimPrefix(r.URL.RawPath, prefix)
+			u.RawPath = strings.TrimPrefix(r.URL.RawPath, prefix)
 		}
-		if r2.URL.Path == "" {
-			r2.URL.Path = "/"
-		}
+		r2.URL = &u
 	}
 	w.Header().Set("X-Request-Id", m.e.requestID())
 	if m.handleCORS(w, r2) {
 		return
 	}
-	m.router.ServeHTTP(w, r2)
+	if clean := httpx.CleanPath(p); clean != p {
+		// A path with . or .. segments or doubled slashes is redirected to
+		// its canonical form, as gorilla/mux, the router before this one,
+		// did; the prefix is kept, so the redirect lands on the mount.
+		u := *r.URL
+		u.Path, u.RawPath = prefix+clean, ""
+		w.Header().Set("Location", u.String())
+		w.WriteHeader(http.StatusMovedPermanently)
+		return
+	}
+	switch {
+	case outcome == httpx.NotFound:
+		m.notFound.ServeHTTP(w, r2)
+	case outcome == httpx.MethodNotAllowed:
+		m.notAllowed.ServeHTTP(w, r2)
+	case t.op != nil:
+		m.operation(w, r2, t.op, t.handler, vars)
+	default:
+		t.extra.ServeHTTP(w, r2)
+	}
 }
 
 // extra wraps an extra route: panics are contained and the request is
@@ -150,6 +190,7 @@ func (m *mount) extra(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := httpx.NewRecorder(w)
+		defer rec.Release() // once journaled: the entry keeps masked copies, not the buffer
 		body := httpx.NewCapture(r.Body, extraCapture)
 		if r.Body != nil {
 			r.Body = body
@@ -171,77 +212,75 @@ func (m *mount) extra(h http.Handler) http.Handler {
 
 // operation is the pipeline of one spec operation: read the body,
 // authenticate, validate, run the handler, check the response, journal.
-func (m *mount) operation(op *oas.Operation) http.Handler {
-	h := m.handlers[op.ID]
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := httpx.NewRecorder(w)
-		c := &provider.Call{W: rec, R: r, Op: op.ID, Params: mux.Vars(r), BaseURL: provider.BaseURL(r),
-			Scenario: r.Header.Get(provider.ScenarioHeader)}
-		var body []byte
-		perr := func() *provider.Error {
-			var err error
-			body, err = httpx.ReadBody(r, m.e.cfg.maxBody)
-			if errors.Is(err, httpx.ErrTooLarge) {
-				return provider.Errorf(provider.KindTooLarge, "request body is larger than %d bytes", m.e.cfg.maxBody)
-			} else if err != nil {
-				return provider.Invalid("", "request body could not be read")
-			}
-			c.Body = body
-			if op.Secured {
-				tenant, aerr := m.p.Authenticate(r)
-				if aerr != nil {
-					return aerr
-				}
-				c.Tenant = tenant
-			}
-			return nil
-		}()
-		if perr == nil && m.untypedJSON && op.JSONBody {
-			typeJSON(r, body)
+func (m *mount) operation(w http.ResponseWriter, r *http.Request, op *oas.Operation, h provider.Handler, params map[string]string) {
+	start := time.Now()
+	rec := httpx.NewRecorder(w)
+	defer rec.Release() // once journaled: the entry keeps masked copies, not the buffer
+	c := &provider.Call{W: rec, R: r, Op: op.ID, Params: params, BaseURL: provider.BaseURL(r),
+		Scenario: r.Header.Get(provider.ScenarioHeader)}
+	var body []byte
+	perr := func() *provider.Error {
+		var err error
+		body, err = httpx.ReadBody(r, m.e.cfg.maxBody)
+		if errors.Is(err, httpx.ErrTooLarge) {
+			return provider.Errorf(provider.KindTooLarge, "request body is larger than %d bytes", m.e.cfg.maxBody)
+		} else if err != nil {
+			return provider.Invalid("", "request body could not be read")
 		}
-		checked := m.doc.Request(op, r, c.Params)
-		var ann annotation
-		if perr == nil {
-			if prob := m.doc.ValidateRequest(r.Context(), checked, body); prob != nil {
-				perr = provider.Invalid(prob.Field, "%s", prob.Reason)
-				if prob.Field == "" {
-					perr.Message = prob.In + " " + prob.Reason
-				}
-				if prob.In != "body" && prob.Field != "" {
-					perr.Field = prob.In + "." + prob.Field
-				}
+		c.Body = body
+		if op.Secured {
+			tenant, aerr := m.p.Authenticate(r)
+			if aerr != nil {
+				return aerr
+			}
+			c.Tenant = tenant
+		}
+		return nil
+	}()
+	if perr == nil && m.untypedJSON && op.JSONBody {
+		typeJSON(r, body)
+	}
+	checked := m.doc.Request(op, r, c.Params)
+	var ann annotation
+	if perr == nil {
+		if prob := m.doc.ValidateRequest(r.Context(), checked, body); prob != nil {
+			perr = provider.Invalid(prob.Field, "%s", prob.Reason)
+			if prob.Field == "" {
+				perr.Message = prob.In + " " + prob.Reason
+			}
+			if prob.In != "body" && prob.Field != "" {
+				perr.Field = prob.In + "." + prob.Field
 			}
 		}
-		if perr != nil {
-			m.fail(rec, r, op.ID, perr)
-		} else {
-			// Scripted faults answer before the handler, so a faulted call
-			// changes no stored state. Their answers are scripted, not
-			// checked against the spec.
-			var answered bool
-			ann, answered = m.faults(w, rec, r, c)
-			if answered {
-				if !ann.dropped {
-					rec.Flush()
-				}
-				m.record(r, rec, op.ID, c.Tenant, start, nil, body, int64(len(body)), ann)
-				if ann.dropped {
-					drop(w)
-				}
-				return
+	}
+	if perr != nil {
+		m.fail(rec, r, op.ID, perr)
+	} else {
+		// Scripted faults answer before the handler, so a faulted call
+		// changes no stored state. Their answers are scripted, not
+		// checked against the spec.
+		var answered bool
+		ann, answered = m.faults(w, rec, r, c)
+		if answered {
+			if !ann.dropped {
+				rec.Flush()
 			}
-			m.run(rec, r, c, h)
+			m.record(r, rec, op.ID, c.Tenant, start, nil, body, int64(len(body)), ann)
+			if ann.dropped {
+				drop(w)
+			}
+			return
 		}
-		if !rec.Written() {
-			rec.WriteHeader(http.StatusOK)
-		}
-		if m.e.cfg.strictResponses {
-			m.strict(rec, op.ID, m.doc.ValidateResponse(r.Context(), checked, rec.Status, rec.Header(), rec.Body.Bytes()))
-		}
-		rec.Flush()
-		m.record(r, rec, op.ID, c.Tenant, start, perr, body, int64(len(body)), ann)
-	})
+		m.run(rec, r, c, h)
+	}
+	if !rec.Written() {
+		rec.WriteHeader(http.StatusOK)
+	}
+	if m.e.cfg.strictResponses {
+		m.strict(rec, op.ID, m.doc.ValidateResponse(r.Context(), checked, rec.Status, rec.Header(), rec.Body.Bytes()))
+	}
+	rec.Flush()
+	m.record(r, rec, op.ID, c.Tenant, start, perr, body, int64(len(body)), ann)
 }
 
 // routeError answers requests that match no operation (unknown path, wrong
@@ -250,6 +289,7 @@ func (m *mount) routeError(e *provider.Error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := httpx.NewRecorder(w)
+		defer rec.Release() // once journaled: the entry keeps masked copies, not the buffer
 		m.fail(rec, r, "", e)
 		if m.e.cfg.strictResponses {
 			m.strict(rec, "", m.doc.ValidateError(rec.Body.Bytes()))
@@ -328,10 +368,15 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 	m.e.capture(&e, r, rec, body, size)
 	m.e.journal.Add(e)
 	m.e.metrics.request(e.Provider, op, rec.Status)
-	m.e.cfg.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
-		slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),
-		slog.String("request_id", e.RequestID))
+	// The access log: one line per request at info. It is asked first
+	// whether info is on, so a quieter level (--log-level warn, or the
+	// library's default discarding logger) costs no formatting at all.
+	if log := m.e.cfg.log; log.Enabled(r.Context(), slog.LevelInfo) {
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),
+			slog.String("request_id", e.RequestID))
+	}
 }
 
 // typeJSON labels a JSON body that came without a JSON Content-Type (none,
@@ -345,6 +390,9 @@ func typeJSON(r *http.Request, body []byte) {
 		return
 	}
 	if len(body) > 0 && json.Valid(body) {
+		// The request is the pipeline's shallow copy: its header map is
+		// still the server's, so it is copied before it changes.
+		r.Header = r.Header.Clone()
 		r.Header.Set("Content-Type", "application/json")
 	}
 }

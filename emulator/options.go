@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"io"
 	"log/slog"
 
 	"github.com/kycemu/kycemu/emulator/internal/oas"
@@ -37,7 +36,7 @@ type config struct {
 func defaults() config {
 	return config{
 		clock:        clock.Real{},
-		log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+		log:          slog.New(slog.DiscardHandler), // disabled at every level: no line is even formatted
 		journalSize:  1000,
 		maxBody:      1 << 20,
 		scenarioPoll: time.Second,

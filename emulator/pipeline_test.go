@@ -439,3 +439,26 @@ func BenchmarkCountRequest(b *testing.B) {
 		e.metrics.request("notus", "getStandardIndividualSession", 200)
 	}
 }
+
+// TestUncleanPathsRedirectWithinTheMount: a path with doubled slashes or
+// dot segments is redirected to its clean form under the same mount prefix,
+// its query kept.
+func TestUncleanPathsRedirectWithinTheMount(t *testing.T) {
+	e, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for path, want := range map[string]string{
+		"/notus/api/v1//kyc/x?a=1":           "/notus/api/v1/kyc/x?a=1",
+		"/notus/api/v1/kyc/./x/../y/":        "/notus/api/v1/kyc/y/",
+		"/notus-kyc-documents//kyc/a/b":      "/notus-kyc-documents/kyc/a/b",
+		"/notus/_s3/notus-kyc-documents/./k": "/notus/_s3/notus-kyc-documents/k",
+	} {
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != http.StatusMovedPermanently || w.Header().Get("Location") != want {
+			t.Errorf("%s: %d to %q, want 301 to %q", path, w.Code, w.Header().Get("Location"), want)
+		}
+	}
+}

@@ -13,8 +13,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 )
@@ -84,8 +82,8 @@ type UntypedJSON interface {
 }
 
 // Route is an extra route. Path is relative to the provider's mount and may
-// hold {name} segments (gorilla/mux syntax), read with PathValue-like
-// helpers from the request (see Vars).
+// hold {name} segments (one segment each) and, last, one {name:.+} segment
+// taking the rest of the path; read their values with Vars.
 type Route struct {
 	Method  string
 	Path    string
@@ -303,39 +301,57 @@ func (e *Error) CopyHeader(w http.ResponseWriter) {
 	}
 }
 
-type baseURLKey struct{}
+// routeKey is the context key of a request's routeInfo: the core sets all
+// three fields in one context value, so routing costs one derived context.
+type routeKey struct{}
+
+type routeInfo struct {
+	base, root string
+	vars       map[string]string
+}
+
+func routeOf(ctx context.Context) routeInfo {
+	ri, _ := ctx.Value(routeKey{}).(*routeInfo)
+	if ri == nil {
+		return routeInfo{}
+	}
+	return *ri
+}
+
+// WithRoute records in one go what routing learnt of a request: the public
+// URL of the provider mount it arrived through, that of the emulator's root,
+// and the path variables of the route it matched.
+func WithRoute(ctx context.Context, base, root string, vars map[string]string) context.Context {
+	return context.WithValue(ctx, routeKey{}, &routeInfo{base: base, root: root, vars: vars})
+}
 
 // WithBaseURL records the public URL of the provider mount a request arrived
 // through; the core sets it before routing.
 func WithBaseURL(ctx context.Context, base string) context.Context {
-	return context.WithValue(ctx, baseURLKey{}, base)
+	ri := routeOf(ctx)
+	ri.base = base
+	return context.WithValue(ctx, routeKey{}, &ri)
 }
 
 // BaseURL returns the public URL of the provider mount r arrived through,
 // without a trailing slash, e.g. http://localhost:8080/notus.
-func BaseURL(r *http.Request) string {
-	s, _ := r.Context().Value(baseURLKey{}).(string)
-	return s
-}
-
-type rootURLKey struct{}
+func BaseURL(r *http.Request) string { return routeOf(r.Context()).base }
 
 // WithRootURL records the public URL of the emulator's root (the base URL
 // without the mount prefix); the core sets it before routing.
 func WithRootURL(ctx context.Context, root string) context.Context {
-	return context.WithValue(ctx, rootURLKey{}, root)
+	ri := routeOf(ctx)
+	ri.root = root
+	return context.WithValue(ctx, routeKey{}, &ri)
 }
 
 // RootURL returns the public URL of the emulator's root r arrived through,
 // without a trailing slash, e.g. http://localhost:8080: where RootRoutes
 // are served.
-func RootURL(r *http.Request) string {
-	s, _ := r.Context().Value(rootURLKey{}).(string)
-	return s
-}
+func RootURL(r *http.Request) string { return routeOf(r.Context()).root }
 
 // Vars returns the path variables of an extra route.
-func Vars(r *http.Request) map[string]string { return mux.Vars(r) }
+func Vars(r *http.Request) map[string]string { return routeOf(r.Context()).vars }
 
 // Controls is implemented by providers with settings of their own (B2Core's
 // verification levels, say). Its routes are mounted under

@@ -3,14 +3,14 @@ package httpx
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -65,16 +65,52 @@ type Part struct {
 
 const masked = "[masked]"
 
+// commonHeaders holds secretHeader's answer for the header names most
+// exchanges carry, so journaling them costs a map read each.
+var commonHeaders = func() map[string]bool {
+	m := map[string]bool{}
+	for _, h := range []string{"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Connection",
+		"Content-Length", "Content-Type", "Date", "Etag", "Host", "Location", "Origin", "Referer", "User-Agent",
+		"X-Api-Key", "X-Forwarded-For", "X-Forwarded-Proto", "X-Request-Id", "X-Kycemu-Scenario", "X-Kycemu-Session"} {
+		m[h] = isSecretHeader(h)
+	}
+	return m
+}()
+
 // secretHeader reports whether a header carries a credential or a
 // signature.
 func secretHeader(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
+	if secret, ok := commonHeaders[name]; ok {
+		return secret
+	}
+	return isSecretHeader(name)
+}
+
+func isSecretHeader(name string) bool {
+	// Lower-cased on the stack: header names come canonical (mixed-case),
+	// and this runs for every header of every journaled exchange.
+	var buf [128]byte
+	n := buf[:0]
+	if len(name) > len(buf) {
+		n = make([]byte, 0, len(name))
+	}
+	for i := range len(name) {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		n = append(n, c)
+	}
+	switch string(n) {
 	case "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key":
 		return true
 	}
-	return strings.Contains(n, "signature") || strings.Contains(n, "token") || strings.Contains(n, "secret") ||
-		strings.Contains(n, "api-key") || strings.Contains(n, "apikey") || strings.Contains(n, "password")
+	for _, part := range [...]string{"signature", "token", "secret", "api-key", "apikey", "password"} {
+		if bytes.Contains(n, []byte(part)) {
+			return true
+		}
+	}
+	return false
 }
 
 // maskSecret hides a secret value but keeps its shape: the scheme of an
@@ -82,10 +118,10 @@ func secretHeader(name string) bool {
 func maskSecret(name, v string) string {
 	if strings.EqualFold(name, "authorization") || strings.EqualFold(name, "proxy-authorization") {
 		if scheme, rest, ok := strings.Cut(v, " "); ok {
-			return fmt.Sprintf("%s [masked, %d chars]", scheme, len(rest))
+			return scheme + " [masked, " + strconv.Itoa(len(rest)) + " chars]"
 		}
 	}
-	return fmt.Sprintf("[masked, %d chars]", len(v))
+	return "[masked, " + strconv.Itoa(len(v)) + " chars]"
 }
 
 // CaptureHeaders returns a bounded copy of h with secrets masked.
@@ -93,28 +129,34 @@ func CaptureHeaders(h http.Header) http.Header {
 	if len(h) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(h))
-	for k := range h {
+	var nameBuf [MaxHeaders]string
+	names := nameBuf[:0]
+	values := 0
+	for k, vs := range h {
 		names = append(names, k)
+		values += len(vs)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	if len(names) > MaxHeaders {
 		names = names[:MaxHeaders]
 	}
 	out := make(http.Header, len(names))
+	// One array holds every kept value; each field's slice is a window of
+	// it, capped so an append to one cannot run into the next.
+	all := make([]string, 0, values)
 	for _, k := range names {
-		vs := h[k]
-		cp := make([]string, len(vs))
-		for i, v := range vs {
+		start := len(all)
+		secret := secretHeader(k)
+		for _, v := range h[k] {
 			switch {
-			case secretHeader(k):
+			case secret:
 				v = maskSecret(k, v)
 			case isEmail(v):
 				v = maskEmail(v)
 			}
-			cp[i] = cut(v, MaxHeaderValue)
+			all = append(all, cut(v, MaxHeaderValue))
 		}
-		out[k] = cp
+		out[k] = all[start:len(all):len(all)]
 	}
 	return out
 }
@@ -131,14 +173,15 @@ func cut(s string, n int) string {
 	return s[:i] + "…"
 }
 
+// text is a string or its bytes: the JSON masker reads keys and values in
+// place, as bytes, and the form and header code has strings.
+type text interface{ ~string | ~[]byte }
+
 // secretKey reports whether a JSON key or form field holds a secret.
-func secretKey(k string) bool {
-	if len(k) > 64 {
-		k = k[:64]
-	}
+func secretKey[T text](k T) bool {
 	var buf [64]byte
 	b := buf[:0]
-	for i := 0; i < len(k); i++ {
+	for i := 0; i < len(k) && i < len(buf); i++ {
 		switch c := k[i]; {
 		case c == '_' || c == '-' || c == '.':
 		case 'A' <= c && c <= 'Z':
@@ -147,19 +190,33 @@ func secretKey(k string) bool {
 			b = append(b, c)
 		}
 	}
-	n := string(b)
-	switch n {
+	switch string(b) {
 	case "apikey", "xapikey", "authorization", "privatekey", "pin", "otp", "cvv", "cvc", "passcode":
 		return true
 	}
-	return strings.Contains(n, "password") || strings.Contains(n, "secret") || strings.Contains(n, "signature") ||
-		strings.HasSuffix(n, "token")
+	if bytes.HasSuffix(b, []byte("token")) {
+		return true
+	}
+	// Contains password, secret or signature: one pass, as this runs for
+	// every key of every journaled body.
+	for i, c := range b {
+		switch {
+		case c == 'p' && bytes.HasPrefix(b[i:], []byte("password")),
+			c == 's' && (bytes.HasPrefix(b[i:], []byte("secret")) || bytes.HasPrefix(b[i:], []byte("signature"))):
+			return true
+		}
+	}
+	return false
 }
 
 var emailRE = regexp.MustCompile(`^[^@\s"<>]+@[^@\s"<>]+\.[A-Za-z]{2,}$`)
 
 func isEmail(s string) bool {
 	return len(s) <= 320 && strings.IndexByte(s, '@') > 0 && emailRE.MatchString(s)
+}
+
+func isEmailBytes(b []byte) bool {
+	return len(b) <= 320 && bytes.IndexByte(b, '@') > 0 && emailRE.Match(b)
 }
 
 // maskEmail keeps the first character and the domain: j***@example.com.
@@ -220,15 +277,16 @@ func maskForm(raw string) string {
 // CaptureBody describes a body of size bytes for the journal, of which b
 // holds the first (all of them, usually). It also returns the ids the body
 // names (values of "id" and "…Id" keys of a JSON body), for linking the
-// request to the session it touched.
-func CaptureBody(contentType string, b []byte, size int64) (*Body, []string) {
+// request to the session it touched; they may share b's bytes, so they are
+// to be read before b is reused, and made strings only when kept.
+func CaptureBody(contentType string, b []byte, size int64) (*Body, [][]byte) {
 	if size <= 0 {
 		return nil, nil
 	}
 	partial := size > int64(len(b))
 	out := &Body{ContentType: cut(contentType, MaxHeaderValue), Size: int(size), Partial: partial}
-	mt, params, _ := mime.ParseMediaType(contentType)
-	var refs []string
+	mt, params := mediaType(contentType)
+	var refs [][]byte
 	switch {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json") || (mt == "" && json.Valid(b)):
 		m := &jsonMasker{in: b, limit: MaxBodyText}
@@ -255,6 +313,39 @@ func CaptureBody(contentType string, b []byte, size int64) (*Body, []string) {
 		out.Omitted = "binary"
 	}
 	return out, refs
+}
+
+// mediaType is mime.ParseMediaType's media type and parameters ("" on an
+// error), without its parameter map for the usual type without any
+// (application/json).
+func mediaType(v string) (string, map[string]string) {
+	if !strings.Contains(v, ";") {
+		mt := strings.TrimSpace(strings.ToLower(v))
+		typ, rest, _ := strings.Cut(mt, "/")
+		if isToken(typ) && (!strings.Contains(mt, "/") || isToken(rest)) {
+			return mt, nil
+		}
+		return "", nil
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil && mt == "" {
+		return "", nil
+	}
+	return mt, params
+}
+
+// isToken reports whether s is a non-empty RFC 2045 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?=`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // utf8Prefix reports whether b is valid UTF-8 but for a rune cut at its end.

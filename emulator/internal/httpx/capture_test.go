@@ -3,6 +3,8 @@ package httpx
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -59,8 +61,8 @@ func TestCaptureJSONMasksAndKeepsOrder(t *testing.T) {
 	if b.Size != len(in) || b.Text != "" || b.Truncated {
 		t.Errorf("body: %+v", b)
 	}
-	if strings.Join(refs, ",") != "s-1,e-2" {
-		t.Errorf("refs: %v", refs)
+	if string(bytes.Join(refs, []byte(","))) != "s-1,e-2" {
+		t.Errorf("refs: %q", refs)
 	}
 }
 
@@ -170,6 +172,99 @@ func TestMaskedJSONStaysJSON(t *testing.T) {
 	for _, in := range []string{`{"a":}`, `{"a":1,}`, `[1 2]`, `{"a":1} x`, `{"a`, strings.Repeat("[", 100) + strings.Repeat("]", 100)} {
 		if b, _ := CaptureBody("application/json", []byte(in), int64(len(in))); b.JSON != nil || b.Omitted == "" {
 			t.Errorf("%s: accepted as %s", in, b.JSON)
+		}
+	}
+}
+
+// captureBench is shaped like a Notus create answer: a session with two
+// presigned upload forms.
+var captureBench = []byte(`{"session":{"id":"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b","individualId":null,"status":"PENDING",` +
+	`"livenessRequired":false,"firstName":"Maria","lastName":"Silva","birthDate":"1990-04-12",` +
+	`"document":{"id":"12345678900","category":"RG"},"createdAt":"2026-05-04T10:00:00.000Z","updatedAt":null},` +
+	`"email":"maria.silva@example.com","documents":{"front":{"url":"http://localhost:8080/notus-kyc-documents","fields":{` +
+	`"bucket":"notus-kyc-documents","key":"kyc/6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b/front","X-Amz-Algorithm":"AWS4-HMAC-SHA256",` +
+	`"X-Amz-Credential":"AKIAFAKE/20260504/sa-east-1/s3/aws4_request","X-Amz-Date":"20260504T100000Z",` +
+	`"Policy":"eyJjb25kaXRpb25zIjpbeyJidWNrZXQiOiJub3R1cy1reWMtZG9jdW1lbnRzIn0seyJrZXkiOiJreWMvNmYxYyJ9XX0=",` +
+	`"X-Amz-Signature":"3f2a9c0d1e4b5a6978877665544332211ffeeddccbbaa99887766554433221100"}},` +
+	`"back":{"url":"http://localhost:8080/notus-kyc-documents","fields":{"bucket":"notus-kyc-documents",` +
+	`"key":"kyc/6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b/back","X-Amz-Algorithm":"AWS4-HMAC-SHA256",` +
+	`"X-Amz-Credential":"AKIAFAKE/20260504/sa-east-1/s3/aws4_request","X-Amz-Date":"20260504T100000Z",` +
+	`"Policy":"eyJjb25kaXRpb25zIjpbeyJidWNrZXQiOiJub3R1cy1reWMtZG9jdW1lbnRzIn0seyJrZXkiOiJreWMvNmYxYyJ9XX0=",` +
+	`"X-Amz-Signature":"3f2a9c0d1e4b5a6978877665544332211ffeeddccbbaa99887766554433221100"}}}}`)
+
+func BenchmarkCaptureBody(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		CaptureBody("application/json", captureBench, int64(len(captureBench)))
+	}
+}
+
+func BenchmarkCaptureHeaders(b *testing.B) {
+	h := http.Header{"Content-Type": {"application/json"}, "X-Api-Key": {"bench"}, "Accept-Encoding": {"gzip"},
+		"User-Agent": {"Go-http-client/1.1"}, "Content-Length": {"187"}, "X-Request-Id": {"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		CaptureHeaders(h)
+	}
+}
+
+func TestSecretHeaderNames(t *testing.T) {
+	long := strings.Repeat("X-Very-Long-", 20)
+	for name, want := range map[string]bool{
+		"Authorization": true, "X-Api-Key": true, "X-Amz-Security-Token": true, "X-Hub-Signature-256": true,
+		"Content-Type": false, "X-Request-Id": false, long + "Token": true, long + "Name": false, "": false,
+	} {
+		if got := secretHeader(name); got != want {
+			t.Errorf("secretHeader(%q) = %v", name, got)
+		}
+	}
+}
+
+// TestMaskerOutputIsCompactAndCutAtTokens: a document with nothing to mask
+// comes out as json.Compact writes it, and a bounded one as a prefix of
+// that ending on a token, never past the bound.
+func TestMaskerOutputIsCompactAndCutAtTokens(t *testing.T) {
+	for _, doc := range []string{
+		`{"a":1,"b":[1,2,{"c":"d"}],"e":"f\"g"}`,
+		" { \"a\" : 1 ,\n\t\"b\" : [ true , null , -1.5e3 ] } \n",
+		`[{"name":"x"},{"name":"y"},"z",12]`,
+		captureBenchPlain,
+	} {
+		var want bytes.Buffer
+		if err := json.Compact(&want, []byte(doc)); err != nil {
+			t.Fatal(err)
+		}
+		for limit := 0; limit <= want.Len(); limit++ {
+			m := &jsonMasker{in: []byte(doc), limit: limit}
+			err := m.document()
+			got := m.out.String()
+			if limit == want.Len() {
+				if err != nil || got != want.String() {
+					t.Fatalf("%q: %q, %v", doc, got, err)
+				}
+				continue
+			}
+			if !m.full || len(got) > limit || !strings.HasPrefix(want.String(), got) {
+				t.Fatalf("%q limit %d: %q (full %v)", doc, limit, got, m.full)
+			}
+		}
+	}
+}
+
+// captureBenchPlain is captureBench without anything the masker changes.
+var captureBenchPlain = strings.NewReplacer("maria.silva@example.com", "maria", "Signature", "Sig").Replace(string(captureBench))
+
+func TestMediaTypeIsParseMediaTypes(t *testing.T) {
+	for _, v := range []string{"", "application/json", "Application/JSON", " text/html ", "text", "text/", "/json",
+		"a/b/c", "a b/c", "image/svg+xml", "application/json; charset=utf-8", "multipart/form-data; boundary=x",
+		"text/plain;", "bad/type; x", "a/é", "application/x-www-form-urlencoded"} {
+		mt, params := mediaType(v)
+		wantMT, wantParams, err := mime.ParseMediaType(v)
+		if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+			wantMT, wantParams = "", nil
+		}
+		if mt != wantMT || len(params) != len(wantParams) || params["boundary"] != wantParams["boundary"] {
+			t.Errorf("%q: %q %v, want %q %v", v, mt, params, wantMT, wantParams)
 		}
 	}
 }

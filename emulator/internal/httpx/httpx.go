@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // WriteJSON writes v as JSON with the given status. contentType may be empty
@@ -17,11 +18,25 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	WriteJSONType(w, status, "application/json", v)
 }
 
+// jsonBuffers recycles the buffers responses are encoded into: every API
+// answer is one, and a fresh buffer grows from 64 bytes by doubling.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooled is the largest buffer put back into a pool; a rare huge
+// response is left to the collector rather than kept alive.
+const maxPooled = 64 << 10
+
 // WriteJSONType writes v as JSON under an explicit content type, e.g.
 // "application/json; charset=utf-8" for Rails-style providers.
 func WriteJSONType(w http.ResponseWriter, status int, contentType string, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooled {
+			buf.Reset()
+			jsonBuffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		http.Error(w, `{"message":"response encoding failed"}`, http.StatusInternalServerError)
@@ -46,7 +61,13 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, ErrTooLarge // refused before any byte of it is read
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	// With a known length, the buffer is allocated at its size (one byte
+	// more, to see the end) instead of grown by doubling from 512 bytes.
+	size := 512
+	if r.ContentLength > 0 {
+		size = int(r.ContentLength) + 1
+	}
+	b, err := readAll(io.LimitReader(r.Body, limit+1), size)
 	_ = r.Body.Close()
 	if err != nil {
 		return nil, err
@@ -56,6 +77,24 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	return b, nil
+}
+
+// readAll is io.ReadAll starting from a buffer of size bytes.
+func readAll(r io.Reader, size int) ([]byte, error) {
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // Recorder buffers a response so it can be inspected (validated, journaled)
@@ -68,8 +107,26 @@ type Recorder struct {
 	wrote  bool
 }
 
-// NewRecorder wraps w.
-func NewRecorder(w http.ResponseWriter) *Recorder { return &Recorder{w: w} }
+var recorders = sync.Pool{New: func() any { return new(Recorder) }}
+
+// NewRecorder wraps w. A recorder from NewRecorder may be handed back with
+// Release once its response is sent and nothing holds its Body any more.
+func NewRecorder(w http.ResponseWriter) *Recorder {
+	r := recorders.Get().(*Recorder)
+	r.w = w
+	return r
+}
+
+// Release returns r to the pool NewRecorder takes from; r must not be used
+// afterwards.
+func (r *Recorder) Release() {
+	if r.Body.Cap() > maxPooled {
+		return
+	}
+	r.Body.Reset()
+	*r = Recorder{Body: r.Body}
+	recorders.Put(r)
+}
 
 // Header returns the wrapped writer's header map.
 func (r *Recorder) Header() http.Header { return r.w.Header() }

@@ -7,17 +7,24 @@ import (
 	"strings"
 )
 
-// jsonMasker re-writes a JSON document byte by byte, keeping its key order
-// and spacing out, masking the values of secret keys and e-mail addresses,
-// collecting the ids it names, and stopping once limit bytes are written.
+// jsonMasker re-writes a JSON document token by token, keeping its key
+// order and spacing out, masking the values of secret keys and e-mail
+// addresses, collecting the ids it names, and stopping once limit bytes are
+// written.
+//
+// Tokens kept as they are are not copied one by one: the output is out
+// followed by the span in[from:to] of input still to copy, which grows
+// while kept tokens follow each other (a compact document is one span
+// until its first masked value).
 type jsonMasker struct {
-	in    []byte
-	pos   int
-	out   bytes.Buffer
-	limit int
-	full  bool
-	refs  []string
-	depth int
+	in       []byte
+	pos      int
+	out      bytes.Buffer
+	from, to int
+	limit    int
+	full     bool
+	refs     [][]byte
+	depth    int
 }
 
 var (
@@ -29,18 +36,48 @@ var (
 const maxDepth = 64
 
 func (m *jsonMasker) document() error {
-	if err := m.value("", false); err != nil {
+	if err := m.value(nil, false); err != nil {
 		return err
 	}
 	m.space()
 	if m.pos != len(m.in) {
 		return errBadJSON
 	}
+	m.flush()
 	return nil
 }
 
-func (m *jsonMasker) write(b []byte) error {
-	if m.out.Len()+len(b) > m.limit {
+// written is the length of the output so far, pending span included.
+func (m *jsonMasker) written() int { return m.out.Len() + m.to - m.from }
+
+// flush copies the pending span to out.
+func (m *jsonMasker) flush() {
+	m.out.Write(m.in[m.from:m.to])
+	m.from, m.to = m.pos, m.pos
+}
+
+// keep outputs the token just read, in[start:m.pos], as it is.
+func (m *jsonMasker) keep(start int) error {
+	if m.written()+m.pos-start > m.limit {
+		m.flush()
+		m.full = true
+		return errFull
+	}
+	if start != m.to {
+		// Something (spacing, a masked value) lies between the span and
+		// this token.
+		m.out.Write(m.in[m.from:m.to])
+		m.from = start
+	}
+	m.to = m.pos
+	return nil
+}
+
+// emit outputs b in place of the token just read.
+func (m *jsonMasker) emit(b []byte) error {
+	full := m.written()+len(b) > m.limit
+	m.flush()
+	if full {
 		m.full = true
 		return errFull
 	}
@@ -76,11 +113,20 @@ func (m *jsonMasker) expect(c byte) error {
 }
 
 // str reads a string token: its raw bytes (quotes included) and its value.
-func (m *jsonMasker) str() (raw []byte, val string, err error) {
+// The value is the raw bytes between the quotes, unless the string has
+// escapes: only then is it decoded into bytes of its own.
+func (m *jsonMasker) str() (raw, val []byte, err error) {
 	if m.peek() != '"' {
-		return nil, "", errBadJSON
+		return nil, nil, errBadJSON
 	}
 	start := m.pos
+	// Most strings have no escapes: the closing quote is then the first.
+	if end := bytes.IndexByte(m.in[start+1:], '"'); end >= 0 &&
+		bytes.IndexByte(m.in[start+1:start+1+end], '\\') < 0 {
+		m.pos = start + 1 + end + 1
+		raw = m.in[start:m.pos]
+		return raw, raw[1 : len(raw)-1], nil
+	}
 	escaped := false
 	for i := start + 1; i < len(m.in); i++ {
 		switch m.in[i] {
@@ -91,23 +137,26 @@ func (m *jsonMasker) str() (raw []byte, val string, err error) {
 			m.pos = i + 1
 			raw = m.in[start:m.pos]
 			if !escaped {
-				return raw, string(raw[1 : len(raw)-1]), nil
+				return raw, raw[1 : len(raw)-1], nil
 			}
-			if err := json.Unmarshal(raw, &val); err != nil {
-				return nil, "", errBadJSON
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return nil, nil, errBadJSON
 			}
-			return raw, val, nil
+			return raw, []byte(s), nil
 		}
 	}
-	return nil, "", errBadJSON
+	return nil, nil, errBadJSON
 }
 
 func (m *jsonMasker) quoted(s string) error {
 	b, _ := json.Marshal(s)
-	return m.write(b)
+	return m.emit(b)
 }
 
-func (m *jsonMasker) value(key string, secret bool) error {
+// value copies one value, found under key; secret says whether key, or
+// the key of an enclosing object, holds a secret (secretKey).
+func (m *jsonMasker) value(key []byte, secret bool) error {
 	switch m.peek() {
 	case '{':
 		return m.object(secret)
@@ -118,13 +167,24 @@ func (m *jsonMasker) value(key string, secret bool) error {
 		if err != nil {
 			return err
 		}
-		if !secret && refKey(key) && len(m.refs) < maxRefs && val != "" && len(val) <= 128 {
+		if !secret && refKey(key) && len(m.refs) < maxRefs && len(val) > 0 && len(val) <= 128 {
+			if m.refs == nil {
+				m.refs = make([][]byte, 0, maxRefs)
+			}
 			m.refs = append(m.refs, val)
 		}
-		if mv := maskString(key, secret, val); mv != val {
-			return m.quoted(mv)
+		// As maskString, without making strings of what is kept as it is;
+		// secret already says whether key is a secret one (object).
+		if secret {
+			if string(val) != masked {
+				return m.quoted(masked)
+			}
+		} else if isEmailBytes(val) {
+			if mv := maskEmail(string(val)); mv != string(val) {
+				return m.quoted(mv)
+			}
 		}
-		return m.write(raw)
+		return m.keep(m.pos - len(raw))
 	}
 	start := m.pos
 	for m.pos < len(m.in) && strings.IndexByte(",]} \t\n\r", m.in[m.pos]) < 0 {
@@ -135,13 +195,13 @@ func (m *jsonMasker) value(key string, secret bool) error {
 	case len(lit) == 0:
 		return errBadJSON
 	case string(lit) == "true" || string(lit) == "false" || string(lit) == "null":
-		return m.write(lit)
+		return m.keep(start)
 	case !json.Valid(lit):
 		return errBadJSON
 	case secret:
 		return m.quoted(masked)
 	}
-	return m.write(lit)
+	return m.keep(start)
 }
 
 func (m *jsonMasker) object(secret bool) error {
@@ -150,19 +210,19 @@ func (m *jsonMasker) object(secret bool) error {
 	}
 	defer func() { m.depth-- }()
 	m.pos++
-	if err := m.write([]byte{'{'}); err != nil {
+	if err := m.keep(m.pos - 1); err != nil {
 		return err
 	}
 	for first := true; ; first = false {
 		if m.peek() == '}' {
 			m.pos++
-			return m.write([]byte{'}'})
+			return m.keep(m.pos - 1)
 		}
 		if !first {
 			if err := m.expect(','); err != nil {
 				return err
 			}
-			if err := m.write([]byte{','}); err != nil {
+			if err := m.keep(m.pos - 1); err != nil {
 				return err
 			}
 		}
@@ -170,13 +230,13 @@ func (m *jsonMasker) object(secret bool) error {
 		if err != nil {
 			return err
 		}
-		if err := m.write(raw); err != nil {
+		if err := m.keep(m.pos - len(raw)); err != nil {
 			return err
 		}
 		if err := m.expect(':'); err != nil {
 			return err
 		}
-		if err := m.write([]byte{':'}); err != nil {
+		if err := m.keep(m.pos - 1); err != nil {
 			return err
 		}
 		if err := m.value(k, secret || secretKey(k)); err != nil {
@@ -185,25 +245,25 @@ func (m *jsonMasker) object(secret bool) error {
 	}
 }
 
-func (m *jsonMasker) array(key string, secret bool) error {
+func (m *jsonMasker) array(key []byte, secret bool) error {
 	if m.depth++; m.depth > maxDepth {
 		return errBadJSON
 	}
 	defer func() { m.depth-- }()
 	m.pos++
-	if err := m.write([]byte{'['}); err != nil {
+	if err := m.keep(m.pos - 1); err != nil {
 		return err
 	}
 	for first := true; ; first = false {
 		if m.peek() == ']' {
 			m.pos++
-			return m.write([]byte{']'})
+			return m.keep(m.pos - 1)
 		}
 		if !first {
 			if err := m.expect(','); err != nil {
 				return err
 			}
-			if err := m.write([]byte{','}); err != nil {
+			if err := m.keep(m.pos - 1); err != nil {
 				return err
 			}
 		}
@@ -214,6 +274,6 @@ func (m *jsonMasker) array(key string, secret bool) error {
 }
 
 // refKey reports whether a key's string value may name a session.
-func refKey(k string) bool {
-	return k == "id" || k == "uuid" || strings.HasSuffix(k, "Id") || strings.HasSuffix(k, "_id")
+func refKey(k []byte) bool {
+	return string(k) == "id" || string(k) == "uuid" || bytes.HasSuffix(k, []byte("Id")) || bytes.HasSuffix(k, []byte("_id"))
 }

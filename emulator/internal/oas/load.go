@@ -47,7 +47,7 @@ func parse(spec []byte) (*openapi3.T, error) {
 
 func newDoc(t *openapi3.T, spec []byte) *Doc {
 	formats := openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
-		"uuid":  openapi3.NewRegexpFormatValidator(uuidRE),
+		"uuid":  uuidFormat{},
 		"email": openapi3.NewRegexpFormatValidator(emailRE),
 	})
 	schemaOpts := []openapi3.SchemaValidationOption{formats, openapi3.EnableFormatValidation()}

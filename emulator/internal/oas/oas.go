@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -44,12 +45,67 @@ type Operation struct {
 	// application/json and nothing else.
 	JSONBody bool
 	route    *routers.Route
+
+	// checkOnce sets check, the route requests are validated on (see
+	// checkRoute).
+	checkOnce sync.Once
+	check     *routers.Route
+}
+
+// checkRoute is the route request validation runs on: the operation's
+// without its security requirements. The emulator authenticates requests
+// itself (provider.Authenticate), so kin-openapi's security step runs with
+// a no-op authentication function and could only fail on a scheme required
+// but not declared, which Load already refuses; all it would do is read the
+// body once more.
+func (op *Operation) checkRoute() *routers.Route {
+	op.checkOnce.Do(func() {
+		bare := *op.route.Operation
+		bare.Security = &openapi3.SecurityRequirements{}
+		rt := *op.route
+		rt.Operation = &bare
+		op.check = &rt
+	})
+	return op.check
 }
 
 var (
 	uuidRE  = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
 	emailRE = `^[^@\s]+@[^@\s]+\.[^@\s]+$`
 )
+
+// uuidFormat checks the uuid format as uuidRE does, without a regular
+// expression: every request naming a session by its id passes it.
+type uuidFormat struct{}
+
+func (uuidFormat) Validate(v string) error {
+	if !isUUID(v) {
+		// kin-openapi's words for a regexp format's refusal.
+		return fmt.Errorf(`string doesn't match pattern "%s"`, uuidRE)
+	}
+	return nil
+}
+
+// isUUID reports whether v is 8-4-4-4-12 hexadecimal digits.
+func isUUID(v string) bool {
+	if len(v) != 36 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // Raw returns the document as it was loaded.
 func (d *Doc) Raw() []byte { return d.raw }
@@ -137,16 +193,16 @@ func (p Problem) String() string {
 // Checked is a request that passed (or failed) validation; keep it to
 // validate the response.
 type Checked struct {
-	input *openapi3filter.RequestValidationInput
+	input openapi3filter.RequestValidationInput
 }
 
 // Request prepares r for validation against op; the result also serves to
 // validate the response, whether or not the request itself was valid.
 func (d *Doc) Request(op *Operation, r *http.Request, params map[string]string) *Checked {
-	return &Checked{input: &openapi3filter.RequestValidationInput{
+	return &Checked{input: openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: params,
-		Route:      op.route,
+		Route:      op.checkRoute(),
 		Options:    d.reqOpts,
 	}}
 }
@@ -155,14 +211,26 @@ func (d *Doc) Request(op *Operation, r *http.Request, params map[string]string) 
 // buffered request body; r.Body is reset to it afterwards.
 func (d *Doc) ValidateRequest(ctx context.Context, c *Checked, body []byte) *Problem {
 	r := c.input.Request
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	err := openapi3filter.ValidateRequest(ctx, c.input)
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	setBody(r, body)
+	err := openapi3filter.ValidateRequest(ctx, &c.input)
+	if len(body) > 0 {
+		setBody(r, body)
+	}
 	if err != nil {
 		p := describe(err)
 		return &p
 	}
 	return nil
+}
+
+// setBody gives r a fresh reader over body; an empty body is
+// http.NoBody, which the validator has no need to read.
+func setBody(r *http.Request, body []byte) {
+	if len(body) == 0 {
+		r.Body = http.NoBody
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 }
 
 // ValidateError checks an error body written outside any operation (an
@@ -182,7 +250,7 @@ func (d *Doc) ValidateError(body []byte) error {
 // request was checked for.
 func (d *Doc) ValidateResponse(ctx context.Context, c *Checked, status int, header http.Header, body []byte) error {
 	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: c.input,
+		RequestValidationInput: &c.input,
 		Status:                 status,
 		Header:                 header,
 		Options:                d.respOpts,

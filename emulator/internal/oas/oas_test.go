@@ -3,7 +3,9 @@ package oas
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -178,5 +180,62 @@ components:
 	}
 	if got := doc.PropertyEnum("Missing", "event"); got != nil {
 		t.Fatalf("missing schema: %v", got)
+	}
+}
+
+// TestValidationSkipsOnlyTheSecurityStep: requests are validated without
+// kin-openapi's security step (the emulator authenticates itself; Load
+// refuses undeclared schemes, the one failure that step had), the body still
+// checked and left readable.
+func TestValidationSkipsOnlyTheSecurityStep(t *testing.T) {
+	const secured = `
+openapi: 3.0.3
+info: {title: T, version: "1"}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: x-api-key}
+security: [{key: []}]
+paths:
+  /things:
+    post:
+      operationId: create
+      requestBody: {content: {application/json: {schema: {type: object, required: [a]}}}}
+      responses: {"200": {description: ok}}
+`
+	d, err := Load([]byte(secured))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := d.Operations()[0]
+	for body, valid := range map[string]bool{`{"a":1}`: true, `{"b":1}`: false, ``: true} {
+		r := httptest.NewRequest(op.Method, op.Path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		if p := d.ValidateRequest(context.Background(), d.Request(op, r, nil), []byte(body)); (p == nil) != valid {
+			t.Errorf("%q: %v", body, p)
+		}
+		if b, _ := io.ReadAll(r.Body); string(b) != body {
+			t.Errorf("%q: body left as %q", body, b)
+		}
+	}
+	if op.checkRoute() == op.route || len(*op.checkRoute().Operation.Security) != 0 || op.route.Operation.Security != nil {
+		t.Error("the security step was kept, or the document's operation changed")
+	}
+	if _, err := Load([]byte(strings.Replace(secured, "[{key: []}]", "[{nowhere: []}]", 1))); err == nil {
+		t.Error("a document requiring an undeclared scheme loaded")
+	}
+}
+
+func TestUUIDFormatIsTheRegexp(t *testing.T) {
+	re := regexp.MustCompile(uuidRE)
+	for _, v := range []string{"", "6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b", "6F1C9A52-3F0E-4B8E-9D6A-0C1D2E3F4A5B",
+		"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5", "6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5bb", "6f1c9a52a3f0e-4b8e-9d6a-0c1d2e3f4a5b",
+		"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5g", "6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5\n", "g f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5",
+		"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4é", "--------------------------------0000"} {
+		if got, want := (uuidFormat{}).Validate(v) == nil, re.MatchString(v); got != want {
+			t.Errorf("%q: %v, the regexp says %v", v, got, want)
+		}
+	}
+	if err := (uuidFormat{}).Validate("x"); err == nil || err.Error() != `string doesn't match pattern "`+uuidRE+`"` {
+		t.Errorf("refusal: %v", err)
 	}
 }

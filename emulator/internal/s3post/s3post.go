@@ -12,10 +12,15 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 const (
@@ -26,11 +31,26 @@ const (
 	policyTime = "2006-01-02T15:04:05.000Z"
 )
 
-// Signer holds the fake credentials of one emulated bucket owner.
+// Signer holds the fake credentials of one emulated bucket owner. Its
+// fields are set once, before the first use; it is then safe for
+// concurrent use.
 type Signer struct {
 	AccessKeyID string
 	Secret      string
 	Region      string
+
+	// key caches the last derived signing key: it depends only on the day,
+	// the region and the secret, so one derivation (four HMACs) serves
+	// every form and request of a day.
+	key atomic.Pointer[signingKey]
+}
+
+type signingKey struct {
+	day, region, secret string
+	key                 []byte
+	// macs holds HMACs keyed with key, reset between uses, so signing
+	// costs no key schedule and no allocation.
+	macs sync.Pool
 }
 
 // Form is what a client needs to upload: the URL to POST to and the fields
@@ -38,6 +58,36 @@ type Signer struct {
 type Form struct {
 	URL    string            `json:"url"`
 	Fields map[string]string `json:"fields"`
+}
+
+// MarshalJSON writes the form as encoding/json would from its tags, fields
+// in key order, without reflecting over the map: a create answer carries
+// two forms or more.
+func (f Form) MarshalJSON() ([]byte, error) {
+	n := 32 + len(f.URL)
+	keys := make([]string, 0, len(f.Fields))
+	for k, v := range f.Fields {
+		keys = append(keys, k)
+		n += len(k) + len(v) + 6
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, n)
+	b = append(b, `{"url":`...)
+	b = appendJSONString(b, f.URL, false)
+	b = append(b, `,"fields":`...)
+	if f.Fields == nil {
+		return append(b, "null}"...), nil
+	}
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k, false)
+		b = append(b, ':')
+		b = appendJSONString(b, f.Fields[k], false)
+	}
+	return append(b, "}}"...), nil
 }
 
 // Policy describes one upload to authorise.
@@ -60,45 +110,123 @@ type Policy struct {
 
 // Presign returns the form for one upload to url.
 func (s *Signer) Presign(url string, p Policy) Form {
-	cred := s.credential(p.Now)
-	date := p.Now.UTC().Format(amzDate)
-	conds := []any{
-		map[string]string{"bucket": p.Bucket},
-		map[string]string{"key": p.Key},
-		[]any{"content-length-range", p.MinSize, p.MaxSize},
-	}
-	fields := map[string]string{
-		"bucket":           p.Bucket,
-		"key":              p.Key,
-		"X-Amz-Algorithm":  Algorithm,
-		"X-Amz-Credential": cred,
-		"X-Amz-Date":       date,
-	}
+	now := p.Now.UTC()
+	day := now.Format(amzDay)
+	cred := s.credential(now)
+	date := now.Format(amzDate)
+	fields := make(map[string]string, 8)
+	fields["bucket"] = p.Bucket
+	fields["key"] = p.Key
+	fields["X-Amz-Algorithm"] = Algorithm
+	fields["X-Amz-Credential"] = cred
+	fields["X-Amz-Date"] = date
 	if p.ContentType != "" {
 		fields["Content-Type"] = p.ContentType
-		if p.ContentTypePrefix != "" || p.AnyContentType {
-			conds = append(conds, []any{"starts-with", "$Content-Type", p.ContentTypePrefix})
-		} else {
-			conds = append(conds, map[string]string{"Content-Type": p.ContentType})
-		}
 	}
-	conds = append(conds,
-		map[string]string{"x-amz-algorithm": Algorithm},
-		map[string]string{"x-amz-credential": cred},
-		map[string]string{"x-amz-date": date},
-	)
-	doc, _ := json.Marshal(map[string]any{
-		"expiration": p.Expires.UTC().Format(policyTime),
-		"conditions": conds,
-	})
-	policy := base64.StdEncoding.EncodeToString(doc)
+	policy := base64.StdEncoding.EncodeToString(policyDocument(p, cred, date))
 	fields["Policy"] = policy
-	fields["X-Amz-Signature"] = s.sign(p.Now.UTC().Format(amzDay), s.Region, policy)
+	fields["X-Amz-Signature"] = s.sign(day, s.Region, policy)
 	return Form{URL: url, Fields: fields}
 }
 
+// policyDocument writes the POST policy of p as JSON, byte for byte what
+// encoding/json makes of it as maps and slices (keys sorted, HTML
+// characters escaped), without building them:
+//
+//	{"conditions":[{"bucket":…},{"key":…},["content-length-range",min,max],
+//	 (Content-Type,) {"x-amz-algorithm":…},{"x-amz-credential":…},
+//	 {"x-amz-date":…}],"expiration":…}
+func policyDocument(p Policy, cred, date string) []byte {
+	b := make([]byte, 0, 320+len(p.Bucket)+len(p.Key)+len(cred)+len(p.ContentType))
+	pair := func(k, v string) {
+		b = append(b, '{')
+		b = appendJSONString(b, k, true)
+		b = append(b, ':')
+		b = appendJSONString(b, v, true)
+		b = append(b, "},"...)
+	}
+	b = append(b, `{"conditions":[`...)
+	pair("bucket", p.Bucket)
+	pair("key", p.Key)
+	b = append(b, `["content-length-range",`...)
+	b = strconv.AppendInt(b, p.MinSize, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, p.MaxSize, 10)
+	b = append(b, "],"...)
+	if p.ContentType != "" {
+		if p.ContentTypePrefix != "" || p.AnyContentType {
+			b = append(b, `["starts-with","$Content-Type",`...)
+			b = appendJSONString(b, p.ContentTypePrefix, true)
+			b = append(b, "],"...)
+		} else {
+			pair("Content-Type", p.ContentType)
+		}
+	}
+	pair("x-amz-algorithm", Algorithm)
+	pair("x-amz-credential", cred)
+	pair("x-amz-date", date)
+	b[len(b)-1] = ']' // the last condition's comma
+	b = append(b, `,"expiration":`...)
+	b = append(b, '"')
+	b = p.Expires.UTC().AppendFormat(b, policyTime)
+	return append(b, `"}`...)
+}
+
+// appendJSONString appends s as a JSON string the way encoding/json
+// writes one: U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD,
+// and with html <, > and & as \u escapes (json.Marshal's default; a
+// MarshalJSON leaves that to the encoder, which escapes them or not).
+func appendJSONString(b []byte, s string, html bool) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && (!html || (c != '<' && c != '>' && c != '&')) {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
 func (s *Signer) credential(t time.Time) string {
-	return fmt.Sprintf("%s/%s/%s/s3/aws4_request", s.AccessKeyID, t.UTC().Format(amzDay), s.Region)
+	return s.AccessKeyID + "/" + scope(t.UTC().Format(amzDay), s.Region)
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -107,16 +235,30 @@ func hmacSHA256(key []byte, data string) []byte {
 	return h.Sum(nil)
 }
 
-// signingKey derives the SigV4 key for a day and region.
-func (s *Signer) signingKey(day, region string) []byte {
-	k := hmacSHA256([]byte("AWS4"+s.Secret), day)
-	k = hmacSHA256(k, region)
-	k = hmacSHA256(k, "s3")
-	return hmacSHA256(k, "aws4_request")
+// signingKey returns the SigV4 key for a day and region, derived once
+// and kept until either (or the secret) changes.
+func (s *Signer) signingKey(day, region string) *signingKey {
+	if k := s.key.Load(); k != nil && k.day == day && k.region == region && k.secret == s.Secret {
+		return k
+	}
+	b := hmacSHA256([]byte("AWS4"+s.Secret), day)
+	b = hmacSHA256(b, region)
+	b = hmacSHA256(b, "s3")
+	k := &signingKey{day: day, region: region, secret: s.Secret, key: hmacSHA256(b, "aws4_request")}
+	k.macs.New = func() any { return hmac.New(sha256.New, k.key) }
+	s.key.Store(k)
+	return k
 }
 
 func (s *Signer) sign(day, region, stringToSign string) string {
-	return hex.EncodeToString(hmacSHA256(s.signingKey(day, region), stringToSign))
+	k := s.signingKey(day, region)
+	mac := k.macs.Get().(hash.Hash)
+	mac.Reset()
+	_, _ = io.WriteString(mac, stringToSign)
+	var sum [sha256.Size]byte
+	sig := hex.EncodeToString(mac.Sum(sum[:0]))
+	k.macs.Put(mac)
+	return sig
 }
 
 // parseCredential splits "AKID/20260101/region/s3/aws4_request".

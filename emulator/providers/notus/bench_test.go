@@ -100,3 +100,48 @@ func BenchmarkGetSession(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPipeline measures the emulator's own work per request, without
+// a network or an HTTP client: requests go to ServeHTTP directly.
+func BenchmarkPipeline(b *testing.B) {
+	emu, err := emulator.New(emulator.WithSeed(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = emu.Close() })
+	body, _ := json.Marshal(person())
+	create := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/notus/api/v1"+standard, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("x-api-key", "bench")
+		w := httptest.NewRecorder()
+		emu.ServeHTTP(w, req)
+		if w.Code != http.StatusCreated {
+			b.Fatalf("create: %d %s", w.Code, w.Body)
+		}
+		return w
+	}
+	b.Run("create", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			create()
+		}
+	})
+	b.Run("get", func(b *testing.B) {
+		var created struct {
+			Session struct{ ID string } `json:"session"`
+		}
+		_ = json.Unmarshal(create().Body.Bytes(), &created)
+		url := "/notus/api/v1" + standard + "/" + created.Session.ID
+		b.ReportAllocs()
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodGet, url, nil)
+			req.Header.Set("x-api-key", "bench")
+			w := httptest.NewRecorder()
+			emu.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Fatalf("get: %d", w.Code)
+			}
+		}
+	})
+}

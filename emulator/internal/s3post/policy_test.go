@@ -1,0 +1,111 @@
+package s3post
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// marshalPolicy is the policy as encoding/json writes it from maps and
+// slices: what policyDocument must produce byte for byte.
+func marshalPolicy(p Policy, cred, date string) []byte {
+	conds := []any{
+		map[string]string{"bucket": p.Bucket},
+		map[string]string{"key": p.Key},
+		[]any{"content-length-range", p.MinSize, p.MaxSize},
+	}
+	if p.ContentType != "" {
+		if p.ContentTypePrefix != "" || p.AnyContentType {
+			conds = append(conds, []any{"starts-with", "$Content-Type", p.ContentTypePrefix})
+		} else {
+			conds = append(conds, map[string]string{"Content-Type": p.ContentType})
+		}
+	}
+	conds = append(conds,
+		map[string]string{"x-amz-algorithm": Algorithm},
+		map[string]string{"x-amz-credential": cred},
+		map[string]string{"x-amz-date": date},
+	)
+	doc, _ := json.Marshal(map[string]any{"expiration": p.Expires.UTC().Format(policyTime), "conditions": conds})
+	return doc
+}
+
+func TestPolicyDocumentIsWhatJSONWrites(t *testing.T) {
+	t0 := time.Date(2026, 5, 4, 10, 0, 0, 0, time.FixedZone("x", -3*3600))
+	base := Policy{Bucket: "notus-kyc-documents", Key: "kyc/6f1c/front", Now: t0, Expires: t0.Add(15 * time.Minute), MinSize: 1, MaxSize: 10 << 20}
+	odd := "a\"b\\c<d>e&f\n\r\t\x01\x1f é \u2028\u2029 \xff\xfe 😀"
+	for name, p := range map[string]Policy{
+		"plain":      base,
+		"type":       {Bucket: "b", Key: "k", Expires: t0, ContentType: "image/jpeg"},
+		"prefix":     {Bucket: "b", Key: "k", Expires: t0, ContentType: "image/jpeg", ContentTypePrefix: "image/"},
+		"any":        {Bucket: "b", Key: "k", Expires: t0, ContentType: "application/pdf", AnyContentType: true},
+		"odd":        {Bucket: odd, Key: odd, Expires: t0, MinSize: -5, MaxSize: 0, ContentType: odd, ContentTypePrefix: odd},
+		"odd equals": {Bucket: "b", Key: "k" + odd, Expires: t0, ContentType: odd},
+	} {
+		cred, date := "AKIA/20260504/sa-east-1/s3/aws4_request", "20260504T130000Z"
+		if got, want := policyDocument(p, cred+odd, date), marshalPolicy(p, cred+odd, date); string(got) != string(want) {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
+
+func TestSigningKeyFollowsDayRegionAndSecret(t *testing.T) {
+	s := &Signer{AccessKeyID: "AKIATEST", Secret: "one", Region: "sa-east-1"}
+	derive := func(secret, day, region string) string {
+		k := hmacSHA256([]byte("AWS4"+secret), day)
+		k = hmacSHA256(hmacSHA256(hmacSHA256(k, region), "s3"), "aws4_request")
+		return string(k)
+	}
+	for _, c := range []struct{ secret, day, region string }{
+		{"one", "20260504", "sa-east-1"}, {"one", "20260504", "sa-east-1"}, {"one", "20260505", "sa-east-1"},
+		{"one", "20260505", "us-east-1"}, {"two", "20260505", "us-east-1"},
+	} {
+		s.Secret = c.secret
+		if string(s.signingKey(c.day, c.region).key) != derive(c.secret, c.day, c.region) {
+			t.Errorf("%v: stale signing key", c)
+		}
+	}
+}
+
+func BenchmarkPresign(b *testing.B) {
+	s := &Signer{AccessKeyID: "AKIATEST", Secret: "secret/key+value", Region: "sa-east-1"}
+	t0 := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	p := Policy{Bucket: "notus-kyc-documents", Key: "kyc/6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b/front", Now: t0,
+		Expires: t0.Add(15 * time.Minute), MinSize: 1, MaxSize: 10 << 20}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Presign("http://localhost:8080/notus-kyc-documents", p)
+	}
+}
+
+// TestFormJSONIsWhatReflectionWrites: Form's MarshalJSON writes what
+// encoding/json wrote from its tags, with and without HTML escaping.
+func TestFormJSONIsWhatReflectionWrites(t *testing.T) {
+	type plain struct {
+		URL    string            `json:"url"`
+		Fields map[string]string `json:"fields"`
+	}
+	odd := "a\"b\\c<d>e&f\n\x01 é \u2028 \xff 😀"
+	for _, f := range []Form{
+		{URL: "http://localhost:8080/notus-kyc-documents", Fields: map[string]string{"key": "kyc/1/front", "bucket": "b", "Policy": "eyJ9", "X-Amz-Date": "20260504T100000Z"}},
+		{URL: odd, Fields: map[string]string{odd: odd, "Z": "", "a": odd}},
+		{URL: "u"},
+		{Fields: map[string]string{}},
+	} {
+		for _, html := range []bool{true, false} {
+			encode := func(v any) string {
+				var buf bytes.Buffer
+				enc := json.NewEncoder(&buf)
+				enc.SetEscapeHTML(html)
+				if err := enc.Encode(v); err != nil {
+					t.Fatal(err)
+				}
+				return buf.String()
+			}
+			if got, want := encode(f), encode(plain(f)); got != want {
+				t.Errorf("html %v:\n got %s\nwant %s", html, got, want)
+			}
+		}
+	}
+}
