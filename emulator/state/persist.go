@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"time"
+	"unique"
 
 	"github.com/kycemu/kycemu/emulator/provider"
 )
@@ -158,18 +159,35 @@ func (s *Store) Load() error {
 				return fmt.Errorf("decode %s %s %s: %w", rj.Provider, rj.Kind, rj.ID, err)
 			}
 		}
+		t := sp.tenant(rj.Tenant, true)
+		// The names a store repeats in every record point at one copy each,
+		// as they do for records created since the start.
+		rj.Provider, rj.Tenant, rj.Kind, rj.Status = sp.name, t.name, k.spec.Name, intern(rj.Status)
+		for i := range rj.History {
+			h := &rj.History[i]
+			// Not the reason: a client's free text, as likely unique as not.
+			h.From, h.To, h.By = intern(h.From), intern(h.To), intern(h.By)
+		}
+		for i := range rj.Due {
+			internStep(&rj.Due[i].Step)
+		}
 		r := &Record{Key: rj.Key, Seq: rj.Seq, Status: rj.Status, Created: rj.Created, Updated: rj.Updated,
-			Ended: rj.Ended, History: rj.History, Due: rj.Due, Data: data, k: k, t: sp.tenant(rj.Tenant, true)}
+			Ended: rj.Ended, History: rj.History, Due: rj.Due, Data: data, k: k, t: t}
 		if pj := rj.Plan; pj != nil {
-			r.Plan = &provider.Plan{Scenario: pj.Scenario, Steps: pj.Steps, Options: pj.Options,
+			for i := range pj.Steps {
+				internStep(&pj.Steps[i])
+			}
+			r.Plan = &provider.Plan{Scenario: intern(pj.Scenario), Steps: pj.Steps, Options: pj.Options,
 				Webhooks: pj.Webhooks, DefaultSteps: pj.DefaultSteps}
 			if s.cfg.RestorePlan != nil {
 				s.cfg.RestorePlan(rj.Provider, rj.Kind, rj.Tenant, r.Plan)
 			}
 		}
 		for name, v := range rj.Index {
-			if _, declared := k.indexes[name]; declared {
-				r.index = append(r.index, indexValue{name, v})
+			for declared := range k.indexes {
+				if declared == name {
+					r.index = append(r.index, indexValue{declared, v})
+				}
 			}
 		}
 		recs = append(recs, r)
@@ -250,6 +268,20 @@ func (s *Store) restore(r *Record, blobs map[string]int64) {
 		}
 		s.sched.push(d.At, d.N, r)
 	}
+}
+
+// intern returns the one copy of a string read back from the backend;
+// statuses, actors and reasons are few, and each record decoded would
+// otherwise hold its own copies.
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
+}
+
+func internStep(st *provider.Step) {
+	st.From, st.Status, st.Reason = intern(st.From), intern(st.Status), intern(st.Reason)
 }
 
 func (s *Store) loadShared(b Backend) error {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/fake"
@@ -659,4 +660,27 @@ func TestRecordsWithoutDataSurviveARestart(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestRecordsReadBackShareTheirNames(t *testing.T) {
+	b := memstore.New()
+	rg := newRig(t, b, state.Limits{}, nil)
+	rg.create(t, "a", "c1", plan())
+	rg.create(t, "a", "c2", plan())
+	rg = restart(t, rg, func() state.Backend { return b })
+	var rs []*state.Record
+	_ = rg.sp.View("a", func(tx *state.Tx) error { rs = append(rs, tx.Get("check", "c1"), tx.Get("check", "c2")); return nil })
+	same := func(what, x, y string) {
+		if x != y || unsafe.StringData(x) != unsafe.StringData(y) {
+			t.Errorf("%s: %q and %q are two copies", what, x, y)
+		}
+	}
+	a, c := rs[0], rs[1]
+	same("provider", a.Provider, c.Provider)
+	same("tenant", a.Tenant, c.Tenant)
+	same("kind", a.Kind, c.Kind)
+	same("status", a.Status, c.Status)
+	same("history", a.History[0].To, c.History[0].To)
+	same("due", a.Due[0].Step.Status, c.Due[0].Step.Status)
+	same("plan", a.Plan.Steps[0].Status, c.Plan.Steps[0].Status)
 }
