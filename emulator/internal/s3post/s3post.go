@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"hash"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,36 +58,6 @@ type signingKey struct {
 type Form struct {
 	URL    string            `json:"url"`
 	Fields map[string]string `json:"fields"`
-}
-
-// MarshalJSON writes the form as encoding/json would from its tags, fields
-// in key order, without reflecting over the map: a create answer carries
-// two forms or more.
-func (f Form) MarshalJSON() ([]byte, error) {
-	n := 32 + len(f.URL)
-	keys := make([]string, 0, len(f.Fields))
-	for k, v := range f.Fields {
-		keys = append(keys, k)
-		n += len(k) + len(v) + 6
-	}
-	slices.Sort(keys)
-	b := make([]byte, 0, n)
-	b = append(b, `{"url":`...)
-	b = jsonx.AppendString(b, f.URL, false)
-	b = append(b, `,"fields":`...)
-	if f.Fields == nil {
-		return append(b, "null}"...), nil
-	}
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonx.AppendString(b, k, false)
-		b = append(b, ':')
-		b = jsonx.AppendString(b, f.Fields[k], false)
-	}
-	return append(b, "}}"...), nil
 }
 
 // Policy describes one upload to authorise.
