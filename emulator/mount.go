@@ -44,8 +44,8 @@ type target struct {
 	extra   http.Handler
 }
 
-// maxParams is how many path parameters are matched without allocating;
-// the deepest template has three.
+// maxParams is how many path parameters are matched without allocating,
+// more than any template has (two, today).
 const maxParams = 6
 
 func newMount(e *Emulator, p provider.Provider) (*mount, error) {

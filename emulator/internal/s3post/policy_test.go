@@ -1,7 +1,6 @@
 package s3post
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -76,36 +75,5 @@ func BenchmarkPresign(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Presign("http://localhost:8080/notus-kyc-documents", p)
-	}
-}
-
-// TestFormJSONIsWhatReflectionWrites: Form's MarshalJSON writes what
-// encoding/json wrote from its tags, with and without HTML escaping.
-func TestFormJSONIsWhatReflectionWrites(t *testing.T) {
-	type plain struct {
-		URL    string            `json:"url"`
-		Fields map[string]string `json:"fields"`
-	}
-	odd := "a\"b\\c<d>e&f\n\x01 é \u2028 \xff 😀"
-	for _, f := range []Form{
-		{URL: "http://localhost:8080/notus-kyc-documents", Fields: map[string]string{"key": "kyc/1/front", "bucket": "b", "Policy": "eyJ9", "X-Amz-Date": "20260504T100000Z"}},
-		{URL: odd, Fields: map[string]string{odd: odd, "Z": "", "a": odd}},
-		{URL: "u"},
-		{Fields: map[string]string{}},
-	} {
-		for _, html := range []bool{true, false} {
-			encode := func(v any) string {
-				var buf bytes.Buffer
-				enc := json.NewEncoder(&buf)
-				enc.SetEscapeHTML(html)
-				if err := enc.Encode(v); err != nil {
-					t.Fatal(err)
-				}
-				return buf.String()
-			}
-			if got, want := encode(f), encode(plain(f)); got != want {
-				t.Errorf("html %v:\n got %s\nwant %s", html, got, want)
-			}
-		}
 	}
 }

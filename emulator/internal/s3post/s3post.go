@@ -14,13 +14,13 @@ import (
 	"encoding/hex"
 	"hash"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
+
+	"github.com/kycemu/kycemu/emulator/internal/jsonx"
 )
 
 const (
@@ -58,36 +58,6 @@ type signingKey struct {
 type Form struct {
 	URL    string            `json:"url"`
 	Fields map[string]string `json:"fields"`
-}
-
-// MarshalJSON writes the form as encoding/json would from its tags, fields
-// in key order, without reflecting over the map: a create answer carries
-// two forms or more.
-func (f Form) MarshalJSON() ([]byte, error) {
-	n := 32 + len(f.URL)
-	keys := make([]string, 0, len(f.Fields))
-	for k, v := range f.Fields {
-		keys = append(keys, k)
-		n += len(k) + len(v) + 6
-	}
-	slices.Sort(keys)
-	b := make([]byte, 0, n)
-	b = append(b, `{"url":`...)
-	b = appendJSONString(b, f.URL, false)
-	b = append(b, `,"fields":`...)
-	if f.Fields == nil {
-		return append(b, "null}"...), nil
-	}
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, k, false)
-		b = append(b, ':')
-		b = appendJSONString(b, f.Fields[k], false)
-	}
-	return append(b, "}}"...), nil
 }
 
 // Policy describes one upload to authorise.
@@ -140,9 +110,9 @@ func policyDocument(p Policy, cred, date string) []byte {
 	b := make([]byte, 0, 320+len(p.Bucket)+len(p.Key)+len(cred)+len(p.ContentType))
 	pair := func(k, v string) {
 		b = append(b, '{')
-		b = appendJSONString(b, k, true)
+		b = jsonx.AppendString(b, k, true)
 		b = append(b, ':')
-		b = appendJSONString(b, v, true)
+		b = jsonx.AppendString(b, v, true)
 		b = append(b, "},"...)
 	}
 	b = append(b, `{"conditions":[`...)
@@ -156,7 +126,7 @@ func policyDocument(p Policy, cred, date string) []byte {
 	if p.ContentType != "" {
 		if p.ContentTypePrefix != "" || p.AnyContentType {
 			b = append(b, `["starts-with","$Content-Type",`...)
-			b = appendJSONString(b, p.ContentTypePrefix, true)
+			b = jsonx.AppendString(b, p.ContentTypePrefix, true)
 			b = append(b, "],"...)
 		} else {
 			pair("Content-Type", p.ContentType)
@@ -170,59 +140,6 @@ func policyDocument(p Policy, cred, date string) []byte {
 	b = append(b, '"')
 	b = p.Expires.UTC().AppendFormat(b, policyTime)
 	return append(b, `"}`...)
-}
-
-// appendJSONString appends s as a JSON string the way encoding/json
-// writes one: U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD,
-// and with html <, > and & as \u escapes (json.Marshal's default; a
-// MarshalJSON leaves that to the encoder, which escapes them or not).
-func appendJSONString(b []byte, s string, html bool) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && (!html || (c != '<' && c != '>' && c != '&')) {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 func (s *Signer) credential(t time.Time) string {
