@@ -113,7 +113,7 @@ type Policy struct {
 func (s *Signer) Presign(url string, p Policy) Form {
 	now := p.Now.UTC()
 	day := now.Format(amzDay)
-	cred := s.credential(now)
+	cred := s.AccessKeyID + "/" + day + "/" + s.Region + "/s3/aws4_request" // credential(now), day formatted once
 	date := now.Format(amzDate)
 	fields := make(map[string]string, 8)
 	fields["bucket"] = p.Bucket
