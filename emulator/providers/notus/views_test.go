@@ -22,7 +22,7 @@ func TestAnswersWriteWhatJSONWrites(t *testing.T) {
 			BirthDate: odd, Document: doc, CreatedAt: odd, UpdatedAt: &at},
 		businessView{ID: id, Status: Pending, LegalName: "ACME", CNPJ: "1", Owners: []ownerView{}, CreatedAt: at},
 		businessView{ID: odd, BusinessID: &odd, Status: odd, LegalName: odd, CNPJ: odd, LegalNature: odd, Email: odd, Phone: odd,
-			Owners: []ownerView{{FirstName: odd, LastName: odd, BirthDate: odd, Document: doc}, {Document: document{}}},
+			Owners:    []ownerView{{FirstName: odd, LastName: odd, BirthDate: odd, Document: doc}, {Document: document{}}},
 			CreatedAt: odd, UpdatedAt: &odd},
 		businessView{ID: id},
 	}
