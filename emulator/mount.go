@@ -368,14 +368,18 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 	m.e.capture(&e, r, rec, body, size)
 	m.e.journal.Add(e)
 	m.e.metrics.request(e.Provider, op, rec.Status)
-	// The access log: one line per request at info. It is asked first
-	// whether info is on, so a quieter level (--log-level warn, or the
-	// library's default discarding logger) costs no formatting at all.
-	if log := m.e.cfg.log; log.Enabled(r.Context(), slog.LevelInfo) {
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
+	// The access log: one line per request at info. The handler is asked
+	// first whether info is on, so a quieter level (--log-level warn, or the
+	// library's default discarding logger) costs no formatting at all. The
+	// line is handed to the handler directly: Logger.LogAttrs would also
+	// look up its caller's source position, always this function, on every
+	// request, so the line carries none.
+	if h := m.e.cfg.log.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
+		line := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+		line.AddAttrs(slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),
 			slog.String("request_id", e.RequestID))
+		_ = h.Handle(r.Context(), line)
 	}
 }
 

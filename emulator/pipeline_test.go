@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -459,6 +461,37 @@ func TestUncleanPathsRedirectWithinTheMount(t *testing.T) {
 		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
 		if w.Code != http.StatusMovedPermanently || w.Header().Get("Location") != want {
 			t.Errorf("%s: %d to %q, want 301 to %q", path, w.Code, w.Header().Get("Location"), want)
+		}
+	}
+}
+
+// TestAccessLogLine: at info, every provider request leaves one line
+// naming it; at warn, none.
+func TestAccessLogLine(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelWarn} {
+		var out strings.Builder
+		e, err := New(WithLogger(slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: level}))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/notus/api/v1/kyc/individual-verification-sessions/standard/"+
+			"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b", nil))
+		_ = e.Close()
+		id := w.Header().Get("X-Request-Id")
+		var lines []string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.Contains(l, "msg=request") {
+				lines = append(lines, l)
+			}
+		}
+		switch {
+		case level == slog.LevelWarn && len(lines) != 0:
+			t.Errorf("warn: %q", lines)
+		case level == slog.LevelInfo && (len(lines) != 1 || !strings.Contains(lines[0], "level=INFO") ||
+			!strings.Contains(lines[0], "provider=notus op=getStandardIndividualSession method=GET path=/api/v1/") ||
+			!strings.Contains(lines[0], "status="+strconv.Itoa(w.Code)) || !strings.HasSuffix(lines[0], "request_id="+id)):
+			t.Errorf("info: %q (request id %s)", lines, id)
 		}
 	}
 }

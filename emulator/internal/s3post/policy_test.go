@@ -2,6 +2,7 @@ package s3post
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,5 +76,28 @@ func BenchmarkPresign(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Presign("http://localhost:8080/notus-kyc-documents", p)
+	}
+}
+
+// TestFormAppendJSONIsWhatJSONWrites: Form.AppendJSON writes what
+// encoding/json, without HTML escaping, writes of a form.
+func TestFormAppendJSONIsWhatJSONWrites(t *testing.T) {
+	odd := "a\"b\\c<d>e&f\n\x01\b\f é \u2028 \xff 😀"
+	for _, f := range []*Form{
+		{URL: "http://localhost:8080/notus-kyc-documents", Fields: map[string]string{"key": "kyc/1/front", "bucket": "b", "Policy": "eyJ9", "X-Amz-Date": "20260504T100000Z"}},
+		{URL: odd, Fields: map[string]string{odd: odd, "Z": "", "a": odd}},
+		{URL: "u"},
+		{Fields: map[string]string{}},
+		nil,
+	} {
+		var want strings.Builder
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(f); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(f.AppendJSON(nil)) + "\n"; got != want.String() {
+			t.Errorf("\n got %s\nwant %s", got, want.String())
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +61,36 @@ type Form struct {
 	Fields map[string]string `json:"fields"`
 }
 
+// AppendJSON appends the form as an encoding/json Encoder without HTML
+// escaping writes it (httpx.JSONAppender): fields in key order.
+func (f *Form) AppendJSON(b []byte) []byte {
+	if f == nil {
+		return append(b, "null"...)
+	}
+	var buf [16]string
+	keys := buf[:0]
+	for k := range f.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, `{"url":`...)
+	b = jsonx.AppendString(b, f.URL, false)
+	b = append(b, `,"fields":`...)
+	if f.Fields == nil {
+		return append(b, "null}"...)
+	}
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonx.AppendString(b, k, false)
+		b = append(b, ':')
+		b = jsonx.AppendString(b, f.Fields[k], false)
+	}
+	return append(b, "}}"...)
+}
+
 // Policy describes one upload to authorise.
 type Policy struct {
 	Bucket string
@@ -82,7 +113,7 @@ type Policy struct {
 func (s *Signer) Presign(url string, p Policy) Form {
 	now := p.Now.UTC()
 	day := now.Format(amzDay)
-	cred := s.credential(now)
+	cred := s.AccessKeyID + "/" + day + "/" + s.Region + "/s3/aws4_request" // credential(now), day formatted once
 	date := now.Format(amzDate)
 	fields := make(map[string]string, 8)
 	fields["bucket"] = p.Bucket

@@ -1,8 +1,11 @@
 package notus
 
 import (
+	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/kycemu/kycemu/emulator/internal/jsonx"
 
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/state"
@@ -84,12 +87,7 @@ func (p *Provider) createdView(base string, r *state.Record, now time.Time) any 
 	s := state.Data[session](r)
 	switch kindOf(r) {
 	case kindBusiness:
-		out := struct {
-			Session              any            `json:"session"`
-			ProofOfAddressUpload *s3post.Form   `json:"proofOfAddressUpload"`
-			SocialContractUpload *s3post.Form   `json:"socialContractUpload"`
-			OwnersUploads        []ownerUploads `json:"ownersUploads"`
-		}{Session: view(r), ProofOfAddressUpload: p.form(base, r, "proofOfAddress", now),
+		out := businessCreated{Session: view(r), ProofOfAddressUpload: p.form(base, r, "proofOfAddress", now),
 			SocialContractUpload: p.form(base, r, "socialContract", now), OwnersUploads: []ownerUploads{}}
 		for i, o := range s.Business.Owners {
 			prefix := "owners." + strconv.Itoa(i) + "."
@@ -100,17 +98,164 @@ func (p *Provider) createdView(base string, r *state.Record, now time.Time) any 
 		}
 		return out
 	case kindEnhanced:
-		return struct {
-			Session              any          `json:"session"`
-			FrontDocumentUpload  *s3post.Form `json:"frontDocumentUpload"`
-			BackDocumentUpload   *s3post.Form `json:"backDocumentUpload"`
-			ProofOfAddressUpload *s3post.Form `json:"proofOfAddressUpload"`
-		}{view(r), p.form(base, r, "front", now), p.form(base, r, "back", now), p.form(base, r, "proofOfAddress", now)}
+		return individualCreated{view(r), p.form(base, r, "front", now), p.form(base, r, "back", now),
+			p.form(base, r, "proofOfAddress", now), true}
 	default:
-		return struct {
-			Session             any          `json:"session"`
-			FrontDocumentUpload *s3post.Form `json:"frontDocumentUpload"`
-			BackDocumentUpload  *s3post.Form `json:"backDocumentUpload"`
-		}{view(r), p.form(base, r, "front", now), p.form(base, r, "back", now)}
+		return individualCreated{view(r), p.form(base, r, "front", now), p.form(base, r, "back", now), nil, false}
 	}
+}
+
+// individualCreated answers the creation of an individual session; an
+// enhanced one has a proof of address to upload too.
+type individualCreated struct {
+	Session             any          `json:"session"`
+	FrontDocumentUpload *s3post.Form `json:"frontDocumentUpload"`
+	BackDocumentUpload  *s3post.Form `json:"backDocumentUpload"`
+	// ProofOfAddressUpload is an enhanced session's (never nil there).
+	ProofOfAddressUpload *s3post.Form `json:"proofOfAddressUpload,omitempty"`
+	enhanced             bool
+}
+
+type businessCreated struct {
+	Session              any            `json:"session"`
+	ProofOfAddressUpload *s3post.Form   `json:"proofOfAddressUpload"`
+	SocialContractUpload *s3post.Form   `json:"socialContractUpload"`
+	OwnersUploads        []ownerUploads `json:"ownersUploads"`
+}
+
+// The answers that create and read sessions, the most frequent calls,
+// write their own JSON (httpx.JSONAppender); views_test.go holds them to
+// what encoding/json writes of the same values.
+
+func (c individualCreated) AppendJSON(b []byte) []byte {
+	b = append(b, `{"session":`...)
+	b = appendView(b, c.Session)
+	b = append(b, `,"frontDocumentUpload":`...)
+	b = c.FrontDocumentUpload.AppendJSON(b)
+	b = append(b, `,"backDocumentUpload":`...)
+	b = c.BackDocumentUpload.AppendJSON(b)
+	if c.enhanced {
+		b = append(b, `,"proofOfAddressUpload":`...)
+		b = c.ProofOfAddressUpload.AppendJSON(b)
+	}
+	return append(b, '}')
+}
+
+func (c businessCreated) AppendJSON(b []byte) []byte {
+	b = append(b, `{"session":`...)
+	b = appendView(b, c.Session)
+	b = append(b, `,"proofOfAddressUpload":`...)
+	b = c.ProofOfAddressUpload.AppendJSON(b)
+	b = append(b, `,"socialContractUpload":`...)
+	b = c.SocialContractUpload.AppendJSON(b)
+	b = append(b, `,"ownersUploads":`...)
+	if c.OwnersUploads == nil {
+		return append(b, "null}"...)
+	}
+	b = append(b, '[')
+	for i, o := range c.OwnersUploads {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"documentId":`...)
+		b = jsonx.AppendString(b, o.DocumentID, false)
+		b = append(b, `,"frontDocumentUpload":`...)
+		b = o.FrontDocumentUpload.AppendJSON(b)
+		b = append(b, `,"backDocumentUpload":`...)
+		b = o.BackDocumentUpload.AppendJSON(b)
+		b = append(b, `,"proofOfAddressUpload":`...)
+		b = o.ProofOfAddressUpload.AppendJSON(b)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+func (e envelope) AppendJSON(b []byte) []byte {
+	b = append(b, `{"session":`...)
+	return append(appendView(b, e.Session), '}')
+}
+
+// appendView appends a session view (view's answer).
+func appendView(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case individualView:
+		return v.appendJSON(b)
+	case businessView:
+		return v.appendJSON(b)
+	}
+	panic(fmt.Sprintf("notus: %T is not a session view", v))
+}
+
+func (v individualView) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = jsonx.AppendString(b, v.ID, false)
+	b = append(b, `,"individualId":`...)
+	b = jsonx.AppendNullable(b, v.IndividualID)
+	b = append(b, `,"status":`...)
+	b = jsonx.AppendString(b, v.Status, false)
+	b = append(b, `,"livenessRequired":`...)
+	b = jsonx.AppendBool(b, v.LivenessRequired)
+	b = append(b, `,"firstName":`...)
+	b = jsonx.AppendString(b, v.FirstName, false)
+	b = append(b, `,"lastName":`...)
+	b = jsonx.AppendString(b, v.LastName, false)
+	b = append(b, `,"birthDate":`...)
+	b = jsonx.AppendString(b, v.BirthDate, false)
+	b = append(b, `,"document":`...)
+	b = v.Document.appendJSON(b)
+	b = append(b, `,"createdAt":`...)
+	b = jsonx.AppendString(b, v.CreatedAt, false)
+	b = append(b, `,"updatedAt":`...)
+	b = jsonx.AppendNullable(b, v.UpdatedAt)
+	return append(b, '}')
+}
+
+func (v businessView) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = jsonx.AppendString(b, v.ID, false)
+	b = append(b, `,"businessId":`...)
+	b = jsonx.AppendNullable(b, v.BusinessID)
+	for _, f := range [...]struct{ k, v string }{{"status", v.Status}, {"legalName", v.LegalName}, {"cnpj", v.CNPJ},
+		{"legalNature", v.LegalNature}, {"email", v.Email}, {"phone", v.Phone}} {
+		b = append(b, ',')
+		b = jsonx.AppendString(b, f.k, false)
+		b = append(b, ':')
+		b = jsonx.AppendString(b, f.v, false)
+	}
+	b = append(b, `,"owners":`...)
+	if v.Owners == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, o := range v.Owners {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"firstName":`...)
+			b = jsonx.AppendString(b, o.FirstName, false)
+			b = append(b, `,"lastName":`...)
+			b = jsonx.AppendString(b, o.LastName, false)
+			b = append(b, `,"birthDate":`...)
+			b = jsonx.AppendString(b, o.BirthDate, false)
+			b = append(b, `,"document":`...)
+			b = o.Document.appendJSON(b)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"createdAt":`...)
+	b = jsonx.AppendString(b, v.CreatedAt, false)
+	b = append(b, `,"updatedAt":`...)
+	b = jsonx.AppendNullable(b, v.UpdatedAt)
+	return append(b, '}')
+}
+
+func (d document) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = jsonx.AppendString(b, d.ID, false)
+	b = append(b, `,"type":`...)
+	b = jsonx.AppendNullable(b, d.Type)
+	b = append(b, `,"category":`...)
+	b = jsonx.AppendString(b, d.Category, false)
+	return append(b, '}')
 }

@@ -1,0 +1,94 @@
+package notus
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/kycemu/kycemu/emulator/internal/s3post"
+)
+
+// TestAnswersWriteWhatJSONWrites holds the hand-written answers to what
+// encoding/json, without HTML escaping (as answers are written), makes of
+// the same values in the shapes they had as anonymous structs.
+func TestAnswersWriteWhatJSONWrites(t *testing.T) {
+	odd := "a\"b\\c<d>&\n\t\x01\b é \u2028 \xff 😀"
+	id, typ, at := "6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b", "RG", "2026-05-04T10:00:00.000Z"
+	doc := document{ID: "123", Type: &typ, Category: odd}
+	views := []any{
+		individualView{ID: id, Status: Pending, FirstName: "Maria", LastName: "Silva", BirthDate: "1990-04-12",
+			Document: document{ID: "1", Category: "RG"}, CreatedAt: at},
+		individualView{ID: odd, IndividualID: &odd, Status: odd, LivenessRequired: true, FirstName: odd, LastName: odd,
+			BirthDate: odd, Document: doc, CreatedAt: odd, UpdatedAt: &at},
+		businessView{ID: id, Status: Pending, LegalName: "ACME", CNPJ: "1", Owners: []ownerView{}, CreatedAt: at},
+		businessView{ID: odd, BusinessID: &odd, Status: odd, LegalName: odd, CNPJ: odd, LegalNature: odd, Email: odd, Phone: odd,
+			Owners:    []ownerView{{FirstName: odd, LastName: odd, BirthDate: odd, Document: doc}, {Document: document{}}},
+			CreatedAt: odd, UpdatedAt: &odd},
+		businessView{ID: id},
+	}
+	form := &s3post.Form{URL: "http://x/" + odd, Fields: map[string]string{"key": odd, "bucket": "b", "Policy": "p"}}
+	check := func(a interface{ AppendJSON([]byte) []byte }, shape any) {
+		t.Helper()
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(shape); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(a.AppendJSON(nil)) + "\n"; got != want.String() {
+			t.Errorf("%T:\n got %s\nwant %s", a, got, want.String())
+		}
+	}
+	for _, v := range views {
+		check(envelope{v}, struct {
+			Session any `json:"session"`
+		}{v})
+		check(individualCreated{v, form, nil, nil, false}, struct {
+			Session             any          `json:"session"`
+			FrontDocumentUpload *s3post.Form `json:"frontDocumentUpload"`
+			BackDocumentUpload  *s3post.Form `json:"backDocumentUpload"`
+		}{v, form, nil})
+		check(individualCreated{v, form, form, form, true}, struct {
+			Session              any          `json:"session"`
+			FrontDocumentUpload  *s3post.Form `json:"frontDocumentUpload"`
+			BackDocumentUpload   *s3post.Form `json:"backDocumentUpload"`
+			ProofOfAddressUpload *s3post.Form `json:"proofOfAddressUpload"`
+		}{v, form, form, form})
+		for _, owners := range [][]ownerUploads{nil, {}, {{DocumentID: odd, FrontDocumentUpload: form}, {}}} {
+			check(businessCreated{v, form, nil, owners}, struct {
+				Session              any            `json:"session"`
+				ProofOfAddressUpload *s3post.Form   `json:"proofOfAddressUpload"`
+				SocialContractUpload *s3post.Form   `json:"socialContractUpload"`
+				OwnersUploads        []ownerUploads `json:"ownersUploads"`
+			}{v, form, nil, owners})
+		}
+	}
+}
+
+func BenchmarkCreatedAnswer(b *testing.B) {
+	typ, at := "RG", "2026-05-04T10:00:00.000Z"
+	v := individualView{ID: "6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b", Status: Pending, FirstName: "Maria", LastName: "Silva",
+		BirthDate: "1990-04-12", Document: document{ID: "12345678900", Type: &typ, Category: "RG"}, CreatedAt: at}
+	f := &s3post.Form{URL: "http://localhost:8080/notus-kyc-documents", Fields: map[string]string{"bucket": "notus-kyc-documents",
+		"key": "kyc/6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b/front", "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+		"X-Amz-Credential": "AKIATEST/20260504/sa-east-1/s3/aws4_request", "X-Amz-Date": "20260504T100000Z",
+		"Policy": "eyJjb25kaXRpb25zIjpbeyJidWNrZXQiOiJub3R1cy1reWMtZG9jdW1lbnRzIn1dfQ==", "X-Amz-Signature": "3f2a9c0d1e4b5a6978877665544332211ffeeddccbbaa99887766554433221100"}}
+	c := individualCreated{v, f, f, nil, false}
+	b.Run("AppendJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		buf := make([]byte, 0, 4096)
+		for b.Loop() {
+			buf = c.AppendJSON(buf[:0])
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf bytes.Buffer
+		for b.Loop() {
+			buf.Reset()
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(c)
+		}
+	})
+}
