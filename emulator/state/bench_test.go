@@ -165,3 +165,27 @@ func scannable() uint64 {
 	metrics.Read(ss)
 	return ss[0].Value.Uint64()
 }
+
+// BenchmarkLoad times rebuilding a store of 100,000 sessions from its
+// backend (a map: the decoding and the rebuilding, not a disk).
+func BenchmarkLoad(b *testing.B) {
+	const n = 100_000
+	be := memstore.New()
+	lim := state.Limits{Records: -1, RecordsPerTenant: -1}
+	s, sp := benchStoreOn(b, be, lim)
+	for i := range n {
+		benchCreate(b, sp, "t"+strconv.Itoa(i%1000), i)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s, _ := benchStoreOn(b, be, lim)
+		if st := s.Stats(); st.Records != n {
+			b.Fatalf("%d records", st.Records)
+		}
+		_ = s.Close()
+	}
+}
