@@ -105,7 +105,8 @@ func BenchmarkCreateDurable(b *testing.B) {
 // collection of that heap costs: the wall time of runtime.GC and the CPU
 // time the collector spent marking, both inflated on a busy machine, and
 // the bytes it has to scan per record (scan-B/record: the pointer-bearing
-// part of the heap, which does not depend on the machine).
+// part of the heap, which does not depend on the machine). Run it with
+// -benchtime 1x: each round builds the whole store.
 func BenchmarkStoredSessions(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
