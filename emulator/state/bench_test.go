@@ -105,7 +105,8 @@ func BenchmarkCreateDurable(b *testing.B) {
 // collection of that heap costs: the wall time of runtime.GC and the CPU
 // time the collector spent marking, both inflated on a busy machine, and
 // the bytes it has to scan per record (scan-B/record: the pointer-bearing
-// part of the heap, which does not depend on the machine).
+// part of the heap, which does not depend on the machine). Run it with
+// -benchtime 1x: each round builds the whole store.
 func BenchmarkStoredSessions(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
@@ -164,4 +165,28 @@ func scannable() uint64 {
 	ss := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
 	metrics.Read(ss)
 	return ss[0].Value.Uint64()
+}
+
+// BenchmarkLoad times rebuilding a store of 100,000 sessions from its
+// backend (a map: the decoding and the rebuilding, not a disk).
+func BenchmarkLoad(b *testing.B) {
+	const n = 100_000
+	be := memstore.New()
+	lim := state.Limits{Records: -1, RecordsPerTenant: -1}
+	s, sp := benchStoreOn(b, be, lim)
+	for i := range n {
+		benchCreate(b, sp, "t"+strconv.Itoa(i%1000), i)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s, _ := benchStoreOn(b, be, lim)
+		if st := s.Stats(); st.Records != n {
+			b.Fatalf("%d records", st.Records)
+		}
+		_ = s.Close()
+	}
 }

@@ -171,8 +171,9 @@ func (s *Store) Load() error {
 		for i := range rj.Due {
 			internStep(&rj.Due[i].Step)
 		}
-		r := &Record{Key: rj.Key, Seq: rj.Seq, Status: rj.Status, Created: rj.Created, Updated: rj.Updated,
-			Ended: rj.Ended, History: rj.History, Due: rj.Due, Data: data, k: k, t: t}
+		r := k.newRecord()
+		r.Key, r.Seq, r.Status, r.Created, r.Updated, r.Ended = rj.Key, rj.Seq, rj.Status, rj.Created, rj.Updated, rj.Ended
+		r.History, r.Due, r.Data, r.t = rj.History, rj.Due, data, t
 		if pj := rj.Plan; pj != nil {
 			for i := range pj.Steps {
 				internStep(&pj.Steps[i])

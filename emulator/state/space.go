@@ -129,6 +129,21 @@ func (t *tenant) values(k *kindInfo, index string, create bool) map[string]*Reco
 	return m
 }
 
+// newRecord returns a zero record of the kind. A kind with one index (the
+// usual case) gets the room for its value in the record's own block: one
+// object fewer per record for the garbage collector to mark.
+func (k *kindInfo) newRecord() *Record {
+	if len(k.indexes) != 1 {
+		return &Record{k: k}
+	}
+	b := new(struct {
+		r     Record
+		index [1]indexValue
+	})
+	b.r.k, b.r.index = k, b.index[:0]
+	return &b.r
+}
+
 func newSpace(s *Store, name string, spec Spec) *Space {
 	sp := &Space{s: s, name: name, spec: spec, kinds: map[string]*kindInfo{},
 		tenants: map[string]*tenant{}}

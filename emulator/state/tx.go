@@ -177,7 +177,8 @@ func (tx *Tx) Create(n NewRecord) (*Record, error) {
 	tx.mustWrite("create")
 	k := tx.sp.kind(n.Kind)
 	s := tx.sp.s
-	r := &Record{Key: Key{Provider: tx.sp.name, Tenant: tx.t.name, Kind: n.Kind, ID: n.ID}, t: tx.t, k: k}
+	r := k.newRecord()
+	r.Key, r.t = Key{Provider: tx.sp.name, Tenant: tx.t.name, Kind: n.Kind, ID: n.ID}, tx.t
 	tx.sp.mu.Lock()
 	if _, taken := k.recs[n.ID]; taken {
 		tx.sp.mu.Unlock()
@@ -201,9 +202,6 @@ func (tx *Tx) Create(n NewRecord) (*Record, error) {
 		r.History = []provider.Transition{{To: n.Status, At: now, By: n.By}}
 	}
 	tx.t.kinds[k.slot].add(r)
-	if len(n.Index) > 0 {
-		r.index = make([]indexValue, 0, len(n.Index))
-	}
 	for name, v := range n.Index {
 		tx.setIndex(r, name, v)
 	}
