@@ -17,8 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
@@ -78,46 +76,51 @@ func (e *Emulator) lazyConsole() http.Handler {
 
 // consoleRouter routes the console's pages, forms and assets; the
 // emulator serves it under /_emulator/ui beside the JSON control API.
-func (e *Emulator) consoleRouter() *mux.Router {
-	r := mux.NewRouter()
-	c := prefixed{r, "/_emulator"}
+func (e *Emulator) consoleRouter() *handlerRouter {
 	con := &console{e: e}
+	r := &handlerRouter{
+		notFound: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			con.fail(w, r, http.StatusNotFound, "There is no console page here.")
+		}),
+		notAllowed: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			con.fail(w, r, http.StatusMethodNotAllowed, "This console page does not take that method.")
+		}),
+	}
+	c := prefixed{r, "/_emulator"}
 	static, _ := fs.Sub(uiFiles, "ui/static")
 	files := http.StripPrefix(uiBase+"/static/", http.FileServer(http.FS(static)))
 
 	get := []string{http.MethodGet, http.MethodHead}
 	c.HandleFunc("/ui", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, uiBase+"/", http.StatusMovedPermanently)
-	}).Methods(get...)
-	c.HandleFunc("/ui/", con.overview).Methods(get...)
-	c.HandleFunc("/ui/tenants", con.tenants).Methods(get...)
-	c.HandleFunc("/ui/tenants/reset", con.post(con.resetTenant)).Methods(http.MethodPost)
-	c.HandleFunc("/ui/sessions", con.sessions).Methods(get...)
-	c.HandleFunc("/ui/sessions/{id}", con.session).Methods(get...)
-	c.HandleFunc("/ui/sessions/{id}/act", con.post(con.act)).Methods(http.MethodPost)
-	c.HandleFunc("/ui/clock", con.clockPage).Methods(get...)
-	c.HandleFunc("/ui/clock", con.post(con.moveClock)).Methods(http.MethodPost)
-	c.HandleFunc("/ui/webhooks", con.webhooks).Methods(get...)
-	c.HandleFunc("/ui/webhooks/{id}", con.delivery).Methods(get...)
-	c.HandleFunc("/ui/webhooks/{id}/redeliver", con.post(con.redeliver)).Methods(http.MethodPost)
-	c.HandleFunc("/ui/requests", con.requests).Methods(get...)
-	c.HandleFunc("/ui/requests/{seq}", con.request).Methods(get...)
-	c.HandleFunc("/ui/scenarios", con.scenarios).Methods(get...)
-	c.HandleFunc("/ui/scenarios/editor", con.editor).Methods(get...)
-	c.HandleFunc("/ui/scenarios/editor", con.saveEditor).Methods(http.MethodPost)
-	c.HandleFunc("/ui/scenarios/defaults", con.post(con.setDefault)).Methods(http.MethodPost)
-	c.HandleFunc("/ui/scenarios/defaults/clear", con.post(con.clearDefault)).Methods(http.MethodPost)
-	c.HandleFunc("/ui/scenarios/{provider}/{name}", con.scenario).Methods(get...)
-	r.PathPrefix(uiBase + "/static/").Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	}, get...)
+	c.HandleFunc("/ui/", con.overview, get...)
+	c.HandleFunc("/ui/tenants", con.tenants, get...)
+	c.HandleFunc("/ui/tenants/reset", con.post(con.resetTenant), http.MethodPost)
+	c.HandleFunc("/ui/sessions", con.sessions, get...)
+	c.HandleFunc("/ui/sessions/{id}", con.session, get...)
+	c.HandleFunc("/ui/sessions/{id}/act", con.post(con.act), http.MethodPost)
+	c.HandleFunc("/ui/clock", con.clockPage, get...)
+	c.HandleFunc("/ui/clock", con.post(con.moveClock), http.MethodPost)
+	c.HandleFunc("/ui/webhooks", con.webhooks, get...)
+	c.HandleFunc("/ui/webhooks/{id}", con.delivery, get...)
+	c.HandleFunc("/ui/webhooks/{id}/redeliver", con.post(con.redeliver), http.MethodPost)
+	c.HandleFunc("/ui/requests", con.requests, get...)
+	c.HandleFunc("/ui/requests/{seq}", con.request, get...)
+	c.HandleFunc("/ui/scenarios", con.scenarios, get...)
+	c.HandleFunc("/ui/scenarios/editor", con.editor, get...)
+	c.HandleFunc("/ui/scenarios/editor", con.saveEditor, http.MethodPost)
+	c.HandleFunc("/ui/scenarios/defaults", con.post(con.setDefault), http.MethodPost)
+	c.HandleFunc("/ui/scenarios/defaults/clear", con.post(con.clearDefault), http.MethodPost)
+	c.HandleFunc("/ui/scenarios/{provider}/{name}", con.scenario, get...)
+	// The assets: everything under static/, the directory itself included
+	// (the prefix route mux had here matched it too).
+	assets := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)
-	})).Methods(get...)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		con.fail(w, r, http.StatusNotFound, "There is no console page here.")
-	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		con.fail(w, r, http.StatusMethodNotAllowed, "This console page does not take that method.")
-	})
+	}
+	c.HandleFunc("/ui/static/", assets, get...)
+	c.HandleFunc("/ui/static/{file:.+}", assets, get...)
 	return r
 }
 
@@ -427,7 +430,7 @@ func (con *console) session(w http.ResponseWriter, r *http.Request) {
 	if _, ok := con.query(w, r); !ok {
 		return
 	}
-	id := mux.Vars(r)["id"]
+	id := provider.Vars(r)["id"]
 	s, found := con.e.store.Session(id)
 	if !found {
 		con.fail(w, r, http.StatusNotFound, "No session has that id (it may have been reset or evicted).")
@@ -449,7 +452,7 @@ func reverse[T any](s []T) {
 func newestFirst(d []webhook.Delivery) []webhook.Delivery { reverse(d); return d }
 
 func (con *console) act(r *http.Request) (string, string, *opError) {
-	id := mux.Vars(r)["id"]
+	id := provider.Vars(r)["id"]
 	to := uiBase + "/sessions/" + url.PathEscape(id)
 	a := provider.Action{Name: r.PostFormValue("action"), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
 	s, err := con.e.act(id, a)
@@ -506,7 +509,7 @@ func (con *console) delivery(w http.ResponseWriter, r *http.Request) {
 	if _, ok := con.query(w, r); !ok {
 		return
 	}
-	d, found := con.e.hooks.Delivery(mux.Vars(r)["id"])
+	d, found := con.e.hooks.Delivery(provider.Vars(r)["id"])
 	if !found {
 		con.fail(w, r, http.StatusNotFound, "No delivery has that id (the journal keeps the most recent ones).")
 		return
@@ -517,7 +520,7 @@ func (con *console) delivery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (con *console) redeliver(r *http.Request) (string, string, *opError) {
-	id := mux.Vars(r)["id"]
+	id := provider.Vars(r)["id"]
 	d, err := con.e.redeliverOne(id)
 	if err != nil {
 		return uiBase + "/webhooks/" + url.PathEscape(id), "", err
@@ -559,7 +562,7 @@ func (con *console) request(w http.ResponseWriter, r *http.Request) {
 	if _, ok := con.query(w, r); !ok {
 		return
 	}
-	seq, _ := strconv.ParseUint(mux.Vars(r)["seq"], 10, 64)
+	seq, _ := strconv.ParseUint(provider.Vars(r)["seq"], 10, 64)
 	en, found := con.e.journal.Get(seq)
 	if !found {
 		con.fail(w, r, http.StatusNotFound, "The journal no longer holds that request (it keeps the most recent ones).")
@@ -610,7 +613,7 @@ func (con *console) scenario(w http.ResponseWriter, r *http.Request) {
 	if _, ok := con.query(w, r); !ok {
 		return
 	}
-	v := mux.Vars(r)
+	v := provider.Vars(r)
 	en, found := con.scenarioEntry(v["provider"], v["name"])
 	if !found {
 		con.fail(w, r, http.StatusNotFound, "The provider has no scenario by that name.")

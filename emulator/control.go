@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
@@ -26,42 +24,43 @@ func writeControlError(w http.ResponseWriter, status int, code, msg string) {
 
 func (e *Emulator) controlRoutes() http.Handler { return e.recoverControl(e.controlRouter()) }
 
-// controlRouter routes every control endpoint (a test walks it against
-// specs/control/openapi.yaml).
-func (e *Emulator) controlRouter() *mux.Router {
-	r := mux.NewRouter()
+// controlRouter routes every control endpoint (a test checks its routes
+// against specs/control/openapi.yaml).
+func (e *Emulator) controlRouter() *handlerRouter {
+	r := &handlerRouter{
+		notFound: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeControlError(w, http.StatusNotFound, "not_found", "no such control endpoint")
+		}),
+		notAllowed: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			writeControlError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this control endpoint")
+		}),
+	}
 	c := prefixed{r, "/_emulator"}
-	c.HandleFunc("/health", e.health).Methods(http.MethodGet, http.MethodHead)
-	c.HandleFunc("/providers", e.listProviders).Methods(http.MethodGet)
-	c.HandleFunc("/reset", e.reset).Methods(http.MethodPost)
-	c.HandleFunc("/sessions", e.listSessions).Methods(http.MethodGet)
-	c.HandleFunc("/sessions/{id}", e.getSession).Methods(http.MethodGet)
-	c.HandleFunc("/sessions/{id}/actions", e.actOnSession).Methods(http.MethodPost)
-	c.HandleFunc("/sessions/{id}/{action}", e.actOnSession).Methods(http.MethodPost)
-	c.HandleFunc("/clock", e.getClock).Methods(http.MethodGet)
-	c.HandleFunc("/clock", e.moveClock).Methods(http.MethodPost)
-	c.HandleFunc("/requests", e.listRequests).Methods(http.MethodGet)
-	c.HandleFunc("/requests", e.clearRequests).Methods(http.MethodDelete)
-	c.HandleFunc("/specs", e.listSpecs).Methods(http.MethodGet)
-	c.HandleFunc("/specs/control", e.getControlSpec).Methods(http.MethodGet)
-	c.HandleFunc("/specs/{provider}", e.getSpec).Methods(http.MethodGet)
+	c.HandleFunc("/health", e.health, http.MethodGet, http.MethodHead)
+	c.HandleFunc("/providers", e.listProviders, http.MethodGet)
+	c.HandleFunc("/reset", e.reset, http.MethodPost)
+	c.HandleFunc("/sessions", e.listSessions, http.MethodGet)
+	c.HandleFunc("/sessions/{id}", e.getSession, http.MethodGet)
+	c.HandleFunc("/sessions/{id}/actions", e.actOnSession, http.MethodPost)
+	c.HandleFunc("/sessions/{id}/{action}", e.actOnSession, http.MethodPost)
+	c.HandleFunc("/clock", e.getClock, http.MethodGet)
+	c.HandleFunc("/clock", e.moveClock, http.MethodPost)
+	c.HandleFunc("/requests", e.listRequests, http.MethodGet)
+	c.HandleFunc("/requests", e.clearRequests, http.MethodDelete)
+	c.HandleFunc("/specs", e.listSpecs, http.MethodGet)
+	c.HandleFunc("/specs/control", e.getControlSpec, http.MethodGet)
+	c.HandleFunc("/specs/{provider}", e.getSpec, http.MethodGet)
 	e.scenarioRoutes(c)
 	e.webhookRoutes(c)
 	e.metricsRoutes(c)
 	for _, m := range e.mounts {
 		if pc, ok := m.p.(provider.Controls); ok {
 			for _, rt := range pc.Controls() {
-				r.Handle("/_emulator/providers/"+m.p.Name()+rt.Path, m.withURLs(rt.Handler)).Methods(rt.Method)
+				r.Handle("/_emulator/providers/"+m.p.Name()+rt.Path, m.withURLs(rt.Handler), rt.Method)
 			}
 		}
 	}
 	e.serveControlIndex(r) // last: it lists the routes above
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeControlError(w, http.StatusNotFound, "not_found", "no such control endpoint")
-	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeControlError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this control endpoint")
-	})
 	return r
 }
 
@@ -88,17 +87,6 @@ func (e *Emulator) recoverControl(h http.Handler) http.Handler {
 		}()
 		h.ServeHTTP(rec, r)
 	})
-}
-
-// prefixed registers routes under a path prefix on one router (not a
-// subrouter, so a wrong method answers 405 rather than 404).
-type prefixed struct {
-	r      *mux.Router
-	prefix string
-}
-
-func (p prefixed) HandleFunc(path string, f http.HandlerFunc) *mux.Route {
-	return p.r.HandleFunc(p.prefix+path, f)
 }
 
 func (e *Emulator) health(w http.ResponseWriter, _ *http.Request) {
@@ -233,7 +221,7 @@ func (e *Emulator) listSessions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) getSession(w http.ResponseWriter, r *http.Request) {
-	s, ok := e.store.Session(mux.Vars(r)["id"])
+	s, ok := e.store.Session(provider.Vars(r)["id"])
 	if !ok {
 		writeControlError(w, http.StatusNotFound, "session_not_found", "no session with that id")
 		return
@@ -242,7 +230,7 @@ func (e *Emulator) getSession(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) actOnSession(w http.ResponseWriter, r *http.Request) {
-	vars := mux.Vars(r)
+	vars := provider.Vars(r)
 	if _, ok := e.store.Session(vars["id"]); !ok {
 		writeControlError(w, http.StatusNotFound, "session_not_found", "no session with that id")
 		return
@@ -328,7 +316,7 @@ func (e *Emulator) getSpec(w http.ResponseWriter, r *http.Request) {
 	if !checkQuery(w, r, "format") {
 		return
 	}
-	m, ok := e.byName[mux.Vars(r)["provider"]]
+	m, ok := e.byName[provider.Vars(r)["provider"]]
 	if !ok {
 		writeControlError(w, http.StatusNotFound, "unknown_provider", "no provider by that name")
 		return

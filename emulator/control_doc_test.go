@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,9 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/internal/oas"
 	"github.com/kycemu/kycemu/specs"
 	"github.com/kycemu/kycemu/testkit/control"
@@ -38,7 +36,7 @@ var pathVar = regexp.MustCompile(`\{[^}]*\}`)
 // route is "METHOD /path/{}" with path variables unnamed.
 func route(method, path string) string { return method + " " + pathVar.ReplaceAllString(path, "{}") }
 
-// TestEveryControlRouteIsDocumented walks the control router: an endpoint
+// TestEveryControlRouteIsDocumented lists the control routes: an endpoint
 // added without its entry in specs/control/openapi.yaml fails here, and so
 // does an entry whose endpoint is gone.
 func TestEveryControlRouteIsDocumented(t *testing.T) {
@@ -54,22 +52,8 @@ func TestEveryControlRouteIsDocumented(t *testing.T) {
 		documented[route(op.Method, base+op.Path)] = true
 	}
 	routed := map[string]bool{}
-	err = e.controlRouter().Walk(func(r *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-		tpl, err := r.GetPathTemplate()
-		if err != nil {
-			return err
-		}
-		methods, err := r.GetMethods()
-		if err != nil {
-			return fmt.Errorf("%s has no methods: %w", tpl, err)
-		}
-		for _, m := range methods {
-			routed[route(m, tpl)] = true
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, rt := range e.controlRouter().routes.Routes() {
+		routed[route(rt.Method, rt.Template)] = true
 	}
 	var missing, stale []string
 	for r := range routed {
@@ -101,8 +85,8 @@ func TestEveryControlRouteIsDocumented(t *testing.T) {
 type contract struct {
 	t       *testing.T
 	doc     *oas.Doc
-	router  *mux.Router
-	ops     map[string]*oas.Operation
+	router  httpx.Router[*oas.Operation]
+	ops     []*oas.Operation
 	next    http.RoundTripper
 	mu      sync.Mutex
 	seen    map[string]bool
@@ -111,29 +95,27 @@ type contract struct {
 
 func newContract(t *testing.T) *contract {
 	doc := controlDoc(t)
-	c := &contract{t: t, doc: doc, router: mux.NewRouter(), ops: map[string]*oas.Operation{}, next: http.DefaultTransport,
-		seen: map[string]bool{}, answers: map[string]map[int]bool{}}
+	c := &contract{t: t, doc: doc, next: http.DefaultTransport, seen: map[string]bool{}, answers: map[string]map[int]bool{}}
 	base := doc.BasePaths()[0]
-	for _, op := range doc.Operations() {
-		c.ops[op.ID] = op
-		c.router.NewRoute().Name(op.ID).Path(base + op.Path).Methods(op.Method)
+	c.ops = doc.Operations()
+	for _, op := range c.ops {
+		c.router.Handle(op.Method, base+op.Path, op)
 	}
 	return c
 }
 
 func (c *contract) RoundTrip(req *http.Request) (*http.Response, error) {
-	var m mux.RouteMatch
-	if !c.router.Match(req, &m) || m.Route == nil {
+	op, vars, outcome := c.router.Match(req.Method, req.URL.Path, nil)
+	if outcome != httpx.Matched {
 		c.t.Errorf("%s %s: no operation of the control document matches", req.Method, req.URL.Path)
 		return c.next.RoundTrip(req)
 	}
-	op := c.ops[m.Route.GetName()]
 	var body []byte
 	if req.Body != nil {
 		body, _ = io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	checked := c.doc.Request(op, req.Clone(req.Context()), m.Vars)
+	checked := c.doc.Request(op, req.Clone(req.Context()), vars.Map())
 	if p := c.doc.ValidateRequest(req.Context(), checked, body); p != nil && req.Context().Value(deliberate{}) == nil {
 		c.t.Errorf("request %s %s (%s) breaks the document: %s", req.Method, req.URL, op.ID, p)
 	}
@@ -379,9 +361,9 @@ func TestControlClientAgainstTheDocument(t *testing.T) {
 	refused("reload without a scenario dir", control.New(rs.URL, control.WithHTTPClient(hc)).ReloadScenarios(ctx), 409)
 
 	var unexercised []string
-	for id := range con.ops {
-		if !con.seen[id] {
-			unexercised = append(unexercised, id)
+	for _, op := range con.ops {
+		if !con.seen[op.ID] {
+			unexercised = append(unexercised, op.ID)
 		}
 	}
 	sort.Strings(unexercised)

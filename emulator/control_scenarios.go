@@ -5,9 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gorilla/mux"
-
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
+	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/scenario"
 )
 
@@ -25,17 +24,17 @@ import (
 //	PUT    /_emulator/scenarios/{provider}/{name}  YAML body
 //	DELETE /_emulator/scenarios/{provider}/{name}
 func (e *Emulator) scenarioRoutes(c prefixed) {
-	c.HandleFunc("/scenarios", e.listScenarios).Methods(http.MethodGet)
-	c.HandleFunc("/scenarios", e.postScenarios).Methods(http.MethodPost)
-	c.HandleFunc("/scenarios/reload", e.reloadScenarios).Methods(http.MethodPost)
-	c.HandleFunc("/scenarios/validate", e.checkScenarios).Methods(http.MethodPost)
-	c.HandleFunc("/scenarios/defaults", e.listDefaults).Methods(http.MethodGet)
-	c.HandleFunc("/scenarios/defaults", e.setDefault).Methods(http.MethodPut, http.MethodPost)
-	c.HandleFunc("/scenarios/defaults", e.clearDefault).Methods(http.MethodDelete)
-	c.HandleFunc("/scenarios/{provider}", e.listScenarios).Methods(http.MethodGet)
-	c.HandleFunc("/scenarios/{provider}/{name}", e.getScenario).Methods(http.MethodGet)
-	c.HandleFunc("/scenarios/{provider}/{name}", e.putScenario).Methods(http.MethodPut)
-	c.HandleFunc("/scenarios/{provider}/{name}", e.deleteScenario).Methods(http.MethodDelete)
+	c.HandleFunc("/scenarios", e.listScenarios, http.MethodGet)
+	c.HandleFunc("/scenarios", e.postScenarios, http.MethodPost)
+	c.HandleFunc("/scenarios/reload", e.reloadScenarios, http.MethodPost)
+	c.HandleFunc("/scenarios/validate", e.checkScenarios, http.MethodPost)
+	c.HandleFunc("/scenarios/defaults", e.listDefaults, http.MethodGet)
+	c.HandleFunc("/scenarios/defaults", e.setDefault, http.MethodPut, http.MethodPost)
+	c.HandleFunc("/scenarios/defaults", e.clearDefault, http.MethodDelete)
+	c.HandleFunc("/scenarios/{provider}", e.listScenarios, http.MethodGet)
+	c.HandleFunc("/scenarios/{provider}/{name}", e.getScenario, http.MethodGet)
+	c.HandleFunc("/scenarios/{provider}/{name}", e.putScenario, http.MethodPut)
+	c.HandleFunc("/scenarios/{provider}/{name}", e.deleteScenario, http.MethodDelete)
 }
 
 func scenarioDoc(en scenario.Entry) scenario.Doc {
@@ -49,13 +48,13 @@ func scenarioDoc(en scenario.Entry) scenario.Doc {
 
 func (e *Emulator) listScenarios(w http.ResponseWriter, r *http.Request) {
 	allowed := []string{"provider"}
-	if mux.Vars(r)["provider"] != "" {
+	if provider.Vars(r)["provider"] != "" {
 		allowed = nil
 	}
 	if !checkQuery(w, r, allowed...) {
 		return
 	}
-	prov := mux.Vars(r)["provider"]
+	prov := provider.Vars(r)["provider"]
 	if prov == "" {
 		prov = r.URL.Query().Get("provider")
 	}
@@ -109,7 +108,7 @@ func (e *Emulator) tenantDefaults(prov string) []scenario.Default {
 }
 
 func (e *Emulator) getScenario(w http.ResponseWriter, r *http.Request) {
-	v := mux.Vars(r)
+	v := provider.Vars(r)
 	if !checkQuery(w, r, "format") || !e.knownProvider(w, v["provider"], true) {
 		return
 	}
@@ -152,7 +151,7 @@ func writeProblems(w http.ResponseWriter, err error) {
 }
 
 func (e *Emulator) putScenario(w http.ResponseWriter, r *http.Request) {
-	v := mux.Vars(r)
+	v := provider.Vars(r)
 	if !e.knownProvider(w, v["provider"], true) {
 		return
 	}
@@ -186,7 +185,7 @@ func (e *Emulator) postScenarios(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) deleteScenario(w http.ResponseWriter, r *http.Request) {
-	v := mux.Vars(r)
+	v := provider.Vars(r)
 	if !e.knownProvider(w, v["provider"], true) {
 		return
 	}

@@ -6,9 +6,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/gorilla/mux"
-
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
+	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/webhook"
 )
 
@@ -23,14 +22,14 @@ import (
 //	DELETE /_emulator/webhooks/endpoints              ?provider= &tenant=
 //	GET    /_emulator/webhooks/secret                 ?provider= &tenant=
 func (e *Emulator) webhookRoutes(c prefixed) {
-	c.HandleFunc("/webhooks", e.listDeliveries).Methods(http.MethodGet)
-	c.HandleFunc("/webhooks/deliveries", e.listDeliveries).Methods(http.MethodGet)
-	c.HandleFunc("/webhooks/deliveries/{id}", e.getDelivery).Methods(http.MethodGet)
-	c.HandleFunc("/webhooks/deliveries/{id}/redeliver", e.redeliver).Methods(http.MethodPost)
-	c.HandleFunc("/webhooks/endpoints", e.listEndpoints).Methods(http.MethodGet)
-	c.HandleFunc("/webhooks/endpoints", e.putEndpoint).Methods(http.MethodPut)
-	c.HandleFunc("/webhooks/endpoints", e.deleteEndpoint).Methods(http.MethodDelete)
-	c.HandleFunc("/webhooks/secret", e.getWebhookSecret).Methods(http.MethodGet)
+	c.HandleFunc("/webhooks", e.listDeliveries, http.MethodGet)
+	c.HandleFunc("/webhooks/deliveries", e.listDeliveries, http.MethodGet)
+	c.HandleFunc("/webhooks/deliveries/{id}", e.getDelivery, http.MethodGet)
+	c.HandleFunc("/webhooks/deliveries/{id}/redeliver", e.redeliver, http.MethodPost)
+	c.HandleFunc("/webhooks/endpoints", e.listEndpoints, http.MethodGet)
+	c.HandleFunc("/webhooks/endpoints", e.putEndpoint, http.MethodPut)
+	c.HandleFunc("/webhooks/endpoints", e.deleteEndpoint, http.MethodDelete)
+	c.HandleFunc("/webhooks/secret", e.getWebhookSecret, http.MethodGet)
 }
 
 // checkWebhookURL accepts absolute http and https URLs.
@@ -86,7 +85,7 @@ func (e *Emulator) listDeliveries(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) getDelivery(w http.ResponseWriter, r *http.Request) {
-	d, ok := e.hooks.Delivery(mux.Vars(r)["id"])
+	d, ok := e.hooks.Delivery(provider.Vars(r)["id"])
 	if !ok {
 		writeControlError(w, http.StatusNotFound, "delivery_not_found", "no delivery with that id (the journal keeps the most recent ones)")
 		return
@@ -95,7 +94,7 @@ func (e *Emulator) getDelivery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) redeliver(w http.ResponseWriter, r *http.Request) {
-	d, err := e.redeliverOne(mux.Vars(r)["id"])
+	d, err := e.redeliverOne(provider.Vars(r)["id"])
 	if err != nil {
 		writeOpError(w, err)
 		return

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gorilla/mux"
-
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 )
 
@@ -106,21 +104,15 @@ type controlEndpoint struct {
 
 // serveControlIndex registers GET /_emulator/: every route registered on
 // r so far, with its methods. Call it last.
-func (e *Emulator) serveControlIndex(r *mux.Router) {
+func (e *Emulator) serveControlIndex(r *handlerRouter) {
 	byPath := map[string][]string{}
 	var order []string
-	_ = r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-		path, err := rt.GetPathTemplate()
-		if err != nil {
-			return nil
+	for _, rt := range r.routes.Routes() {
+		if _, seen := byPath[rt.Template]; !seen {
+			order = append(order, rt.Template)
 		}
-		methods, _ := rt.GetMethods()
-		if _, seen := byPath[path]; !seen {
-			order = append(order, path)
-		}
-		byPath[path] = append(byPath[path], methods...)
-		return nil
-	})
+		byPath[rt.Template] = append(byPath[rt.Template], rt.Method)
+	}
 	out := make([]controlEndpoint, 0, len(order)+1)
 	out = append(out, controlEndpoint{"/_emulator/", []string{http.MethodGet}})
 	for _, p := range order {
@@ -137,5 +129,5 @@ func (e *Emulator) serveControlIndex(r *mux.Router) {
 	}
 	r.HandleFunc("/_emulator/", func(w http.ResponseWriter, _ *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, body)
-	}).Methods(http.MethodGet)
+	}, http.MethodGet)
 }

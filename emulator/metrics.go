@@ -140,5 +140,5 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 // format (or OpenMetrics, when the scraper asks for it).
 func (e *Emulator) metricsRoutes(c prefixed) {
 	h := promhttp.HandlerFor(e.metrics.reg, promhttp.HandlerOpts{EnableOpenMetrics: true})
-	c.HandleFunc("/metrics", h.ServeHTTP).Methods(http.MethodGet)
+	c.HandleFunc("/metrics", h.ServeHTTP, http.MethodGet)
 }

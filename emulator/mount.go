@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/internal/oas"
 	"github.com/kycemu/kycemu/emulator/provider"
@@ -121,7 +119,7 @@ func (m *mount) handleCORS(w http.ResponseWriter, r *http.Request) bool {
 func (m *mount) withURLs(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		root := m.rootURL(r)
-		h.ServeHTTP(w, r.WithContext(provider.WithRoute(r.Context(), root+"/"+m.p.Name(), root, mux.Vars(r))))
+		h.ServeHTTP(w, r.WithContext(provider.WithRoute(r.Context(), root+"/"+m.p.Name(), root, provider.Vars(r))))
 	})
 }
 

@@ -28,8 +28,9 @@ type Router[T any] struct {
 }
 
 type route[T any] struct {
-	method string
-	segs   []segment
+	method   string
+	template string
+	segs     []segment
 	// slashes is how many slashes a path it matches has (at least as many,
 	// with rest): a cheap first test.
 	slashes int
@@ -94,7 +95,7 @@ func (rt *Router[T]) Handle(method, template string, v T) {
 	if !strings.HasPrefix(template, "/") {
 		panic(fmt.Sprintf("httpx: route template %q does not start with a slash", template))
 	}
-	r := route[T]{method: method, value: v}
+	r := route[T]{method: method, template: template, value: v}
 	parts := strings.Split(template[1:], "/")
 	for i, s := range parts {
 		if !strings.HasPrefix(s, "{") || !strings.HasSuffix(s, "}") {
@@ -116,6 +117,22 @@ func (rt *Router[T]) Handle(method, template string, v T) {
 	}
 	r.slashes = len(r.segs)
 	rt.routes = append(rt.routes, r)
+}
+
+// Route is a route as it was added: its method and template.
+type Route struct {
+	Method, Template string
+}
+
+// Routes lists every route in the order it was added (the order Match
+// tries them), for an index of the endpoints or a test that checks them
+// against a document.
+func (rt *Router[T]) Routes() []Route {
+	out := make([]Route, len(rt.routes))
+	for i, r := range rt.routes {
+		out[i] = Route{r.method, r.template}
+	}
+	return out
 }
 
 // Match finds the route for method and path, appending its parameters to

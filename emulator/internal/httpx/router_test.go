@@ -108,6 +108,31 @@ func TestRouterParams(t *testing.T) {
 	}
 }
 
+// TestRouterRoutes: Routes lists what was added, as it was added, duplicate
+// templates under other methods included.
+func TestRouterRoutes(t *testing.T) {
+	var rt Router[int]
+	if got := rt.Routes(); len(got) != 0 {
+		t.Fatalf("empty router lists %v", got)
+	}
+	for i, tp := range templates {
+		rt.Handle(tp.method, tp.path, i)
+	}
+	got := rt.Routes()
+	if len(got) != len(templates) {
+		t.Fatalf("%d routes listed, %d added", len(got), len(templates))
+	}
+	for i, tp := range templates {
+		if got[i] != (Route{tp.method, tp.path}) {
+			t.Errorf("route %d: %v, want %s %s", i, got[i], tp.method, tp.path)
+		}
+	}
+	got[0].Template = "/changed"
+	if rt.Routes()[0].Template != templates[0].path {
+		t.Error("Routes shares its slice with the router")
+	}
+}
+
 func TestRouterRefusesTemplates(t *testing.T) {
 	for _, tp := range []string{"a/b", "/a/{x:[0-9]+}", "/a/{rest:.+}/b", "/a/x{y}", "/a/{}"} {
 		func() {
