@@ -12,20 +12,21 @@ import (
 
 // loadDoc parses an OpenAPI document, through the shared cache when the
 // emulator has one (WithSpecCache). An embedded document skips the
-// document validation that its tests already did (oas.LoadValid); any
-// other goes through all of it.
+// document validation that its tests already did, and comes back before
+// it is parsed, from its generated outline (oas.LoadEmbedded); any other
+// goes through all of it.
 func (e *Emulator) loadDoc(spec []byte) (*oas.Doc, error) {
 	if d, ok := e.preloaded[docKeyOf(spec)]; ok {
 		return d.doc, d.err
 	}
-	valid := specs.Embedded(spec)
+	name, embedded := specs.NameOf(spec)
 	switch c := e.cfg.specs; {
-	case c != nil && valid:
-		return c.c.LoadValid(spec)
+	case c != nil && embedded:
+		return c.c.LoadEmbedded(name, spec)
 	case c != nil:
 		return c.c.Load(spec)
-	case valid:
-		return oas.LoadValid(spec)
+	case embedded:
+		return oas.LoadEmbedded(name, spec)
 	}
 	return oas.Load(spec)
 }

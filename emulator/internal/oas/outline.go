@@ -1,0 +1,167 @@
+package oas
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+//go:generate go run ./genoutline
+
+// Outline is what an emulator needs of a document before it can listen:
+// the operations to route and to check handlers and scenarios against,
+// the base paths they are mounted under, and the title. Parsing a
+// provider's document takes milliseconds; the outline of every embedded
+// document is generated at build time (outlines.go, go generate), so that
+// an emulator routes at once and parses in the background (LoadEmbedded).
+type Outline struct {
+	// Size is the length of the document the outline was made from: a
+	// document of another size cannot be the one outlined.
+	Size       int
+	Title      string
+	Version    string
+	BasePaths  []string
+	Operations []OutlineOp
+}
+
+// OutlineOp is an operation as the outline knows it: an Operation before
+// its document is parsed.
+type OutlineOp struct {
+	ID, Method, Path  string
+	Secured, JSONBody bool
+}
+
+// Outline returns the document's outline.
+func (d *Doc) Outline() Outline { return *d.outline }
+
+// outlineOf makes the outline of a parsed document of size bytes.
+func outlineOf(t *openapi3.T, size int) *Outline {
+	o := &Outline{Size: size, BasePaths: basePaths(t)}
+	if t.Info != nil {
+		o.Title, o.Version = t.Info.Title, t.Info.Version
+	}
+	for _, path := range t.Paths.InMatchingOrder() {
+		for method, op := range t.Paths.Value(path).Operations() {
+			sec := op.Security
+			if sec == nil {
+				sec = &t.Security
+			}
+			jsonBody := false
+			if rb := op.RequestBody; rb != nil && rb.Value != nil && len(rb.Value.Content) == 1 {
+				jsonBody = rb.Value.Content.Get("application/json") != nil
+			}
+			o.Operations = append(o.Operations, OutlineOp{
+				ID: op.OperationID, Method: method, Path: path,
+				Secured: len(*sec) > 0, JSONBody: jsonBody,
+			})
+		}
+	}
+	sort.Slice(o.Operations, func(i, j int) bool {
+		a, b := o.Operations[i], o.Operations[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Method < b.Method
+	})
+	return o
+}
+
+// basePaths returns the path part of every server URL ("" for a server
+// at the root), deduplicated, in document order.
+func basePaths(t *openapi3.T) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range t.Servers {
+		p := ""
+		if u, err := url.Parse(s.URL); err == nil {
+			p = strings.TrimSuffix(u.Path, "/")
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{""}
+	}
+	return out
+}
+
+// outlineOps makes the operations of d's outline; their routes are set
+// when d is parsed (attach).
+func (d *Doc) outlineOps() []*Operation {
+	ops := make([]*Operation, len(d.outline.Operations))
+	for i, o := range d.outline.Operations {
+		ops[i] = &Operation{ID: o.ID, Method: o.Method, Path: o.Path, Secured: o.Secured, JSONBody: o.JSONBody, doc: d}
+	}
+	return ops
+}
+
+// LoadEmbedded loads the embedded document of the given name (a provider's,
+// or the control API's), which its tests have validated (see LoadValid).
+// The document comes back at once, made from its generated outline, and
+// is parsed in the background: whatever needs the parse waits for it, and
+// it is normally done long before the first request comes. A document
+// with no outline, or not the size outlined, is parsed before LoadEmbedded
+// returns, as LoadValid does.
+func LoadEmbedded(name string, spec []byte) (*Doc, error) {
+	o, ok := outlines[name]
+	if !ok || o.Size != len(spec) {
+		return LoadValid(spec)
+	}
+	d := lazyDoc(o, spec)
+	// Not d.parsed: should the parse fail, it is the caller needing the
+	// document that panics, not this goroutine.
+	go d.parseOnce.Do(d.parse)
+	return d, nil
+}
+
+// lazyDoc is LoadEmbedded with the outline o of spec, without the parse
+// started.
+func lazyDoc(o *Outline, spec []byte) *Doc {
+	d := &Doc{raw: spec, outline: o}
+	d.ops = d.outlineOps()
+	return d
+}
+
+// parsed returns d once its document is parsed, parsing it if no one has
+// started to. The parse of an embedded document cannot fail, nor differ
+// from its outline, in a binary whose tests pass (TestOutlinesAreCurrent);
+// if it does all the same, the build is broken and parsed panics.
+func (d *Doc) parsed() *Doc {
+	d.parseOnce.Do(d.parse)
+	if d.parseErr != nil {
+		panic(d.parseErr)
+	}
+	return d
+}
+
+func (d *Doc) parse() {
+	t, err := parse(d.raw)
+	if err != nil {
+		d.parseErr = fmt.Errorf("embedded document %q: %w", d.outline.Title, err)
+		return
+	}
+	if got := outlineOf(t, len(d.raw)); !got.equal(d.outline) {
+		d.parseErr = fmt.Errorf("embedded document %q does not match its outline: run go generate ./emulator/internal/oas", d.outline.Title)
+		return
+	}
+	d.attach(t)
+}
+
+func (o *Outline) equal(p *Outline) bool {
+	return o.Size == p.Size && o.Title == p.Title && o.Version == p.Version &&
+		slices.Equal(o.BasePaths, p.BasePaths) && slices.Equal(o.Operations, p.Operations)
+}
+
+// kin returns the operation's route in its parsed document, waiting for
+// the parse.
+func (op *Operation) kin() *routers.Route {
+	op.doc.parsed()
+	return op.route
+}
