@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -105,8 +106,9 @@ func (d *Doc) outlineOps() []*Operation {
 // LoadEmbedded loads the embedded document of the given name (a provider's,
 // or the control API's), which its tests have validated (see LoadValid).
 // The document comes back at once, made from its generated outline, and
-// is parsed in the background: whatever needs the parse waits for it, and
-// it is normally done long before the first request comes. A document
+// is parsed in the background, normally done before the first request
+// comes: a caller needing it sooner parses it then (or waits for the
+// background parse under way), and only that document. A document
 // with no outline, or not the size outlined, is parsed before LoadEmbedded
 // returns, as LoadValid does.
 func LoadEmbedded(name string, spec []byte) (*Doc, error) {
@@ -115,10 +117,49 @@ func LoadEmbedded(name string, spec []byte) (*Doc, error) {
 		return LoadValid(spec)
 	}
 	d := lazyDoc(o, spec)
-	// Not d.parsed: should the parse fail, it is the caller needing the
-	// document that panics, not this goroutine.
-	go d.parseOnce.Do(d.parse)
+	parseLater(d)
 	return d, nil
+}
+
+// background holds the documents LoadEmbedded returned unparsed, for the
+// one goroutine that parses them, one after the other, while it has any.
+// One, not one a document: the process is starting up, and what it has to
+// do before it serves comes first; a second processor is left to it.
+var background struct {
+	sync.Mutex
+	queue   []*Doc
+	running bool
+}
+
+// parseLater queues d for the background parse.
+func parseLater(d *Doc) {
+	background.Lock()
+	defer background.Unlock()
+	background.queue = append(background.queue, d)
+	if !background.running {
+		background.running = true
+		go parseQueued()
+	}
+}
+
+// parseQueued parses the queued documents until there are none left.
+// A document someone needed before its turn is already parsed then (or
+// being parsed), and waited for here.
+func parseQueued() {
+	for {
+		background.Lock()
+		if len(background.queue) == 0 {
+			background.running = false
+			background.Unlock()
+			return
+		}
+		d := background.queue[0]
+		background.queue = background.queue[1:]
+		background.Unlock()
+		// Not d.parsed: should the parse fail, it is the caller needing
+		// the document that panics, not this goroutine.
+		d.parseOnce.Do(d.parse)
+	}
 }
 
 // lazyDoc is LoadEmbedded with the outline o of spec, without the parse

@@ -70,7 +70,7 @@ func TestLazyDocumentIsSafeToShare(t *testing.T) {
 	d, _ := lazy(t)
 	op := d.Operations()[0]
 	var wg sync.WaitGroup
-	go d.parseOnce.Do(d.parse) // as LoadEmbedded starts it
+	parseLater(d) // as LoadEmbedded does
 	for range 8 {
 		wg.Go(func() {
 			if p := validate(t, d, op, ok, "", `{"name":"ab","kind":"a"}`); p != nil {
