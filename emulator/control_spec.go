@@ -50,10 +50,11 @@ type loadedDoc struct {
 	err error
 }
 
-// preloadDocs parses the documents of ps in parallel, before they are
-// mounted one after the other: parsing is most of the cost of New, and each
-// document parses on its own. loadDoc answers from what it found until
-// donePreloading.
+// preloadDocs loads the documents of ps in parallel, before they are
+// mounted one after the other: a document that is not embedded is parsed
+// there and then, most of the cost of New, and each parses on its own (an
+// embedded one comes back at once, its parse left to the background).
+// loadDoc answers from what it found until donePreloading.
 func (e *Emulator) preloadDocs(ps []provider.Provider) {
 	found := make([]loadedDoc, len(ps))
 	var wg sync.WaitGroup
