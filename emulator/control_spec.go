@@ -31,6 +31,18 @@ func (e *Emulator) loadDoc(spec []byte) (*oas.Doc, error) {
 	return oas.Load(spec)
 }
 
+// WaitSpecs returns once the providers' documents are parsed. New leaves
+// an embedded document's parse to the background, routing from its
+// outline meanwhile, and a request that comes before the parse is done
+// waits for its own provider's document; nothing needs to call WaitSpecs.
+// It is for a caller that wants start-up behind it: kycemu serve collects
+// the garbage of starting then.
+func (e *Emulator) WaitSpecs() {
+	for _, m := range e.mounts {
+		m.doc.Wait()
+	}
+}
+
 // docKey names a document by where its bytes are, for preloadDocs: a
 // provider hands out the same slice from every call of Spec.
 type docKey struct {

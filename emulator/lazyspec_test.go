@@ -34,3 +34,17 @@ func TestMissingHandlerFailsTheMount(t *testing.T) {
 		t.Fatalf("mounting without a handler for %s: %v", ops[0], err)
 	}
 }
+
+func TestWaitSpecs(t *testing.T) {
+	e, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	e.WaitSpecs()
+	for _, m := range e.mounts {
+		if _, ok := m.doc.ComponentSchema("Error"); !ok {
+			t.Errorf("%s: no Error schema once parsed", m.p.Name())
+		}
+	}
+}

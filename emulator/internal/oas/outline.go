@@ -170,6 +170,10 @@ func lazyDoc(o *Outline, spec []byte) *Doc {
 	return d
 }
 
+// Wait returns once the document is parsed, parsing it now if its turn
+// in the background has not come yet.
+func (d *Doc) Wait() { d.parsed() }
+
 // parsed returns d once its document is parsed, parsing it if no one has
 // started to. The parse of an embedded document cannot fail, nor differ
 // from its outline, in a binary whose tests pass (TestOutlinesAreCurrent);
