@@ -225,8 +225,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	restoreGC := startupGC(cfg.state.dataDir == "")
 	emu, err := emulator.New(opts...)
+	restoreGC()
 	if err != nil {
-		restoreGC()
 		log.Error("start failed", "error", err)
 		// Scenario problems are "file:line:col: message" lines: print them
 		// as they are, for people and editors to read.
@@ -242,7 +242,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// starting needed. In the background: the listener need not wait.
 	go func() {
 		emu.WaitSpecs()
-		restoreGC()
 		debug.FreeOSMemory()
 	}()
 	code := listenAndServe(ctx, cfg.addr, emu, log, "kycemu listening", "version", emulator.Version(),
@@ -255,18 +254,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// startupGC lets start-up (emulator.New and the parse of the OpenAPI
-// documents it leaves to the background) allocate without collecting, up
-// to a bound, and returns the function that puts the collector back as it
-// was. Nearly all start-up allocates is garbage of parsing the documents
-// and scenarios (about 15 MB, of which some 5 MB stay), so collecting
-// while it is made, four or five cycles, is work thrown away; the
-// collection after start-up (FreeOSMemory in serve) frees it all at once.
-// The memory limit keeps the collector working should start-up need more
-// than that. Only for a start
-// without a data directory: restoring one can keep hundreds of megabytes,
-// which the collector should pace by GOGC as usual. A GOGC or GOMEMLIMIT
-// of the user's is left alone too.
+// startupGC lets emulator.New allocate without collecting, up to a bound,
+// and returns the function that puts the collector back as it was. Nearly
+// all New allocates is garbage of parsing the scenarios and any document
+// that is not embedded (the embedded ones parse after New returns), so
+// collecting while it is made is work thrown away; the collection after
+// start-up (FreeOSMemory in serve) frees it all at once. The memory limit
+// keeps the collector working should New need more than that. Only for a
+// start without a data directory: restoring one can keep hundreds of
+// megabytes, which the collector should pace by GOGC as usual. A GOGC or
+// GOMEMLIMIT of the user's is left alone too.
 func startupGC(fresh bool) (restore func()) {
 	if !fresh || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
