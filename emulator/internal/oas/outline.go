@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"weak"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -125,9 +126,14 @@ func LoadEmbedded(name string, spec []byte) (*Doc, error) {
 // one goroutine that parses them, one after the other, while it has any.
 // One, not one a document: the process is starting up, and what it has to
 // do before it serves comes first; a second processor is left to it.
+//
+// The queue holds its documents weakly: a test binary that starts many
+// emulators without a shared cache queues documents faster than they
+// parse, and those of the emulators already gone are then skipped rather
+// than kept alive and parsed for no one.
 var background struct {
 	sync.Mutex
-	queue   []*Doc
+	queue   []weak.Pointer[Doc]
 	running bool
 }
 
@@ -135,7 +141,7 @@ var background struct {
 func parseLater(d *Doc) {
 	background.Lock()
 	defer background.Unlock()
-	background.queue = append(background.queue, d)
+	background.queue = append(background.queue, weak.Make(d))
 	if !background.running {
 		background.running = true
 		go parseQueued()
@@ -149,16 +155,19 @@ func parseQueued() {
 	for {
 		background.Lock()
 		if len(background.queue) == 0 {
+			background.queue = nil
 			background.running = false
 			background.Unlock()
 			return
 		}
-		d := background.queue[0]
+		d := background.queue[0].Value()
 		background.queue = background.queue[1:]
 		background.Unlock()
-		// Not d.parsed: should the parse fail, it is the caller needing
-		// the document that panics, not this goroutine.
-		d.parseOnce.Do(d.parse)
+		if d != nil {
+			// Not d.parsed: should the parse fail, it is the caller
+			// needing the document that panics, not this goroutine.
+			d.parseOnce.Do(d.parse)
+		}
 	}
 }
 
