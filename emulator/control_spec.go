@@ -12,22 +12,35 @@ import (
 
 // loadDoc parses an OpenAPI document, through the shared cache when the
 // emulator has one (WithSpecCache). An embedded document skips the
-// document validation that its tests already did (oas.LoadValid); any
-// other goes through all of it.
+// document validation that its tests already did, and comes back before
+// it is parsed, from its generated outline (oas.LoadEmbedded); any other
+// goes through all of it.
 func (e *Emulator) loadDoc(spec []byte) (*oas.Doc, error) {
 	if d, ok := e.preloaded[docKeyOf(spec)]; ok {
 		return d.doc, d.err
 	}
-	valid := specs.Embedded(spec)
+	name, embedded := specs.NameOf(spec)
 	switch c := e.cfg.specs; {
-	case c != nil && valid:
-		return c.c.LoadValid(spec)
+	case c != nil && embedded:
+		return c.c.LoadEmbedded(name, spec)
 	case c != nil:
 		return c.c.Load(spec)
-	case valid:
-		return oas.LoadValid(spec)
+	case embedded:
+		return oas.LoadEmbedded(name, spec)
 	}
 	return oas.Load(spec)
+}
+
+// WaitSpecs returns once the providers' documents are parsed. New leaves
+// an embedded document's parse to the background, routing from its
+// outline meanwhile, and a request that comes before the parse is done
+// waits for its own provider's document; nothing needs to call WaitSpecs.
+// It is for a caller that wants start-up behind it: kycemu serve collects
+// the garbage of starting then.
+func (e *Emulator) WaitSpecs() {
+	for _, m := range e.mounts {
+		m.doc.Wait()
+	}
 }
 
 // docKey names a document by where its bytes are, for preloadDocs: a
@@ -49,10 +62,11 @@ type loadedDoc struct {
 	err error
 }
 
-// preloadDocs parses the documents of ps in parallel, before they are
-// mounted one after the other: parsing is most of the cost of New, and each
-// document parses on its own. loadDoc answers from what it found until
-// donePreloading.
+// preloadDocs loads the documents of ps in parallel, before they are
+// mounted one after the other: a document that is not embedded is parsed
+// there and then, most of the cost of New, and each parses on its own (an
+// embedded one comes back at once, its parse left to the background).
+// loadDoc answers from what it found until donePreloading.
 func (e *Emulator) preloadDocs(ps []provider.Provider) {
 	found := make([]loadedDoc, len(ps))
 	var wg sync.WaitGroup

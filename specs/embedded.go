@@ -11,11 +11,18 @@ import (
 // the bytes Read returned it costs next to nothing: they are the very
 // bytes compared against.
 func Embedded(doc []byte) bool {
+	_, ok := NameOf(doc)
+	return ok
+}
+
+// NameOf returns the name Read knows doc by (a provider's, or Control)
+// when doc is, byte for byte, one of the embedded documents.
+func NameOf(doc []byte) (string, bool) {
 	entries, _ := fs.ReadDir(files, ".")
 	for _, e := range entries {
 		if b, err := Read(e.Name()); err == nil && len(b) == len(doc) && bytes.Equal(b, doc) {
-			return true
+			return e.Name(), true
 		}
 	}
-	return false
+	return "", false
 }

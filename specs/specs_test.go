@@ -20,6 +20,9 @@ func TestEmbedded(t *testing.T) {
 		if !Embedded(doc) {
 			t.Errorf("Embedded(%s) = false", name)
 		}
+		if got, ok := NameOf(slices.Clone(doc)); got != name || !ok {
+			t.Errorf("NameOf(%s) = %q, %t", name, got, ok)
+		}
 		changed := slices.Clone(doc)
 		changed[len(changed)/2] ^= 1
 		if Embedded(changed) || Embedded(doc[:len(doc)-1]) {

@@ -234,12 +234,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer emu.Close()
-	// Starting parsed the OpenAPI documents and the scenarios: megabytes of
-	// garbage that the collector frees but the runtime hands back to the
-	// system only gradually. Handing it back now makes the resident size
-	// of an idle emulator what it keeps rather than what starting needed.
-	// In the background: the listener need not wait for it.
-	go debug.FreeOSMemory()
+	// Starting parses the OpenAPI documents (in the background, once New
+	// has returned) and the scenarios: megabytes of garbage that the
+	// collector frees but the runtime hands back to the system only
+	// gradually. Handing it back once the documents are parsed makes the
+	// resident size of an idle emulator what it keeps rather than what
+	// starting needed. In the background: the listener need not wait.
+	go func() {
+		emu.WaitSpecs()
+		debug.FreeOSMemory()
+	}()
 	code := listenAndServe(ctx, cfg.addr, emu, log, "kycemu listening", "version", emulator.Version(),
 		"providers", emu.Providers(), "clock", cfg.clock, "seed", emu.Seed())
 	// Writes still queued reach the data directory before the process ends.
@@ -252,14 +256,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // startupGC lets emulator.New allocate without collecting, up to a bound,
 // and returns the function that puts the collector back as it was. Nearly
-// all New allocates is garbage of parsing the documents and scenarios
-// (about 15 MB, of which some 5 MB stay), so collecting while it is made,
-// four or five cycles, is work thrown away; the collection after start-up
-// (FreeOSMemory in serve) frees it all at once. The memory limit keeps the
-// collector working should New need more than that. Only for a start
-// without a data directory: restoring one can keep hundreds of megabytes,
-// which the collector should pace by GOGC as usual. A GOGC or GOMEMLIMIT
-// of the user's is left alone too.
+// all New allocates is garbage of parsing the scenarios and any document
+// that is not embedded (the embedded ones parse after New returns), so
+// collecting while it is made is work thrown away; the collection after
+// start-up (FreeOSMemory in serve) frees it all at once. The memory limit
+// keeps the collector working should New need more than that. Only for a
+// start without a data directory: restoring one can keep hundreds of
+// megabytes, which the collector should pace by GOGC as usual. A GOGC or
+// GOMEMLIMIT of the user's is left alone too.
 func startupGC(fresh bool) (restore func()) {
 	if !fresh || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}

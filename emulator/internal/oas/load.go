@@ -5,11 +5,11 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
-	"slices"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 )
 
 // Load parses and validates an OpenAPI 3.0 document.
@@ -45,25 +45,36 @@ func parse(spec []byte) (*openapi3.T, error) {
 	return t, nil
 }
 
+// newDoc makes the document of t, parsed from spec, ready at once.
 func newDoc(t *openapi3.T, spec []byte) *Doc {
+	d := &Doc{raw: spec, outline: outlineOf(t, len(spec))}
+	d.ops = d.outlineOps()
+	d.parseOnce.Do(func() { d.attach(t) })
+	return d
+}
+
+// attach makes t the parsed form of d: it sets the validation options and
+// gives each operation of the outline its route.
+func (d *Doc) attach(t *openapi3.T) {
 	formats := openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
 		"uuid":  uuidFormat{},
 		"email": openapi3.NewRegexpFormatValidator(emailRE),
 	})
 	schemaOpts := []openapi3.SchemaValidationOption{formats, openapi3.EnableFormatValidation()}
-	return &Doc{
-		t:   t,
-		raw: spec,
-		reqOpts: &openapi3filter.Options{
-			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
-			MultiError:              false,
-			SchemaValidationOptions: schemaOpts,
-			SkipSettingDefaults:     true,
-		},
-		respOpts: &openapi3filter.Options{
-			IncludeResponseStatus:   true,
-			SchemaValidationOptions: schemaOpts,
-		},
+	d.t = t
+	d.reqOpts = &openapi3filter.Options{
+		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+		MultiError:              false,
+		SchemaValidationOptions: schemaOpts,
+		SkipSettingDefaults:     true,
+	}
+	d.respOpts = &openapi3filter.Options{
+		IncludeResponseStatus:   true,
+		SchemaValidationOptions: schemaOpts,
+	}
+	for _, op := range d.ops {
+		item := t.Paths.Value(op.Path)
+		op.route = &routers.Route{Spec: t, Path: op.Path, PathItem: item, Method: op.Method, Operation: item.GetOperation(op.Method)}
 	}
 }
 
@@ -98,6 +109,12 @@ func (c *Cache) Load(spec []byte) (*Doc, error) { return c.load(spec, Load) }
 // LoadValid is Load for documents known to be valid (see LoadValid).
 func (c *Cache) LoadValid(spec []byte) (*Doc, error) { return c.load(spec, LoadValid) }
 
+// LoadEmbedded is Load for the embedded document of the given name (see
+// LoadEmbedded): the emulators sharing it share its parse too.
+func (c *Cache) LoadEmbedded(name string, spec []byte) (*Doc, error) {
+	return c.load(spec, func(raw []byte) (*Doc, error) { return LoadEmbedded(name, raw) })
+}
+
 func (c *Cache) load(spec []byte, load func([]byte) (*Doc, error)) (*Doc, error) {
 	en := c.entry(spec)
 	en.once.Do(func() { en.doc, en.err = load(en.raw) })
@@ -122,29 +139,4 @@ func (c *Cache) entry(spec []byte) *cacheEntry {
 	en := &cacheEntry{raw: spec}
 	c.entries[key] = append(c.entries[key], en)
 	return en
-}
-
-// OperationIDs lists the operationId of every operation, in the order of
-// Operations (by path, then method), without building the operations:
-// the scenario catalogue needs only the names.
-func (d *Doc) OperationIDs() []string {
-	paths := d.t.Paths.Map()
-	keys := make([]string, 0, len(paths))
-	for p := range paths {
-		keys = append(keys, p)
-	}
-	slices.Sort(keys)
-	var out []string
-	for _, p := range keys {
-		ops := paths[p].Operations()
-		methods := make([]string, 0, len(ops))
-		for m := range ops {
-			methods = append(methods, m)
-		}
-		slices.Sort(methods)
-		for _, m := range methods {
-			out = append(out, ops[m].OperationID)
-		}
-	}
-	return out
 }

@@ -12,9 +12,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -23,12 +22,22 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 )
 
-// Doc is a loaded, validated OpenAPI document.
+// Doc is a loaded, validated OpenAPI document. What routing needs (its
+// outline: operations, base paths, title) is known from the start; the
+// parsed document behind validation may still be on its way (see
+// LoadEmbedded), and every method that needs it waits for it (parsed).
 type Doc struct {
-	t        *openapi3.T
-	raw      []byte
-	reqOpts  *openapi3filter.Options
-	respOpts *openapi3filter.Options
+	raw     []byte
+	outline *Outline
+	ops     []*Operation
+
+	// parseOnce sets t, reqOpts and respOpts and each operation's route,
+	// or parseErr; nothing reads them before it is done.
+	parseOnce sync.Once
+	parseErr  error
+	t         *openapi3.T
+	reqOpts   *openapi3filter.Options
+	respOpts  *openapi3filter.Options
 }
 
 // Operation is one method on one path of the document.
@@ -44,7 +53,11 @@ type Operation struct {
 	// JSONBody reports whether the request body, if any, is declared as
 	// application/json and nothing else.
 	JSONBody bool
-	route    *routers.Route
+
+	// doc is the document the operation is from; route is set once doc
+	// is parsed (kin).
+	doc   *Doc
+	route *routers.Route
 
 	// checkOnce sets check, the route requests are validated on (see
 	// checkRoute).
@@ -60,9 +73,10 @@ type Operation struct {
 // body once more.
 func (op *Operation) checkRoute() *routers.Route {
 	op.checkOnce.Do(func() {
-		bare := *op.route.Operation
+		route := op.kin()
+		bare := *route.Operation
 		bare.Security = &openapi3.SecurityRequirements{}
-		rt := *op.route
+		rt := *route
 		rt.Operation = &bare
 		op.check = &rt
 	})
@@ -111,65 +125,29 @@ func isUUID(v string) bool {
 func (d *Doc) Raw() []byte { return d.raw }
 
 // JSON returns the document as JSON.
-func (d *Doc) JSON() ([]byte, error) { return d.t.MarshalJSON() }
+func (d *Doc) JSON() ([]byte, error) { return d.parsed().t.MarshalJSON() }
 
 // Title returns info.title.
-func (d *Doc) Title() string { return d.t.Info.Title }
+func (d *Doc) Title() string { return d.outline.Title }
 
 // Version returns info.version.
-func (d *Doc) Version() string { return d.t.Info.Version }
+func (d *Doc) Version() string { return d.outline.Version }
 
 // BasePaths returns the path part of every server URL ("" for a server at
 // the root), deduplicated, in document order.
-func (d *Doc) BasePaths() []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, s := range d.t.Servers {
-		p := ""
-		if u, err := url.Parse(s.URL); err == nil {
-			p = strings.TrimSuffix(u.Path, "/")
-		}
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	if len(out) == 0 {
-		out = []string{""}
-	}
-	return out
-}
+func (d *Doc) BasePaths() []string { return slices.Clone(d.outline.BasePaths) }
 
-// Operations lists every operation, sorted by path then method.
-func (d *Doc) Operations() []*Operation {
-	var out []*Operation
-	for _, path := range d.t.Paths.InMatchingOrder() {
-		item := d.t.Paths.Value(path)
-		for method, op := range item.Operations() {
-			sec := op.Security
-			if sec == nil {
-				sec = &d.t.Security
-			}
-			jsonBody := false
-			if rb := op.RequestBody; rb != nil && rb.Value != nil && len(rb.Value.Content) == 1 {
-				jsonBody = rb.Value.Content.Get("application/json") != nil
-			}
-			out = append(out, &Operation{
-				ID:       op.OperationID,
-				Method:   method,
-				Path:     path,
-				Secured:  len(*sec) > 0,
-				JSONBody: jsonBody,
-				route:    &routers.Route{Spec: d.t, Path: path, PathItem: item, Method: method, Operation: op},
-			})
-		}
+// Operations lists every operation, sorted by path then method. Every call
+// hands out the same operations.
+func (d *Doc) Operations() []*Operation { return slices.Clone(d.ops) }
+
+// OperationIDs lists the operationId of every operation, in the order of
+// Operations: the scenario catalogue needs only the names.
+func (d *Doc) OperationIDs() []string {
+	out := make([]string, len(d.ops))
+	for i, op := range d.ops {
+		out[i] = op.ID
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Path != out[j].Path {
-			return out[i].Path < out[j].Path
-		}
-		return out[i].Method < out[j].Method
-	})
 	return out
 }
 
@@ -203,7 +181,7 @@ func (d *Doc) Request(op *Operation, r *http.Request, params map[string]string) 
 		Request:    r,
 		PathParams: params,
 		Route:      op.checkRoute(),
-		Options:    d.reqOpts,
+		Options:    d.parsed().reqOpts,
 	}}
 }
 
@@ -253,7 +231,7 @@ func (d *Doc) ValidateResponse(ctx context.Context, c *Checked, status int, head
 		RequestValidationInput: &c.input,
 		Status:                 status,
 		Header:                 header,
-		Options:                d.respOpts,
+		Options:                d.parsed().respOpts,
 	}
 	in.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
@@ -265,6 +243,7 @@ func (d *Doc) ValidateResponse(ctx context.Context, c *Checked, status int, head
 // ValidateValue checks a JSON-decoded value against a named component
 // schema (used for webhook bodies).
 func (d *Doc) ValidateValue(schema string, value any) error {
+	d.parsed()
 	ref, ok := d.t.Components.Schemas[schema]
 	if !ok || ref.Value == nil {
 		return fmt.Errorf("no component schema %q", schema)
@@ -278,7 +257,7 @@ func (d *Doc) ValidateValue(schema string, value any) error {
 // document order. It is nil when the schema is absent or declares none;
 // webhook bodies use it to list their event names.
 func (d *Doc) PropertyEnum(schema string, props ...string) []string {
-	ref, ok := d.t.Components.Schemas[schema]
+	ref, ok := d.parsed().t.Components.Schemas[schema]
 	if !ok || ref.Value == nil {
 		return nil
 	}

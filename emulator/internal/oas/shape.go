@@ -58,7 +58,7 @@ func (s *Schema) Name() string { return s.name }
 
 // ComponentSchema returns a named component schema.
 func (d *Doc) ComponentSchema(name string) (*Schema, bool) {
-	ref, ok := d.t.Components.Schemas[name]
+	ref, ok := d.parsed().t.Components.Schemas[name]
 	if !ok || ref.Value == nil {
 		return nil, false
 	}
@@ -84,7 +84,8 @@ type Response struct {
 // schema for contentType.
 func (d *Doc) Response(op *Operation, status int, contentType string) Response {
 	var out Response
-	resps := op.route.Operation.Responses
+	d.parsed()
+	resps := op.kin().Operation.Responses
 	if resps == nil {
 		return out
 	}
@@ -110,7 +111,7 @@ func (d *Doc) Response(op *Operation, status int, contentType string) Response {
 // Statuses lists the response keys op declares ("200", "4XX", "default").
 func (op *Operation) Statuses() []string {
 	var out []string
-	if r := op.route.Operation.Responses; r != nil {
+	if r := op.kin().Operation.Responses; r != nil {
 		for k := range r.Map() {
 			out = append(out, k)
 		}
