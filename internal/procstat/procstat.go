@@ -13,13 +13,23 @@ import (
 )
 
 // RSS returns the resident set size of a process (0: this one) in MiB.
-func RSS(pid int) float64 {
+func RSS(pid int) float64 { return status(pid, "VmRSS:") }
+
+// RSSAnon returns the anonymous part of a process's resident set (heap,
+// stacks, the runtime's own memory) in MiB: RSS without the pages of the
+// executable and other files mapped from the page cache, which the
+// kernel shares between processes and may drop at any time. It is what
+// a container's memory usage charges for an idle kycemu.
+func RSSAnon(pid int) float64 { return status(pid, "RssAnon:") }
+
+// status reads one kB-valued field of /proc/PID/status, in MiB.
+func status(pid int, field string) float64 {
 	b, err := os.ReadFile(path(pid, "status"))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
 			kb, _ := strconv.ParseFloat(f[1], 64)
 			return kb / 1024
 		}

@@ -16,6 +16,9 @@ func TestReadsThisProcess(t *testing.T) {
 	if rss := procstat.RSS(0); rss < 1 || rss != procstat.RSS(os.Getpid()) && rss <= 0 {
 		t.Fatalf("RSS = %.1f MiB", rss)
 	}
+	if anon, rss := procstat.RSSAnon(0), procstat.RSS(0); anon <= 0 || anon > rss {
+		t.Fatalf("anonymous RSS = %.1f MiB of %.1f MiB", anon, rss)
+	}
 	// Spin until the kernel has counted some CPU time for us: on a busy
 	// machine that takes longer than the spinning itself, so only a
 	// generous deadline (never reached when CPU is read right) bounds it.
