@@ -8,7 +8,7 @@ import (
 )
 
 // marshalPolicy is the policy as encoding/json writes it from maps and
-// slices: what policyDocument must produce byte for byte.
+// slices: what appendPolicy must produce byte for byte.
 func marshalPolicy(p Policy, cred, date string) []byte {
 	conds := []any{
 		map[string]string{"bucket": p.Bucket},
@@ -44,7 +44,7 @@ func TestPolicyDocumentIsWhatJSONWrites(t *testing.T) {
 		"odd equals": {Bucket: "b", Key: "k" + odd, Expires: t0, ContentType: odd},
 	} {
 		cred, date := "AKIA/20260504/sa-east-1/s3/aws4_request", "20260504T130000Z"
-		if got, want := policyDocument(p, cred+odd, date), marshalPolicy(p, cred+odd, date); string(got) != string(want) {
+		if got, want := appendPolicy(nil, p, cred+odd, date), marshalPolicy(p, cred+odd, date); string(got) != string(want) {
 			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"hash"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -110,11 +109,41 @@ type Policy struct {
 }
 
 // Presign returns the form for one upload to url.
+//
+// Creating a session presigns several forms, so Presign keeps its garbage
+// down to what the form holds: the credential and date share one string,
+// the policy and its signature another, both cut from buffers that are
+// reused (the policy document and its base64 never leave the scratch
+// buffer).
 func (s *Signer) Presign(url string, p Policy) Form {
 	now := p.Now.UTC()
-	day := now.Format(amzDay)
-	cred := s.AccessKeyID + "/" + day + "/" + s.Region + "/s3/aws4_request" // credential(now), day formatted once
-	date := now.Format(amzDate)
+	var stack [96]byte
+	b := append(stack[:0], s.AccessKeyID...)
+	b = append(b, '/')
+	dayAt := len(b)
+	b = now.AppendFormat(b, amzDay)
+	dayEnd := len(b)
+	b = append(b, '/')
+	b = append(b, s.Region...)
+	b = append(b, "/s3/aws4_request"...)
+	credEnd := len(b)
+	b = now.AppendFormat(b, amzDate)
+	stamps := string(b)
+	cred, date, day := stamps[:credEnd], stamps[credEnd:], stamps[dayAt:dayEnd]
+
+	sp := scratch.Get().(*[]byte)
+	buf := appendPolicy((*sp)[:0], p, cred, date)
+	docEnd := len(buf)
+	buf = base64.StdEncoding.AppendEncode(buf, buf[:docEnd])
+	policyEnd := len(buf)
+	buf = s.appendSignature(buf, day, s.Region, buf[docEnd:policyEnd])
+	signed := string(buf[docEnd:])
+	policy, sig := signed[:policyEnd-docEnd], signed[policyEnd-docEnd:]
+	if cap(buf) <= maxScratch {
+		*sp = buf[:0]
+		scratch.Put(sp)
+	}
+
 	fields := make(map[string]string, 8)
 	fields["bucket"] = p.Bucket
 	fields["key"] = p.Key
@@ -124,21 +153,29 @@ func (s *Signer) Presign(url string, p Policy) Form {
 	if p.ContentType != "" {
 		fields["Content-Type"] = p.ContentType
 	}
-	policy := base64.StdEncoding.EncodeToString(policyDocument(p, cred, date))
 	fields["Policy"] = policy
-	fields["X-Amz-Signature"] = s.sign(day, s.Region, policy)
+	fields["X-Amz-Signature"] = sig
 	return Form{URL: url, Fields: fields}
 }
 
-// policyDocument writes the POST policy of p as JSON, byte for byte what
+// scratch holds Presign's working buffers. One form needs about 1.5 KB; a
+// buffer grown past maxScratch by an unusually long key is dropped rather
+// than kept for every later form.
+var scratch = sync.Pool{New: func() any {
+	b := make([]byte, 0, 2048)
+	return &b
+}}
+
+const maxScratch = 16 << 10
+
+// appendPolicy appends the POST policy of p as JSON, byte for byte what
 // encoding/json makes of it as maps and slices (keys sorted, HTML
 // characters escaped), without building them:
 //
 //	{"conditions":[{"bucket":…},{"key":…},["content-length-range",min,max],
 //	 (Content-Type,) {"x-amz-algorithm":…},{"x-amz-credential":…},
 //	 {"x-amz-date":…}],"expiration":…}
-func policyDocument(p Policy, cred, date string) []byte {
-	b := make([]byte, 0, 320+len(p.Bucket)+len(p.Key)+len(cred)+len(p.ContentType))
+func appendPolicy(b []byte, p Policy, cred, date string) []byte {
 	pair := func(k, v string) {
 		b = append(b, '{')
 		b = jsonx.AppendString(b, k, true)
@@ -199,14 +236,25 @@ func (s *Signer) signingKey(day, region string) *signingKey {
 }
 
 func (s *Signer) sign(day, region, stringToSign string) string {
+	return string(s.appendSignature(make([]byte, 0, 2*sha256.Size), day, region, []byte(stringToSign)))
+}
+
+// appendSignature appends the hex SigV4 signature of msg to dst; msg may
+// be part of dst (Presign signs the policy where it encoded it).
+func (s *Signer) appendSignature(dst []byte, day, region string, msg []byte) []byte {
 	k := s.signingKey(day, region)
 	mac := k.macs.Get().(hash.Hash)
 	mac.Reset()
-	_, _ = io.WriteString(mac, stringToSign)
-	var sum [sha256.Size]byte
-	sig := hex.EncodeToString(mac.Sum(sum[:0]))
+	mac.Write(msg)
+	n := len(dst)
+	// The raw sum lands where its hex goes, then moves aside: dst is
+	// heap memory already, where a local array would escape through the
+	// interface call.
+	dst = mac.Sum(dst)
 	k.macs.Put(mac)
-	return sig
+	var sum [sha256.Size]byte
+	copy(sum[:], dst[n:])
+	return hex.AppendEncode(dst[:n], sum[:])
 }
 
 // parseCredential splits "AKID/20260101/region/s3/aws4_request".
