@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
+	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // TestAnswersWriteWhatJSONWrites holds the hand-written answers to what
@@ -40,9 +43,6 @@ func TestAnswersWriteWhatJSONWrites(t *testing.T) {
 		}
 	}
 	for _, v := range views {
-		check(envelope{v}, struct {
-			Session any `json:"session"`
-		}{v})
 		check(individualCreated{v, form, nil, nil, false}, struct {
 			Session             any          `json:"session"`
 			FrontDocumentUpload *s3post.Form `json:"frontDocumentUpload"`
@@ -61,6 +61,38 @@ func TestAnswersWriteWhatJSONWrites(t *testing.T) {
 				SocialContractUpload *s3post.Form   `json:"socialContractUpload"`
 				OwnersUploads        []ownerUploads `json:"ownersUploads"`
 			}{v, form, nil, owners})
+		}
+	}
+}
+
+// TestSessionAnswerWritesTheView: the answer to reads is the session's
+// view in an envelope, as encoding/json writes it.
+func TestSessionAnswerWritesTheView(t *testing.T) {
+	odd := "a\"b\\c<d>&\n\t\x01\b é \u2028 \xff 😀"
+	t0 := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	typ := "RG"
+	moved := []provider.Transition{{To: Pending, At: t0}, {To: Verifying, At: t0.Add(time.Second)}}
+	for _, r := range []*state.Record{
+		{Key: state.Key{Kind: string(kindStandard), ID: "1"}, Status: Pending, Created: t0, Updated: t0,
+			Data: &session{Person: person{FirstName: "Maria", Document: document{ID: "1", Category: "RG"}}}},
+		{Key: state.Key{Kind: string(kindEnhanced), ID: odd}, Status: Completed, Created: t0, Updated: t0.Add(time.Minute),
+			History: moved, Data: &session{LivenessRequired: true, IdentityID: odd,
+				Person: person{FirstName: odd, LastName: odd, BirthDate: odd, Document: document{ID: odd, Type: &typ, Category: odd}}}},
+		{Key: state.Key{Kind: string(kindBusiness), ID: "2"}, Status: Pending, Created: t0, Updated: t0,
+			Data: &session{Business: &business{LegalName: odd}}},
+		{Key: state.Key{Kind: string(kindBusiness), ID: "3"}, Status: Verifying, Created: t0, History: moved,
+			Data: &session{IdentityID: "i", Business: &business{CNPJ: "1", Owners: []person{{FirstName: odd}, {}}}}},
+	} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(struct {
+			Session any `json:"session"`
+		}{view(r)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(sessionAnswer{r}.AppendJSON(nil)) + "\n"; got != want.String() {
+			t.Errorf("%s:\n got %s\nwant %s", r.Kind, got, want.String())
 		}
 	}
 }
