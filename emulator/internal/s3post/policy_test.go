@@ -2,6 +2,7 @@ package s3post
 
 import (
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,28 @@ func TestFormAppendJSONIsWhatJSONWrites(t *testing.T) {
 		}
 		if got := string(f.AppendJSON(nil)) + "\n"; got != want.String() {
 			t.Errorf("\n got %s\nwant %s", got, want.String())
+		}
+	}
+}
+
+// TestPresignStampsFollowTimeAndCredentials: the credential and date a
+// signer keeps between forms are those a fresh signer would write.
+func TestPresignStampsFollowTimeAndCredentials(t *testing.T) {
+	s := &Signer{AccessKeyID: "AKIAONE", Secret: "one", Region: "sa-east-1"}
+	t0 := time.Date(2026, 5, 4, 23, 59, 59, 0, time.UTC)
+	for _, c := range []struct {
+		at           time.Time
+		akid, region string
+	}{
+		{t0, "AKIAONE", "sa-east-1"}, {t0.Add(500 * time.Millisecond), "AKIAONE", "sa-east-1"},
+		{t0.Add(time.Second), "AKIAONE", "sa-east-1"}, {t0.Add(time.Second), "AKIAONE", "us-east-1"},
+		{t0.Add(time.Second), "AKIATWO", "us-east-1"}, {t0.In(time.FixedZone("BRT", -3*3600)), "AKIATWO", "us-east-1"},
+	} {
+		s.AccessKeyID, s.Region = c.akid, c.region
+		fresh := &Signer{AccessKeyID: c.akid, Secret: "one", Region: c.region}
+		p := Policy{Bucket: "b", Key: "k", Now: c.at, Expires: c.at.Add(time.Minute), MinSize: 1, MaxSize: 2}
+		if got, want := s.Presign("u", p), fresh.Presign("u", p); !maps.Equal(got.Fields, want.Fields) {
+			t.Errorf("%v %s %s:\n got %v\nwant %v", c.at, c.akid, c.region, got.Fields, want.Fields)
 		}
 	}
 }

@@ -43,6 +43,15 @@ type Signer struct {
 	// the region and the secret, so one derivation (four HMACs) serves
 	// every form and request of a day.
 	key atomic.Pointer[signingKey]
+	// stamps caches the credential and date fields of the last second a
+	// form was presigned in: every form of that second shares them.
+	stamps atomic.Pointer[formStamps]
+}
+
+type formStamps struct {
+	sec             int64 // Unix seconds, the fields' resolution
+	akid, region    string
+	cred, date, day string
 }
 
 type signingKey struct {
@@ -111,25 +120,13 @@ type Policy struct {
 // Presign returns the form for one upload to url.
 //
 // Creating a session presigns several forms, so Presign keeps its garbage
-// down to what the form holds: the credential and date share one string,
-// the policy and its signature another, both cut from buffers that are
-// reused (the policy document and its base64 never leave the scratch
-// buffer).
+// down to what the form holds: the policy and its signature share one
+// string, cut from a reused buffer (the policy document and its base64
+// never leave it), and the forms of a second share their credential and
+// date.
 func (s *Signer) Presign(url string, p Policy) Form {
-	now := p.Now.UTC()
-	var stack [96]byte
-	b := append(stack[:0], s.AccessKeyID...)
-	b = append(b, '/')
-	dayAt := len(b)
-	b = now.AppendFormat(b, amzDay)
-	dayEnd := len(b)
-	b = append(b, '/')
-	b = append(b, s.Region...)
-	b = append(b, "/s3/aws4_request"...)
-	credEnd := len(b)
-	b = now.AppendFormat(b, amzDate)
-	stamps := string(b)
-	cred, date, day := stamps[:credEnd], stamps[credEnd:], stamps[dayAt:dayEnd]
+	st := s.stampsAt(p.Now)
+	cred, date, day := st.cred, st.date, st.day
 
 	sp := scratch.Get().(*[]byte)
 	buf := appendPolicy((*sp)[:0], p, cred, date)
@@ -156,6 +153,32 @@ func (s *Signer) Presign(url string, p Policy) Form {
 	fields["Policy"] = policy
 	fields["X-Amz-Signature"] = sig
 	return Form{URL: url, Fields: fields}
+}
+
+// stampsAt returns the credential, date and day of forms issued at t,
+// formatted once a second.
+func (s *Signer) stampsAt(t time.Time) *formStamps {
+	sec := t.Unix()
+	if st := s.stamps.Load(); st != nil && st.sec == sec && st.akid == s.AccessKeyID && st.region == s.Region {
+		return st
+	}
+	now := t.UTC()
+	var stack [96]byte
+	b := append(stack[:0], s.AccessKeyID...)
+	b = append(b, '/')
+	dayAt := len(b)
+	b = now.AppendFormat(b, amzDay)
+	dayEnd := len(b)
+	b = append(b, '/')
+	b = append(b, s.Region...)
+	b = append(b, "/s3/aws4_request"...)
+	credEnd := len(b)
+	b = now.AppendFormat(b, amzDate)
+	all := string(b) // one string the three fields are cut from
+	st := &formStamps{sec: sec, akid: s.AccessKeyID, region: s.Region,
+		cred: all[:credEnd], date: all[credEnd:], day: all[dayAt:dayEnd]}
+	s.stamps.Store(st)
+	return st
 }
 
 // scratch holds Presign's working buffers. One form needs about 1.5 KB; a
