@@ -13,7 +13,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"hash"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,41 +62,68 @@ type signingKey struct {
 }
 
 // Form is what a client needs to upload: the URL to POST to and the fields
-// to send before the file.
+// to send before the file. Its JSON is {"url":…,"fields":{…}}, the fields
+// an object keyed by field name.
+//
+// The fields are kept by meaning rather than in a map: a form is built for
+// every upload a session offers, and a map of its eight fields costs more
+// than the form's own strings.
 type Form struct {
-	URL    string            `json:"url"`
-	Fields map[string]string `json:"fields"`
+	URL string
+	// Bucket, Key, ContentType, Credential (X-Amz-Credential), Date
+	// (X-Amz-Date), Policy and Signature (X-Amz-Signature) are the
+	// fields' values; the X-Amz-Algorithm field is always Algorithm. An
+	// empty ContentType means no Content-Type field.
+	Bucket, Key, ContentType, Credential, Date, Policy, Signature string
+}
+
+// list returns the form's fields, name and value, in name order (the order
+// encoding/json writes a map in) using buf's room.
+func (f *Form) list(buf *[8][2]string) [][2]string {
+	l := buf[:0]
+	if f.ContentType != "" {
+		l = append(l, [2]string{"Content-Type", f.ContentType})
+	}
+	return append(l, [2]string{"Policy", f.Policy}, [2]string{"X-Amz-Algorithm", Algorithm},
+		[2]string{"X-Amz-Credential", f.Credential}, [2]string{"X-Amz-Date", f.Date},
+		[2]string{"X-Amz-Signature", f.Signature}, [2]string{"bucket", f.Bucket}, [2]string{"key", f.Key})
+}
+
+// Fields returns the form's fields by name, as a client sends them.
+func (f *Form) Fields() map[string]string {
+	var buf [8][2]string
+	l := f.list(&buf)
+	m := make(map[string]string, len(l))
+	for _, kv := range l {
+		m[kv[0]] = kv[1]
+	}
+	return m
 }
 
 // AppendJSON appends the form as an encoding/json Encoder without HTML
-// escaping writes it (httpx.JSONAppender): fields in key order.
+// escaping writes {"url":…,"fields":Fields()} (httpx.JSONAppender).
 func (f *Form) AppendJSON(b []byte) []byte {
 	if f == nil {
 		return append(b, "null"...)
 	}
-	var buf [16]string
-	keys := buf[:0]
-	for k := range f.Fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	b = append(b, `{"url":`...)
 	b = jsonx.AppendString(b, f.URL, false)
-	b = append(b, `,"fields":`...)
-	if f.Fields == nil {
-		return append(b, "null}"...)
-	}
-	b = append(b, '{')
-	for i, k := range keys {
+	b = append(b, `,"fields":{`...)
+	var buf [8][2]string
+	for i, kv := range f.list(&buf) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = jsonx.AppendString(b, k, false)
+		b = jsonx.AppendString(b, kv[0], false)
 		b = append(b, ':')
-		b = jsonx.AppendString(b, f.Fields[k], false)
+		b = jsonx.AppendString(b, kv[1], false)
 	}
 	return append(b, "}}"...)
 }
+
+// MarshalJSON writes the form for encoding/json (which escapes HTML in it
+// as it would in a map).
+func (f Form) MarshalJSON() ([]byte, error) { return f.AppendJSON(nil), nil }
 
 // Policy describes one upload to authorise.
 type Policy struct {
@@ -141,18 +167,8 @@ func (s *Signer) Presign(url string, p Policy) Form {
 		scratch.Put(sp)
 	}
 
-	fields := make(map[string]string, 8)
-	fields["bucket"] = p.Bucket
-	fields["key"] = p.Key
-	fields["X-Amz-Algorithm"] = Algorithm
-	fields["X-Amz-Credential"] = cred
-	fields["X-Amz-Date"] = date
-	if p.ContentType != "" {
-		fields["Content-Type"] = p.ContentType
-	}
-	fields["Policy"] = policy
-	fields["X-Amz-Signature"] = sig
-	return Form{URL: url, Fields: fields}
+	return Form{URL: url, Bucket: p.Bucket, Key: p.Key, ContentType: p.ContentType,
+		Credential: cred, Date: date, Policy: policy, Signature: sig}
 }
 
 // stampsAt returns the credential, date and day of forms issued at t,

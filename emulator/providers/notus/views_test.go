@@ -29,7 +29,7 @@ func TestAnswersWriteWhatJSONWrites(t *testing.T) {
 			CreatedAt: odd, UpdatedAt: &odd},
 		businessView{ID: id},
 	}
-	form := &s3post.Form{URL: "http://x/" + odd, Fields: map[string]string{"key": odd, "bucket": "b", "Policy": "p"}}
+	form := &s3post.Form{URL: "http://x/" + odd, Key: odd, Bucket: "b", Policy: "p"}
 	check := func(a interface{ AppendJSON([]byte) []byte }, shape any) {
 		t.Helper()
 		var want bytes.Buffer
@@ -101,10 +101,10 @@ func BenchmarkCreatedAnswer(b *testing.B) {
 	typ, at := "RG", "2026-05-04T10:00:00.000Z"
 	v := individualView{ID: "6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b", Status: Pending, FirstName: "Maria", LastName: "Silva",
 		BirthDate: "1990-04-12", Document: document{ID: "12345678900", Type: &typ, Category: "RG"}, CreatedAt: at}
-	f := &s3post.Form{URL: "http://localhost:8080/notus-kyc-documents", Fields: map[string]string{"bucket": "notus-kyc-documents",
-		"key": "kyc/6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b/front", "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-		"X-Amz-Credential": "AKIATEST/20260504/sa-east-1/s3/aws4_request", "X-Amz-Date": "20260504T100000Z",
-		"Policy": "eyJjb25kaXRpb25zIjpbeyJidWNrZXQiOiJub3R1cy1reWMtZG9jdW1lbnRzIn1dfQ==", "X-Amz-Signature": "3f2a9c0d1e4b5a6978877665544332211ffeeddccbbaa99887766554433221100"}}
+	f := &s3post.Form{URL: "http://localhost:8080/notus-kyc-documents", Bucket: "notus-kyc-documents",
+		Key: "kyc/6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b/front", Credential: "AKIATEST/20260504/sa-east-1/s3/aws4_request",
+		Date: "20260504T100000Z", Policy: "eyJjb25kaXRpb25zIjpbeyJidWNrZXQiOiJub3R1cy1reWMtZG9jdW1lbnRzIn1dfQ==",
+		Signature: "3f2a9c0d1e4b5a6978877665544332211ffeeddccbbaa99887766554433221100"}
 	c := individualCreated{v, f, f, nil, false}
 	b.Run("AppendJSON", func(b *testing.B) {
 		b.ReportAllocs()
