@@ -197,7 +197,7 @@ func (s *Signer) stampsAt(t time.Time) *formStamps {
 	return st
 }
 
-// scratch holds Presign's working buffers. One form needs about 1.5 KB; a
+// scratch holds Presign's working buffers. One form needs about 1 KB; a
 // buffer grown past maxScratch by an unusually long key is dropped rather
 // than kept for every later form.
 var scratch = sync.Pool{New: func() any {

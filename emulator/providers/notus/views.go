@@ -80,10 +80,11 @@ func individualViewOf(r *state.Record) individualView {
 		Document: s.Person.Document, CreatedAt: stamp(r.Created), UpdatedAt: updatedAt(r)}
 }
 
-// sessionAnswer is envelope{view(r)}, the answer to reads of a session,
-// written straight from the record: the view lives on the stack instead
-// of boxed in an interface, and the answer, one pointer, boxes for free.
-// It is written at once, inside the transaction that read the record.
+// sessionAnswer is {"session": view(r)}, the answer to reads of a
+// session, written straight from the record: the view lives on the stack
+// instead of boxed in an interface, and the answer, one pointer, boxes for
+// free. It must be written inside the transaction that read the record
+// (as Call.JSON does, at once).
 type sessionAnswer struct{ r *state.Record }
 
 func (a sessionAnswer) AppendJSON(b []byte) []byte {
