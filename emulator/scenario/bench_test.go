@@ -50,3 +50,32 @@ faults:
 		}
 	})
 }
+
+// BenchmarkPlan is the engine's share of creating a session that names no
+// scenario and matches none: the provider's own plan.
+func BenchmarkPlan(b *testing.B) {
+	eng := scenario.NewEngine(scenario.Config{Clock: clock.NewManual(time.Unix(0, 0))})
+	eng.SetCatalog(catalog(b))
+	if _, err := eng.Put("b", []byte(`
+name: a
+provider: notus
+timeline: [{after: 1s, status: EXPIRED}]
+---
+name: b
+provider: notus
+faults: [{latency: 1s}]
+---
+name: c
+provider: notus
+timeline: [{after: 1s, status: EXPIRED}]
+`), "", ""); err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(`{"firstName":"Ana"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if p, _ := eng.Plan("notus", "STANDARD_INDIVIDUAL", "k", "", body); p != nil {
+			b.Fatal("a scenario was chosen")
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -28,14 +29,22 @@ type Engine struct {
 	log        *slog.Logger
 	maxLatency time.Duration
 
-	mu       sync.RWMutex
-	cat      Catalog
-	layers   map[Origin]map[string][]*Scenario // origin -> provider -> in load order
+	mu     sync.RWMutex
+	cat    Catalog
+	layers map[Origin]map[string][]*Scenario // origin -> provider -> in load order
+	// shown caches each provider's scenarios in force (effective): Plan
+	// reads them on every session creation while the layers change
+	// rarely, so every change of a layer recomputes them (refresh). The
+	// lists are shared with readers and never changed in place.
+	shown    map[string][]Entry
 	defaults map[tenantKey]string
-	plans    map[tenantKey]int // plans handed out, to seed upload faults
 	reload   ReloadStatus
 
+	// fmu guards the fault state sessions change: the count of plans
+	// handed out (which seeds upload faults) and the fault counters. It
+	// is separate from mu so that creating sessions only reads mu.
 	fmu      sync.Mutex
+	plans    map[tenantKey]int
 	counters map[counterKey]*counter
 }
 
@@ -164,6 +173,7 @@ func (e *Engine) setLayer(o Origin, scs []*Scenario) {
 	}
 	e.mu.Lock()
 	e.layers[o] = layer
+	e.refresh()
 	e.mu.Unlock()
 }
 
@@ -215,8 +225,27 @@ func (e *Engine) List(prov string) []Entry {
 }
 
 // effective lists a provider's scenarios in selection order without the
-// shadowed ones; the caller holds the read lock.
-func (e *Engine) effective(prov string) []Entry {
+// shadowed ones; the caller holds the read lock and must not change the
+// list.
+func (e *Engine) effective(prov string) []Entry { return e.shown[prov] }
+
+// refresh recomputes every provider's effective list after a layer
+// changed; the caller holds the write lock.
+func (e *Engine) refresh() {
+	shown := map[string][]Entry{}
+	for _, o := range order {
+		for prov := range e.layers[o] {
+			if _, done := shown[prov]; !done {
+				shown[prov] = e.compute(prov)
+			}
+		}
+	}
+	e.shown = shown
+}
+
+// compute builds a provider's effective list from the layers. Its Hides
+// are clipped so that a reader appending to one copies it.
+func (e *Engine) compute(prov string) []Entry {
 	var out []Entry
 	index := map[string]int{}
 	for _, o := range order {
@@ -229,7 +258,10 @@ func (e *Engine) effective(prov string) []Entry {
 			out = append(out, Entry{Scenario: sc})
 		}
 	}
-	return out
+	for i := range out {
+		out[i].Hides = slices.Clip(out[i].Hides)
+	}
+	return slices.Clip(out)
 }
 
 // ErrNotFound is returned for a scenario name a provider does not have.
@@ -275,6 +307,7 @@ func (e *Engine) Put(label string, data []byte, prov, name string) ([]*Scenario,
 		}
 		e.layers[OriginAPI][sc.Provider] = list
 	}
+	e.refresh()
 	return scs, nil
 }
 
@@ -291,6 +324,7 @@ func (e *Engine) Adopt(label string, data []byte, prov, name string) error {
 			sc.Origin = OriginAPI
 			e.mu.Lock()
 			e.layers[OriginAPI][prov] = append(e.layers[OriginAPI][prov], sc)
+			e.refresh()
 			e.mu.Unlock()
 			return nil
 		}
@@ -308,6 +342,7 @@ func (e *Engine) Delete(prov, name string) error {
 	for i, sc := range list {
 		if sc.Name == name {
 			e.layers[OriginAPI][prov] = append(list[:i:i], list[i+1:]...)
+			e.refresh()
 			if e.lookup(prov, name) == nil {
 				for k, v := range e.defaults {
 					if k.provider == prov && v == name {
@@ -382,13 +417,13 @@ func (e *Engine) Reset(tenant string) {
 			delete(e.defaults, k)
 		}
 	}
+	e.mu.Unlock()
+	e.fmu.Lock()
 	for k := range e.plans {
 		if tenant == "" || k.tenant == tenant {
 			delete(e.plans, k)
 		}
 	}
-	e.mu.Unlock()
-	e.fmu.Lock()
 	for k := range e.counters {
 		if tenant == "" || k.tenant == tenant {
 			delete(e.counters, k)
@@ -402,8 +437,8 @@ func (e *Engine) Reset(tenant string) {
 // request's body, else the tenant's default, else nil (the provider's
 // own default).
 func (e *Engine) Plan(prov, kind, tenant, name string, body []byte) (*provider.Plan, *provider.Error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	var sc *Scenario
 	switch {
 	case name != "":
@@ -444,7 +479,7 @@ func (e *Engine) Plan(prov, kind, tenant, name string, body []byte) (*provider.P
 }
 
 // plan builds a session's own copy of a scenario's plan; the caller holds
-// the lock.
+// the read lock.
 func (e *Engine) plan(sc *Scenario, kind, tenant string) *provider.Plan {
 	pl := &provider.Plan{Scenario: sc.Name}
 	if sc.HasTimeline {
@@ -470,17 +505,20 @@ func (e *Engine) plan(sc *Scenario, kind, tenant string) *provider.Plan {
 }
 
 // attachUploads gives a plan the scenario's upload faults with counters of
-// its own; the caller holds the lock.
+// its own; the caller holds the read lock.
 func (e *Engine) attachUploads(sc *Scenario, tenant string, pl *provider.Plan) {
 	if len(sc.Uploads) == 0 {
 		return
 	}
 	k := tenantKey{sc.Provider, tenant}
+	e.fmu.Lock()
 	e.plans[k]++
+	n := e.plans[k]
+	e.fmu.Unlock()
 	pl.Uploads = &uploadFaults{
 		faults: sc.Uploads, max: e.maxLatency,
 		counters: make([]counter, len(sc.Uploads)),
-		rand:     e.rand.Derive("scenario-uploads", sc.Provider, tenant, sc.Name, fmt.Sprint(e.plans[k])),
+		rand:     e.rand.Derive("scenario-uploads", sc.Provider, tenant, sc.Name, fmt.Sprint(n)),
 	}
 }
 
@@ -491,8 +529,8 @@ func (e *Engine) RestorePlan(prov, tenant string, pl *provider.Plan) {
 	if pl.Scenario == "" {
 		return
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	if sc := e.lookup(prov, pl.Scenario); sc != nil {
 		e.attachUploads(sc, tenant, pl)
 	}

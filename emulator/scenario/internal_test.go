@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -350,5 +351,77 @@ faults: [{latency: 1s}]
 	}
 	if got := plan("t1", "named", `{}`); !strings.HasPrefix(got, "error") {
 		t.Errorf("a deleted scenario is still chosen: %s", got)
+	}
+}
+
+// TestEngineSelectionFollowsLayers: the scenarios in force, which the
+// engine keeps between changes, follow every change of a layer.
+func TestEngineSelectionFollowsLayers(t *testing.T) {
+	eng := NewEngine(Config{Clock: clock.NewManual(time.Unix(0, 0)), Rand: fake.New(1)})
+	eng.SetCatalog(testCatalog())
+	load := func(yaml string) []*Scenario {
+		t.Helper()
+		scs, err := Load("l", []byte(yaml), testCatalog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return scs
+	}
+	const matching = `
+name: m
+provider: gu1
+match: {body.taxId: "*0002"}
+timeline: [{after: 1s, status: in_progress}]
+`
+	const plain = `
+name: m
+provider: gu1
+timeline: [{after: 1s, status: in_progress}]
+`
+	plan := func() string {
+		t.Helper()
+		p, perr := eng.Plan("gu1", "validation", "t", "", []byte(`{"taxId":"0002"}`))
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		if p == nil {
+			return "default"
+		}
+		return p.Scenario
+	}
+	eng.UseBuiltins(load(matching))
+	if got := plan(); got == "default" {
+		t.Error("a matching built-in is not chosen")
+	}
+	eng.replace(OriginFile, load(plain))
+	if got := plan(); got != "default" {
+		t.Errorf("a file scenario does not shadow the built-in of its name: %s", got)
+	}
+	if l := eng.List("gu1"); len(l) != 1 || l[0].Origin != OriginFile || !slices.Equal(l[0].Hides, []Origin{OriginBuiltin}) {
+		t.Errorf("List = %+v", l)
+	}
+	if _, err := eng.Put("p", []byte(matching), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := plan(); got == "default" {
+		t.Error("a put scenario does not shadow the file one")
+	}
+	if err := eng.Delete("gu1", "m"); err != nil {
+		t.Fatal(err)
+	}
+	if got := plan(); got != "default" {
+		t.Errorf("a deleted put scenario is still chosen: %s", got)
+	}
+	if err := eng.Adopt("p", []byte(matching), "gu1", "m"); err != nil {
+		t.Fatal(err)
+	}
+	if got := plan(); got == "default" {
+		t.Error("an adopted scenario is not chosen")
+	}
+	// A reader appending to what List returns changes nothing in force.
+	l := eng.List("gu1")
+	_ = append(l[0].Hides, OriginAPI)
+	if l := eng.List("gu1"); !slices.Equal(l[0].Hides, []Origin{OriginFile, OriginBuiltin}) {
+		t.Errorf("Hides = %v", l[0].Hides)
 	}
 }

@@ -2,13 +2,14 @@ package s3post
 
 import (
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 	"time"
 )
 
 // marshalPolicy is the policy as encoding/json writes it from maps and
-// slices: what policyDocument must produce byte for byte.
+// slices: what appendPolicy must produce byte for byte.
 func marshalPolicy(p Policy, cred, date string) []byte {
 	conds := []any{
 		map[string]string{"bucket": p.Bucket},
@@ -44,7 +45,7 @@ func TestPolicyDocumentIsWhatJSONWrites(t *testing.T) {
 		"odd equals": {Bucket: "b", Key: "k" + odd, Expires: t0, ContentType: odd},
 	} {
 		cred, date := "AKIA/20260504/sa-east-1/s3/aws4_request", "20260504T130000Z"
-		if got, want := policyDocument(p, cred+odd, date), marshalPolicy(p, cred+odd, date); string(got) != string(want) {
+		if got, want := appendPolicy(nil, p, cred+odd, date), marshalPolicy(p, cred+odd, date); string(got) != string(want) {
 			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
 		}
 	}
@@ -80,24 +81,59 @@ func BenchmarkPresign(b *testing.B) {
 }
 
 // TestFormAppendJSONIsWhatJSONWrites: Form.AppendJSON writes what
-// encoding/json, without HTML escaping, writes of a form.
+// encoding/json, without HTML escaping, writes of the form as a URL and a
+// map of its fields; MarshalJSON what it writes with HTML escaping.
 func TestFormAppendJSONIsWhatJSONWrites(t *testing.T) {
 	odd := "a\"b\\c<d>e&f\n\x01\b\f é \u2028 \xff 😀"
+	signed := signer.Presign("http://localhost:8080/notus-kyc-documents", Policy{Bucket: "b", Key: "kyc/1/front",
+		Now: t0, Expires: t0.Add(time.Minute), ContentType: "image/jpeg"})
 	for _, f := range []*Form{
-		{URL: "http://localhost:8080/notus-kyc-documents", Fields: map[string]string{"key": "kyc/1/front", "bucket": "b", "Policy": "eyJ9", "X-Amz-Date": "20260504T100000Z"}},
-		{URL: odd, Fields: map[string]string{odd: odd, "Z": "", "a": odd}},
+		&signed,
+		{URL: odd, Bucket: odd, Key: odd, ContentType: odd, Credential: odd, Date: odd, Policy: odd, Signature: odd},
 		{URL: "u"},
-		{Fields: map[string]string{}},
 		nil,
 	} {
+		var shape any
+		if f != nil {
+			shape = struct {
+				URL    string            `json:"url"`
+				Fields map[string]string `json:"fields"`
+			}{f.URL, f.Fields()}
+		}
 		var want strings.Builder
 		enc := json.NewEncoder(&want)
 		enc.SetEscapeHTML(false)
-		if err := enc.Encode(f); err != nil {
+		if err := enc.Encode(shape); err != nil {
 			t.Fatal(err)
 		}
 		if got := string(f.AppendJSON(nil)) + "\n"; got != want.String() {
 			t.Errorf("\n got %s\nwant %s", got, want.String())
+		}
+		got, _ := json.Marshal(f)
+		if want, _ := json.Marshal(shape); string(got) != string(want) {
+			t.Errorf("json.Marshal:\n got %s\nwant %s", got, want)
+		}
+	}
+}
+
+// TestPresignStampsFollowTimeAndCredentials: the credential and date a
+// signer keeps between forms are those a fresh signer would write.
+func TestPresignStampsFollowTimeAndCredentials(t *testing.T) {
+	s := &Signer{AccessKeyID: "AKIAONE", Secret: "one", Region: "sa-east-1"}
+	t0 := time.Date(2026, 5, 4, 23, 59, 59, 0, time.UTC)
+	for _, c := range []struct {
+		at           time.Time
+		akid, region string
+	}{
+		{t0, "AKIAONE", "sa-east-1"}, {t0.Add(500 * time.Millisecond), "AKIAONE", "sa-east-1"},
+		{t0.Add(time.Second), "AKIAONE", "sa-east-1"}, {t0.Add(time.Second), "AKIAONE", "us-east-1"},
+		{t0.Add(time.Second), "AKIATWO", "us-east-1"}, {t0.In(time.FixedZone("BRT", -3*3600)), "AKIATWO", "us-east-1"},
+	} {
+		s.AccessKeyID, s.Region = c.akid, c.region
+		fresh := &Signer{AccessKeyID: c.akid, Secret: "one", Region: c.region}
+		p := Policy{Bucket: "b", Key: "k", Now: c.at, Expires: c.at.Add(time.Minute), MinSize: 1, MaxSize: 2}
+		if got, want := s.Presign("u", p), fresh.Presign("u", p); !maps.Equal(got.Fields(), want.Fields()) {
+			t.Errorf("%v %s %s:\n got %v\nwant %v", c.at, c.akid, c.region, got.Fields(), want.Fields())
 		}
 	}
 }

@@ -13,8 +13,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"hash"
-	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +42,15 @@ type Signer struct {
 	// the region and the secret, so one derivation (four HMACs) serves
 	// every form and request of a day.
 	key atomic.Pointer[signingKey]
+	// stamps caches the credential and date fields of the last second a
+	// form was presigned in: every form of that second shares them.
+	stamps atomic.Pointer[formStamps]
+}
+
+type formStamps struct {
+	sec             int64 // Unix seconds, the fields' resolution
+	akid, region    string
+	cred, date, day string
 }
 
 type signingKey struct {
@@ -55,41 +62,68 @@ type signingKey struct {
 }
 
 // Form is what a client needs to upload: the URL to POST to and the fields
-// to send before the file.
+// to send before the file. Its JSON is {"url":…,"fields":{…}}, the fields
+// an object keyed by field name.
+//
+// The fields are kept by meaning rather than in a map: a form is built for
+// every upload a session offers, and a map of its eight fields costs more
+// than the form's own strings.
 type Form struct {
-	URL    string            `json:"url"`
-	Fields map[string]string `json:"fields"`
+	URL string
+	// Bucket, Key, ContentType, Credential (X-Amz-Credential), Date
+	// (X-Amz-Date), Policy and Signature (X-Amz-Signature) are the
+	// fields' values; the X-Amz-Algorithm field is always Algorithm. An
+	// empty ContentType means no Content-Type field.
+	Bucket, Key, ContentType, Credential, Date, Policy, Signature string
+}
+
+// list returns the form's fields, name and value, in name order (the order
+// encoding/json writes a map in) using buf's room.
+func (f *Form) list(buf *[8][2]string) [][2]string {
+	l := buf[:0]
+	if f.ContentType != "" {
+		l = append(l, [2]string{"Content-Type", f.ContentType})
+	}
+	return append(l, [2]string{"Policy", f.Policy}, [2]string{"X-Amz-Algorithm", Algorithm},
+		[2]string{"X-Amz-Credential", f.Credential}, [2]string{"X-Amz-Date", f.Date},
+		[2]string{"X-Amz-Signature", f.Signature}, [2]string{"bucket", f.Bucket}, [2]string{"key", f.Key})
+}
+
+// Fields returns the form's fields by name, as a client sends them.
+func (f *Form) Fields() map[string]string {
+	var buf [8][2]string
+	l := f.list(&buf)
+	m := make(map[string]string, len(l))
+	for _, kv := range l {
+		m[kv[0]] = kv[1]
+	}
+	return m
 }
 
 // AppendJSON appends the form as an encoding/json Encoder without HTML
-// escaping writes it (httpx.JSONAppender): fields in key order.
+// escaping writes {"url":…,"fields":Fields()} (httpx.JSONAppender).
 func (f *Form) AppendJSON(b []byte) []byte {
 	if f == nil {
 		return append(b, "null"...)
 	}
-	var buf [16]string
-	keys := buf[:0]
-	for k := range f.Fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	b = append(b, `{"url":`...)
 	b = jsonx.AppendString(b, f.URL, false)
-	b = append(b, `,"fields":`...)
-	if f.Fields == nil {
-		return append(b, "null}"...)
-	}
-	b = append(b, '{')
-	for i, k := range keys {
+	b = append(b, `,"fields":{`...)
+	var buf [8][2]string
+	for i, kv := range f.list(&buf) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = jsonx.AppendString(b, k, false)
+		b = jsonx.AppendString(b, kv[0], false)
 		b = append(b, ':')
-		b = jsonx.AppendString(b, f.Fields[k], false)
+		b = jsonx.AppendString(b, kv[1], false)
 	}
 	return append(b, "}}"...)
 }
+
+// MarshalJSON writes the form for encoding/json (which escapes HTML in it
+// as it would in a map).
+func (f Form) MarshalJSON() ([]byte, error) { return f.AppendJSON(nil), nil }
 
 // Policy describes one upload to authorise.
 type Policy struct {
@@ -110,35 +144,77 @@ type Policy struct {
 }
 
 // Presign returns the form for one upload to url.
+//
+// Creating a session presigns several forms, so Presign keeps its garbage
+// down to what the form holds: the policy and its signature share one
+// string, cut from a reused buffer (the policy document and its base64
+// never leave it), and the forms of a second share their credential and
+// date.
 func (s *Signer) Presign(url string, p Policy) Form {
-	now := p.Now.UTC()
-	day := now.Format(amzDay)
-	cred := s.AccessKeyID + "/" + day + "/" + s.Region + "/s3/aws4_request" // credential(now), day formatted once
-	date := now.Format(amzDate)
-	fields := make(map[string]string, 8)
-	fields["bucket"] = p.Bucket
-	fields["key"] = p.Key
-	fields["X-Amz-Algorithm"] = Algorithm
-	fields["X-Amz-Credential"] = cred
-	fields["X-Amz-Date"] = date
-	if p.ContentType != "" {
-		fields["Content-Type"] = p.ContentType
+	st := s.stampsAt(p.Now)
+	cred, date, day := st.cred, st.date, st.day
+
+	sp := scratch.Get().(*[]byte)
+	buf := appendPolicy((*sp)[:0], p, cred, date)
+	docEnd := len(buf)
+	buf = base64.StdEncoding.AppendEncode(buf, buf[:docEnd])
+	policyEnd := len(buf)
+	buf = s.appendSignature(buf, day, s.Region, buf[docEnd:policyEnd])
+	signed := string(buf[docEnd:])
+	policy, sig := signed[:policyEnd-docEnd], signed[policyEnd-docEnd:]
+	if cap(buf) <= maxScratch {
+		*sp = buf[:0]
+		scratch.Put(sp)
 	}
-	policy := base64.StdEncoding.EncodeToString(policyDocument(p, cred, date))
-	fields["Policy"] = policy
-	fields["X-Amz-Signature"] = s.sign(day, s.Region, policy)
-	return Form{URL: url, Fields: fields}
+
+	return Form{URL: url, Bucket: p.Bucket, Key: p.Key, ContentType: p.ContentType,
+		Credential: cred, Date: date, Policy: policy, Signature: sig}
 }
 
-// policyDocument writes the POST policy of p as JSON, byte for byte what
+// stampsAt returns the credential, date and day of forms issued at t,
+// formatted once a second.
+func (s *Signer) stampsAt(t time.Time) *formStamps {
+	sec := t.Unix()
+	if st := s.stamps.Load(); st != nil && st.sec == sec && st.akid == s.AccessKeyID && st.region == s.Region {
+		return st
+	}
+	now := t.UTC()
+	var stack [96]byte
+	b := append(stack[:0], s.AccessKeyID...)
+	b = append(b, '/')
+	dayAt := len(b)
+	b = now.AppendFormat(b, amzDay)
+	dayEnd := len(b)
+	b = append(b, '/')
+	b = append(b, s.Region...)
+	b = append(b, "/s3/aws4_request"...)
+	credEnd := len(b)
+	b = now.AppendFormat(b, amzDate)
+	all := string(b) // one string the three fields are cut from
+	st := &formStamps{sec: sec, akid: s.AccessKeyID, region: s.Region,
+		cred: all[:credEnd], date: all[credEnd:], day: all[dayAt:dayEnd]}
+	s.stamps.Store(st)
+	return st
+}
+
+// scratch holds Presign's working buffers. One form needs about 1 KB; a
+// buffer grown past maxScratch by an unusually long key is dropped rather
+// than kept for every later form.
+var scratch = sync.Pool{New: func() any {
+	b := make([]byte, 0, 2048)
+	return &b
+}}
+
+const maxScratch = 16 << 10
+
+// appendPolicy appends the POST policy of p as JSON, byte for byte what
 // encoding/json makes of it as maps and slices (keys sorted, HTML
 // characters escaped), without building them:
 //
 //	{"conditions":[{"bucket":…},{"key":…},["content-length-range",min,max],
 //	 (Content-Type,) {"x-amz-algorithm":…},{"x-amz-credential":…},
 //	 {"x-amz-date":…}],"expiration":…}
-func policyDocument(p Policy, cred, date string) []byte {
-	b := make([]byte, 0, 320+len(p.Bucket)+len(p.Key)+len(cred)+len(p.ContentType))
+func appendPolicy(b []byte, p Policy, cred, date string) []byte {
 	pair := func(k, v string) {
 		b = append(b, '{')
 		b = jsonx.AppendString(b, k, true)
@@ -199,14 +275,25 @@ func (s *Signer) signingKey(day, region string) *signingKey {
 }
 
 func (s *Signer) sign(day, region, stringToSign string) string {
+	return string(s.appendSignature(make([]byte, 0, 2*sha256.Size), day, region, []byte(stringToSign)))
+}
+
+// appendSignature appends the hex SigV4 signature of msg to dst; msg may
+// be part of dst (Presign signs the policy where it encoded it).
+func (s *Signer) appendSignature(dst []byte, day, region string, msg []byte) []byte {
 	k := s.signingKey(day, region)
 	mac := k.macs.Get().(hash.Hash)
 	mac.Reset()
-	_, _ = io.WriteString(mac, stringToSign)
-	var sum [sha256.Size]byte
-	sig := hex.EncodeToString(mac.Sum(sum[:0]))
+	mac.Write(msg)
+	n := len(dst)
+	// The raw sum lands where its hex goes, then moves aside: dst is
+	// heap memory already, where a local array would escape through the
+	// interface call.
+	dst = mac.Sum(dst)
 	k.macs.Put(mac)
-	return sig
+	var sum [sha256.Size]byte
+	copy(sum[:], dst[n:])
+	return hex.AppendEncode(dst[:n], sum[:])
 }
 
 // parseCredential splits "AKID/20260101/region/s3/aws4_request".

@@ -39,7 +39,7 @@ func post(t *testing.T, fields [][2]string, file []byte) *http.Request {
 
 func formFields(f Form) [][2]string {
 	var out [][2]string
-	for k, v := range f.Fields {
+	for k, v := range f.Fields() {
 		out = append(out, [2]string{k, v})
 	}
 	return out
@@ -52,12 +52,12 @@ func TestPresignedFormRoundTrip(t *testing.T) {
 		Expiration string `json:"expiration"`
 		Conditions []any  `json:"conditions"`
 	}
-	raw, _ := base64.StdEncoding.DecodeString(f.Fields["Policy"])
+	raw, _ := base64.StdEncoding.DecodeString(f.Policy)
 	if err := json.Unmarshal(raw, &pol); err != nil || pol.Expiration != "2026-05-04T10:01:00.000Z" {
 		t.Fatalf("policy %s: %v", raw, err)
 	}
-	if f.Fields["X-Amz-Credential"] != "AKIATEST/20260504/sa-east-1/s3/aws4_request" || f.Fields["X-Amz-Date"] != "20260504T100000Z" {
-		t.Fatalf("fields: %v", f.Fields)
+	if f.Credential != "AKIATEST/20260504/sa-east-1/s3/aws4_request" || f.Date != "20260504T100000Z" {
+		t.Fatalf("fields: %v", f.Fields())
 	}
 	up, err := signer.Receive(post(t, formFields(f), []byte("0123456789")), "b", t0.Add(59*time.Second), 1<<20)
 	if err != nil {

@@ -237,7 +237,7 @@ func (p *Provider) liveness(w http.ResponseWriter, r *http.Request) {
 		if err := p.storeFace(tx, rec, data); err != nil {
 			return err
 		}
-		provider.WriteJSON(w, http.StatusOK, envelope{view(rec)})
+		provider.WriteJSON(w, http.StatusOK, sessionAnswer{rec})
 		return nil
 	})
 	var pe *provider.Error

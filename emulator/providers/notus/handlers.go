@@ -95,7 +95,7 @@ func (p *Provider) create(k kind) provider.Handler {
 			return perr
 		}
 		if plan == nil {
-			plan = defaultPlan()
+			plan = sharedDefault
 		}
 		return p.state.Update(c.Tenant, func(tx *state.Tx) error {
 			if d := tx.Data().(*tenantData); d.ProjectID == "" {
@@ -114,6 +114,14 @@ func (p *Provider) create(k kind) provider.Handler {
 
 // addSlots lists the files a session needs.
 func addSlots(id string, k kind, s *session) {
+	n := 2 // front and back of an individual's document
+	switch k {
+	case kindBusiness:
+		n = 2 + 3*len(s.Business.Owners)
+	case kindEnhanced:
+		n = 3
+	}
+	s.Slots = make([]slot, 0, n)
 	add := func(name string, images bool) {
 		s.Slots = append(s.Slots, slot{Name: name, Key: "kyc/" + id + "/" + name, Images: images})
 	}
@@ -140,16 +148,11 @@ func addSlots(id string, k kind, s *session) {
 	}
 }
 
-// form presigns the upload of one slot to the bucket at the emulator's
-// root; nil when the session has no such slot (the back of a passport).
-// The form carries the seven fields Notus documents; a scenario with the
-// option contentTypeField adds a Content-Type field and condition (image/
-// for photos).
-func (p *Provider) form(root string, r *state.Record, name string, now time.Time) *s3post.Form {
-	sl := state.Data[session](r).slot(name)
-	if sl == nil {
-		return nil
-	}
+// presign fills f with the form that uploads one slot of a session to
+// the bucket at bucketURL. The form carries the seven fields Notus
+// documents; a scenario with the option contentTypeField adds a
+// Content-Type field and condition (image/ for photos).
+func (p *Provider) presign(f *s3post.Form, bucketURL string, r *state.Record, sl *slot, now time.Time) {
 	pol := s3post.Policy{Bucket: Bucket, Key: sl.Key, Now: now, Expires: now.Add(uploadValidity),
 		MinSize: 1, MaxSize: maxUpload}
 	if on, _ := r.Plan.Options[optionContentType].(bool); on {
@@ -159,6 +162,5 @@ func (p *Provider) form(root string, r *state.Record, name string, now time.Time
 			pol.ContentType, pol.ContentTypePrefix, pol.AnyContentType = "application/pdf", "", true
 		}
 	}
-	f := p.signer.Presign(root+"/"+Bucket, pol)
-	return &f
+	*f = p.signer.Presign(bucketURL, pol)
 }

@@ -40,7 +40,7 @@ func (p *Provider) get(k kind) provider.Handler {
 			if r == nil {
 				return sessionNotFound()
 			}
-			return c.JSON(http.StatusOK, envelope{view(r)})
+			return c.JSON(http.StatusOK, sessionAnswer{r})
 		})
 	}
 }
@@ -64,7 +64,7 @@ func (p *Provider) process(k kind) provider.Handler {
 				return provider.Errorf(provider.KindUnprocessable, "liveness is required and has not been completed").WithCode("LIVENESS_NOT_COMPLETED")
 			}
 			p.move(tx, r, Verifying, "client", "")
-			return c.JSON(http.StatusOK, envelope{view(r)})
+			return c.JSON(http.StatusOK, sessionAnswer{r})
 		})
 		if errors.Is(err, state.ErrNoRecord) {
 			return sessionNotFound()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kycemu/kycemu/emulator/internal/hosted"
+	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/state"
 )
@@ -173,10 +174,10 @@ func (p *Provider) pageOf(r *http.Request, rec *state.Record) pageData {
 		if !sl.Images {
 			ps.Accept += ",application/pdf"
 		}
-		if f := p.form(provider.RootURL(r), rec, sl.Name, now); f != nil {
-			b, _ := json.Marshal(f)
-			ps.Form = string(b)
-		}
+		var f s3post.Form
+		p.presign(&f, provider.RootURL(r)+"/"+Bucket, rec, &sl, now)
+		b, _ := json.Marshal(&f)
+		ps.Form = string(b)
 		d.Slots = append(d.Slots, ps)
 	}
 	return d

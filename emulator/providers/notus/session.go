@@ -63,6 +63,11 @@ func defaultPlan() *provider.Plan {
 	}}
 }
 
+// sharedDefault is the default plan of every session no scenario drives.
+// Records only read their plan (Tx.SetPlan replaces it whole), so one
+// copy serves them all instead of a new one per session.
+var sharedDefault = defaultPlan()
+
 // Record kinds beside the session kinds, and index names.
 const (
 	kindIdentity = "identity"

@@ -55,24 +55,46 @@ func updatedAt(r *state.Record) *string {
 
 // view is the session as the API shows it.
 func view(r *state.Record) any {
-	s := state.Data[session](r)
 	if kindOf(r) == kindBusiness {
-		b := s.Business
-		v := businessView{ID: r.ID, BusinessID: s.identityID(), Status: r.Status, LegalName: b.LegalName, CNPJ: b.CNPJ,
-			LegalNature: b.LegalNature, Email: b.Email, Phone: b.Phone, Owners: []ownerView{},
-			CreatedAt: stamp(r.Created), UpdatedAt: updatedAt(r)}
-		for _, o := range b.Owners {
-			v.Owners = append(v.Owners, ownerView{FirstName: o.FirstName, LastName: o.LastName, BirthDate: o.BirthDate, Document: o.Document})
-		}
-		return v
+		return businessViewOf(r)
 	}
+	return individualViewOf(r)
+}
+
+func businessViewOf(r *state.Record) businessView {
+	s := state.Data[session](r)
+	b := s.Business
+	v := businessView{ID: r.ID, BusinessID: s.identityID(), Status: r.Status, LegalName: b.LegalName, CNPJ: b.CNPJ,
+		LegalNature: b.LegalNature, Email: b.Email, Phone: b.Phone, Owners: make([]ownerView, 0, len(b.Owners)),
+		CreatedAt: stamp(r.Created), UpdatedAt: updatedAt(r)}
+	for _, o := range b.Owners {
+		v.Owners = append(v.Owners, ownerView{FirstName: o.FirstName, LastName: o.LastName, BirthDate: o.BirthDate, Document: o.Document})
+	}
+	return v
+}
+
+func individualViewOf(r *state.Record) individualView {
+	s := state.Data[session](r)
 	return individualView{ID: r.ID, IndividualID: s.identityID(), Status: r.Status, LivenessRequired: s.LivenessRequired,
 		FirstName: s.Person.FirstName, LastName: s.Person.LastName, BirthDate: s.Person.BirthDate,
 		Document: s.Person.Document, CreatedAt: stamp(r.Created), UpdatedAt: updatedAt(r)}
 }
 
-type envelope struct {
-	Session any `json:"session"`
+// sessionAnswer is {"session": view(r)}, the answer to reads of a
+// session, written straight from the record: the view lives on the stack
+// instead of boxed in an interface, and the answer, one pointer, boxes for
+// free. It must be written inside the transaction that read the record
+// (as Call.JSON does, at once).
+type sessionAnswer struct{ r *state.Record }
+
+func (a sessionAnswer) AppendJSON(b []byte) []byte {
+	b = append(b, `{"session":`...)
+	if kindOf(a.r) == kindBusiness {
+		b = businessViewOf(a.r).appendJSON(b)
+	} else {
+		b = individualViewOf(a.r).appendJSON(b)
+	}
+	return append(b, '}')
 }
 
 type ownerUploads struct {
@@ -83,25 +105,38 @@ type ownerUploads struct {
 }
 
 // createdView is the creation response: the session plus its upload forms.
+// The forms of a session share one allocation, as they share the bucket's
+// URL.
 func (p *Provider) createdView(base string, r *state.Record, now time.Time) any {
 	s := state.Data[session](r)
+	bucket := base + "/" + Bucket
+	forms := make([]s3post.Form, len(s.Slots))
+	form := func(name string) *s3post.Form {
+		sl := s.slot(name)
+		if sl == nil {
+			return nil // the back of a passport
+		}
+		f := &forms[0]
+		forms = forms[1:]
+		p.presign(f, bucket, r, sl, now)
+		return f
+	}
 	switch kindOf(r) {
 	case kindBusiness:
-		out := businessCreated{Session: view(r), ProofOfAddressUpload: p.form(base, r, "proofOfAddress", now),
-			SocialContractUpload: p.form(base, r, "socialContract", now), OwnersUploads: []ownerUploads{}}
+		out := businessCreated{Session: view(r), ProofOfAddressUpload: form("proofOfAddress"),
+			SocialContractUpload: form("socialContract"), OwnersUploads: make([]ownerUploads, 0, len(s.Business.Owners))}
 		for i, o := range s.Business.Owners {
 			prefix := "owners." + strconv.Itoa(i) + "."
 			out.OwnersUploads = append(out.OwnersUploads, ownerUploads{DocumentID: o.Document.ID,
-				FrontDocumentUpload:  p.form(base, r, prefix+"front", now),
-				BackDocumentUpload:   p.form(base, r, prefix+"back", now),
-				ProofOfAddressUpload: p.form(base, r, prefix+"proofOfAddress", now)})
+				FrontDocumentUpload:  form(prefix + "front"),
+				BackDocumentUpload:   form(prefix + "back"),
+				ProofOfAddressUpload: form(prefix + "proofOfAddress")})
 		}
 		return out
 	case kindEnhanced:
-		return individualCreated{view(r), p.form(base, r, "front", now), p.form(base, r, "back", now),
-			p.form(base, r, "proofOfAddress", now), true}
+		return individualCreated{view(r), form("front"), form("back"), form("proofOfAddress"), true}
 	default:
-		return individualCreated{view(r), p.form(base, r, "front", now), p.form(base, r, "back", now), nil, false}
+		return individualCreated{view(r), form("front"), form("back"), nil, false}
 	}
 }
 
@@ -168,11 +203,6 @@ func (c businessCreated) AppendJSON(b []byte) []byte {
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
-}
-
-func (e envelope) AppendJSON(b []byte) []byte {
-	b = append(b, `{"session":`...)
-	return append(appendView(b, e.Session), '}')
 }
 
 // appendView appends a session view (view's answer).

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
+	"github.com/kycemu/kycemu/emulator/provider"
+	"github.com/kycemu/kycemu/emulator/state"
 )
 
 // TestAnswersWriteWhatJSONWrites holds the hand-written answers to what
@@ -26,7 +29,7 @@ func TestAnswersWriteWhatJSONWrites(t *testing.T) {
 			CreatedAt: odd, UpdatedAt: &odd},
 		businessView{ID: id},
 	}
-	form := &s3post.Form{URL: "http://x/" + odd, Fields: map[string]string{"key": odd, "bucket": "b", "Policy": "p"}}
+	form := &s3post.Form{URL: "http://x/" + odd, Key: odd, Bucket: "b", Policy: "p"}
 	check := func(a interface{ AppendJSON([]byte) []byte }, shape any) {
 		t.Helper()
 		var want bytes.Buffer
@@ -40,9 +43,6 @@ func TestAnswersWriteWhatJSONWrites(t *testing.T) {
 		}
 	}
 	for _, v := range views {
-		check(envelope{v}, struct {
-			Session any `json:"session"`
-		}{v})
 		check(individualCreated{v, form, nil, nil, false}, struct {
 			Session             any          `json:"session"`
 			FrontDocumentUpload *s3post.Form `json:"frontDocumentUpload"`
@@ -65,14 +65,46 @@ func TestAnswersWriteWhatJSONWrites(t *testing.T) {
 	}
 }
 
+// TestSessionAnswerWritesTheView: the answer to reads is the session's
+// view in an envelope, as encoding/json writes it.
+func TestSessionAnswerWritesTheView(t *testing.T) {
+	odd := "a\"b\\c<d>&\n\t\x01\b é \u2028 \xff 😀"
+	t0 := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	typ := "RG"
+	moved := []provider.Transition{{To: Pending, At: t0}, {To: Verifying, At: t0.Add(time.Second)}}
+	for _, r := range []*state.Record{
+		{Key: state.Key{Kind: string(kindStandard), ID: "1"}, Status: Pending, Created: t0, Updated: t0,
+			Data: &session{Person: person{FirstName: "Maria", Document: document{ID: "1", Category: "RG"}}}},
+		{Key: state.Key{Kind: string(kindEnhanced), ID: odd}, Status: Completed, Created: t0, Updated: t0.Add(time.Minute),
+			History: moved, Data: &session{LivenessRequired: true, IdentityID: odd,
+				Person: person{FirstName: odd, LastName: odd, BirthDate: odd, Document: document{ID: odd, Type: &typ, Category: odd}}}},
+		{Key: state.Key{Kind: string(kindBusiness), ID: "2"}, Status: Pending, Created: t0, Updated: t0,
+			Data: &session{Business: &business{LegalName: odd}}},
+		{Key: state.Key{Kind: string(kindBusiness), ID: "3"}, Status: Verifying, Created: t0, History: moved,
+			Data: &session{IdentityID: "i", Business: &business{CNPJ: "1", Owners: []person{{FirstName: odd}, {}}}}},
+	} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(struct {
+			Session any `json:"session"`
+		}{view(r)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(sessionAnswer{r}.AppendJSON(nil)) + "\n"; got != want.String() {
+			t.Errorf("%s:\n got %s\nwant %s", r.Kind, got, want.String())
+		}
+	}
+}
+
 func BenchmarkCreatedAnswer(b *testing.B) {
 	typ, at := "RG", "2026-05-04T10:00:00.000Z"
 	v := individualView{ID: "6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b", Status: Pending, FirstName: "Maria", LastName: "Silva",
 		BirthDate: "1990-04-12", Document: document{ID: "12345678900", Type: &typ, Category: "RG"}, CreatedAt: at}
-	f := &s3post.Form{URL: "http://localhost:8080/notus-kyc-documents", Fields: map[string]string{"bucket": "notus-kyc-documents",
-		"key": "kyc/6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b/front", "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-		"X-Amz-Credential": "AKIATEST/20260504/sa-east-1/s3/aws4_request", "X-Amz-Date": "20260504T100000Z",
-		"Policy": "eyJjb25kaXRpb25zIjpbeyJidWNrZXQiOiJub3R1cy1reWMtZG9jdW1lbnRzIn1dfQ==", "X-Amz-Signature": "3f2a9c0d1e4b5a6978877665544332211ffeeddccbbaa99887766554433221100"}}
+	f := &s3post.Form{URL: "http://localhost:8080/notus-kyc-documents", Bucket: "notus-kyc-documents",
+		Key: "kyc/6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b/front", Credential: "AKIATEST/20260504/sa-east-1/s3/aws4_request",
+		Date: "20260504T100000Z", Policy: "eyJjb25kaXRpb25zIjpbeyJidWNrZXQiOiJub3R1cy1reWMtZG9jdW1lbnRzIn1dfQ==",
+		Signature: "3f2a9c0d1e4b5a6978877665544332211ffeeddccbbaa99887766554433221100"}
 	c := individualCreated{v, f, f, nil, false}
 	b.Run("AppendJSON", func(b *testing.B) {
 		b.ReportAllocs()
