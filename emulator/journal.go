@@ -19,15 +19,9 @@ const extraCapture = 64 << 10
 // provider.SessionHeader, else the first path parameter or id in the
 // response or request body that is one of the provider's sessions.
 func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder, body []byte, size int64) {
-	en.RequestHeaders = httpx.CaptureHeaders(r.Header)
-	var reqRefs, respRefs [][]byte
-	en.Request, reqRefs = httpx.CaptureBody(r.Header.Get("Content-Type"), body, size)
-	if en.Request != nil && en.Request.JSON != nil {
-		en.RequestBody = en.Request.JSON
-	}
+	reqRefs := en.CaptureRequest(r.Header, body, size)
 	h := rec.Header()
-	en.ResponseHeaders = httpx.CaptureHeaders(h)
-	en.Response, respRefs = httpx.CaptureBody(h.Get("Content-Type"), rec.Body.Bytes(), int64(rec.Body.Len()))
+	respRefs := en.CaptureResponse(h, rec.Body.Bytes())
 	link := func(id string) bool {
 		if id == "" {
 			return false

@@ -126,8 +126,16 @@ func maskSecret(name, v string) string {
 
 // CaptureHeaders returns a bounded copy of h with secrets masked.
 func CaptureHeaders(h http.Header) http.Header {
+	out, _ := captureHeaders(nil, nil, h)
+	return out
+}
+
+// captureHeaders is CaptureHeaders into storage of an earlier capture: out,
+// an empty map (nil for a new one), and all, the array its values lived in.
+// It returns the map and the array, kept for the next capture.
+func captureHeaders(out http.Header, all []string, h http.Header) (http.Header, []string) {
 	if len(h) == 0 {
-		return nil
+		return nil, all
 	}
 	var nameBuf [MaxHeaders]string
 	names := nameBuf[:0]
@@ -140,10 +148,13 @@ func CaptureHeaders(h http.Header) http.Header {
 	if len(names) > MaxHeaders {
 		names = names[:MaxHeaders]
 	}
-	out := make(http.Header, len(names))
+	if out == nil {
+		out = make(http.Header, len(names))
+	}
 	// One array holds every kept value; each field's slice is a window of
-	// it, capped so an append to one cannot run into the next.
-	all := make([]string, 0, values)
+	// it, capped so an append to one cannot run into the next. It is sized
+	// for them all first, so no window is left in an array given up.
+	all = slices.Grow(all[:0], values)
 	for _, k := range names {
 		start := len(all)
 		secret := secretHeader(k)
@@ -158,7 +169,7 @@ func CaptureHeaders(h http.Header) http.Header {
 		}
 		out[k] = all[start:len(all):len(all)]
 	}
-	return out
+	return out, all
 }
 
 // cut shortens s to at most n bytes on a rune boundary, marking the cut.
@@ -283,19 +294,29 @@ func CaptureBody(contentType string, b []byte, size int64) (*Body, [][]byte) {
 	if size <= 0 {
 		return nil, nil
 	}
+	out := new(Body)
+	_, refs := out.capture(contentType, b, size, nil, nil)
+	return out, refs
+}
+
+// capture is CaptureBody into out, with buf as the storage a masked JSON
+// body is written to (grown when short) and refs (empty, of capacity
+// maxRefs or nil) for the ids found. It returns the storage, out.JSON's
+// when that is set, for a later capture to reuse once out is dropped.
+func (out *Body) capture(contentType string, b []byte, size int64, buf []byte, refs [][]byte) ([]byte, [][]byte) {
 	partial := size > int64(len(b))
-	out := &Body{ContentType: cut(contentType, MaxHeaderValue), Size: int(size), Partial: partial}
+	*out = Body{ContentType: cut(contentType, MaxHeaderValue), Size: int(size), Partial: partial}
 	mt, params := mediaType(contentType)
-	var refs [][]byte
 	switch {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json") || (mt == "" && json.Valid(b)):
-		m := &jsonMasker{in: b, limit: MaxBodyText}
+		m := jsonMasker{in: b, limit: MaxBodyText, refs: refs}
+		m.out = *bytes.NewBuffer(buf[:0])
 		m.out.Grow(min(len(b), MaxBodyText))
 		err := m.document()
-		refs = m.refs
+		refs, buf = m.refs, m.out.Bytes()
 		switch {
 		case err == nil:
-			out.JSON = m.out.Bytes()
+			out.JSON = buf
 		case m.full:
 			out.Text, out.Truncated = m.out.String(), true
 		default:
@@ -312,7 +333,7 @@ func CaptureBody(contentType string, b []byte, size int64) (*Body, [][]byte) {
 	default:
 		out.Omitted = "binary"
 	}
-	return out, refs
+	return buf, refs
 }
 
 // mediaType is mime.ParseMediaType's media type and parameters ("" on an

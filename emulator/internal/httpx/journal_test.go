@@ -2,6 +2,8 @@ package httpx
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +33,56 @@ func TestJournalKeepsTheNewest(t *testing.T) {
 	j.Clear("")
 	if got := j.List(Filter{}); len(got) != 0 {
 		t.Fatalf("after clear: %+v", got)
+	}
+}
+
+// An entry handed out by List or Get is the journal's copy as it was: the
+// storage the ring recycles once it evicts the entry is not shared with it.
+func TestJournalHandsOutCopies(t *testing.T) {
+	j := NewJournal(1)
+	add := func(id, email string) {
+		var e Entry
+		e.CaptureRequest(http.Header{"Content-Type": {"application/json"}, "X-Id": {id}},
+			[]byte(`{"id":"`+id+`","email":"`+email+`"}`), 40)
+		e.CaptureResponse(http.Header{"Content-Type": {"application/json"}, "X-Id": {id}}, []byte(`{"id":"`+id+`"}`))
+		j.Add(e)
+	}
+	add("first", "ana@example.com")
+	listed := j.List(Filter{})[0]
+	got, _ := j.Get(listed.Seq)
+	for range 3 { // evicts the first entry; its storage goes to the later ones
+		add("later", "bob@example.org")
+	}
+	for _, e := range []Entry{listed, got} {
+		if string(e.RequestBody) != `{"id":"first","email":"a***@example.com"}` || string(e.Request.JSON) != string(e.RequestBody) ||
+			string(e.Response.JSON) != `{"id":"first"}` || e.RequestHeaders.Get("X-Id") != "first" || e.ResponseHeaders.Get("X-Id") != "first" {
+			t.Errorf("handed-out entry changed: %s %s %v %v", e.RequestBody, e.Response.JSON, e.RequestHeaders, e.ResponseHeaders)
+		}
+	}
+	if e := j.List(Filter{})[0]; string(e.RequestBody) != `{"id":"later","email":"b***@example.org"}` || e.RequestHeaders.Get("X-Id") != "later" {
+		t.Errorf("newest entry: %s %v", e.RequestBody, e.RequestHeaders)
+	}
+}
+
+// A capture into recycled storage is the capture into fresh storage.
+func TestCaptureIntoRecycledStorage(t *testing.T) {
+	j := NewJournal(1)
+	bodies := []string{`{"password":"pw","id":"s1","nested":{"email":"x@example.com"}}`, `{"a":1}`, `not json`, ``, `{"long":"` + strings.Repeat("x", 300) + `"}`}
+	for i, b := range bodies {
+		h := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer abc"}}
+		if i%2 == 1 {
+			h = http.Header{"Content-Type": {"application/json"}}
+		}
+		var e Entry
+		refs := e.CaptureRequest(h, []byte(b), int64(len(b)))
+		want, wantRefs := CaptureBody("application/json", []byte(b), int64(len(b)))
+		if fmt.Sprint(e.Request) != fmt.Sprint(want) || fmt.Sprint(refs) != fmt.Sprint(wantRefs) ||
+			fmt.Sprint(e.RequestHeaders) != fmt.Sprint(CaptureHeaders(h)) {
+			t.Errorf("%q: got %+v %q %v, want %+v %q %v", b, e.Request, refs, e.RequestHeaders, want, wantRefs, CaptureHeaders(h))
+		}
+		if wantJSON := want != nil && want.JSON != nil; wantJSON != (e.RequestBody != nil) || wantJSON && string(want.JSON) != string(e.RequestBody) {
+			t.Errorf("%q: request body %s", b, e.RequestBody)
+		}
+		j.Add(e)
 	}
 }
