@@ -5,12 +5,10 @@
 package oas
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -20,6 +18,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/kycemu/kycemu/emulator/internal/httpx"
 )
 
 // Doc is a loaded, validated OpenAPI document. What routing needs (its
@@ -259,13 +259,18 @@ func jsonBody(rb *openapi3.RequestBody, contentType string, body []byte) (any, *
 }
 
 // setBody gives r a fresh reader over body; an empty body is
-// http.NoBody, which the validator has no need to read.
+// http.NoBody, which the validator has no need to read. The reader the
+// pipeline gave r (httpx.ReadBody) is rewound rather than replaced.
 func setBody(r *http.Request, body []byte) {
 	if len(body) == 0 {
 		r.Body = http.NoBody
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	if br, ok := r.Body.(*httpx.BodyReader); ok {
+		br.Reset(body)
+		return
+	}
+	r.Body = httpx.NewBodyReader(body)
 }
 
 // ValidateError checks an error body written outside any operation (an
