@@ -144,8 +144,10 @@ func captureHeaders(out http.Header, all []string, h http.Header) (http.Header, 
 		names = append(names, k)
 		values += len(vs)
 	}
-	slices.Sort(names)
 	if len(names) > MaxHeaders {
+		// The first MaxHeaders names in order are kept, whatever order the
+		// map gave; below the bound, order does not matter to a map.
+		slices.Sort(names)
 		names = names[:MaxHeaders]
 	}
 	if out == nil {
