@@ -1,7 +1,9 @@
 package httpx
 
 import (
+	"bytes"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"strings"
 	"testing"
@@ -84,5 +86,33 @@ func TestCaptureIntoRecycledStorage(t *testing.T) {
 			t.Errorf("%q: request body %s", b, e.RequestBody)
 		}
 		j.Add(e)
+	}
+}
+
+// A body masked from the memo is the body masked afresh, and so are the
+// ids it names; a different content type or body is masked for itself.
+func TestMaskMemo(t *testing.T) {
+	bodies := []struct{ ct, body string }{
+		{"application/json", `{"id":"s1","token":"abc","email":"ana@example.com","esc":"a\"b","otherId":"a\u0041"}`},
+		{"application/json; charset=utf-8", `{"id":"s1","token":"abc","email":"ana@example.com","esc":"a\"b","otherId":"a\u0041"}`},
+		{"text/plain", `{"id":"s1","token":"abc","email":"ana@example.com","esc":"a\"b","otherId":"a\u0041"}`},
+		{"application/json", `{"id":"s2"}`},
+		{"application/x-www-form-urlencoded", `password=pw&id=1`},
+	}
+	for round := range 4 { // remembered on the second round, answered from the memo after
+		for _, tc := range bodies {
+			var e Entry
+			refs := e.CaptureResponse(http.Header{"Content-Type": {tc.ct}}, []byte(tc.body))
+			want, wantRefs := CaptureBody(tc.ct, []byte(tc.body), int64(len(tc.body)))
+			if fmt.Sprintf("%+v %q", *e.Response, refs) != fmt.Sprintf("%+v %q", *want, wantRefs) {
+				t.Errorf("round %d, %s %s: %+v %q, want %+v %q", round, tc.ct, tc.body, *e.Response, refs, *want, wantRefs)
+			}
+			e.kept.release()
+		}
+	}
+	b := []byte(bodies[3].body)
+	h := maphash.Bytes(memo.seed, b)
+	if e := memo.slots[h%memoSlots].Load(); e == nil || !bytes.Equal(e.in, b) {
+		t.Error("a body seen four times is not remembered")
 	}
 }

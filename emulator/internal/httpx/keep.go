@@ -78,7 +78,7 @@ func (e *Entry) CaptureResponse(h http.Header, body []byte) [][]byte {
 		return nil
 	}
 	var refs [][]byte
-	k.respJSON, refs = k.resp.capture(h.Get("Content-Type"), body, int64(len(body)), k.respJSON, k.respRefs[:0])
+	k.respJSON, refs = memo.capture(&k.resp, h.Get("Content-Type"), body, k.respJSON, k.respRefs[:0])
 	e.Response = &k.resp
 	return refs
 }
