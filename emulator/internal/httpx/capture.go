@@ -28,8 +28,8 @@ const (
 	MaxHeaders = 48
 	// maxParts is how many multipart parts are described.
 	maxParts = 32
-	// maxRefs is how many ids a body may offer as the session it touched.
-	maxRefs = 8
+	// MaxRefs is how many ids a body may offer as the session it touched.
+	MaxRefs = 8
 )
 
 // Body is what the journal keeps of a request or response body.
@@ -333,7 +333,7 @@ func CaptureBody(contentType string, b []byte, size int64) (*Body, [][]byte) {
 
 // capture is CaptureBody into out, with buf as the storage a masked JSON
 // body is written to (grown when short) and refs (empty, of capacity
-// maxRefs or nil) for the ids found. It returns the storage, out.JSON's
+// MaxRefs or nil) for the ids found. It returns the storage, out.JSON's
 // when that is set, for a later capture to reuse once out is dropped.
 func (out *Body) capture(contentType string, b []byte, size int64, buf []byte, refs [][]byte) ([]byte, [][]byte) {
 	partial := size > int64(len(b))

@@ -45,8 +45,8 @@ func TestJournalHandsOutCopies(t *testing.T) {
 	add := func(id, email string) {
 		var e Entry
 		e.CaptureRequest(http.Header{"Content-Type": {"application/json"}, "X-Id": {id}},
-			[]byte(`{"id":"`+id+`","email":"`+email+`"}`), 40)
-		e.CaptureResponse(http.Header{"Content-Type": {"application/json"}, "X-Id": {id}}, []byte(`{"id":"`+id+`"}`))
+			[]byte(`{"id":"`+id+`","email":"`+email+`"}`), 40, nil)
+		e.CaptureResponse(http.Header{"Content-Type": {"application/json"}, "X-Id": {id}}, []byte(`{"id":"`+id+`"}`), nil)
 		j.Add(e)
 	}
 	add("first", "ana@example.com")
@@ -76,7 +76,7 @@ func TestCaptureIntoRecycledStorage(t *testing.T) {
 			h = http.Header{"Content-Type": {"application/json"}}
 		}
 		var e Entry
-		refs := e.CaptureRequest(h, []byte(b), int64(len(b)))
+		refs := e.CaptureRequest(h, []byte(b), int64(len(b)), nil)
 		want, wantRefs := CaptureBody("application/json", []byte(b), int64(len(b)))
 		if fmt.Sprint(e.Request) != fmt.Sprint(want) || fmt.Sprint(refs) != fmt.Sprint(wantRefs) ||
 			fmt.Sprint(e.RequestHeaders) != fmt.Sprint(CaptureHeaders(h)) {
@@ -102,7 +102,7 @@ func TestMaskMemo(t *testing.T) {
 	for round := range 4 { // remembered on the second round, answered from the memo after
 		for _, tc := range bodies {
 			var e Entry
-			refs := e.CaptureResponse(http.Header{"Content-Type": {tc.ct}}, []byte(tc.body))
+			refs := e.CaptureResponse(http.Header{"Content-Type": {tc.ct}}, []byte(tc.body), make([][]byte, 0, MaxRefs))
 			want, wantRefs := CaptureBody(tc.ct, []byte(tc.body), int64(len(tc.body)))
 			if fmt.Sprintf("%+v %q", *e.Response, refs) != fmt.Sprintf("%+v %q", *want, wantRefs) {
 				t.Errorf("round %d, %s %s: %+v %q, want %+v %q", round, tc.ct, tc.body, *e.Response, refs, *want, wantRefs)

@@ -19,7 +19,6 @@ type kept struct {
 	reqValues, respValues []string
 	req, resp             Body
 	reqJSON, respJSON     []byte
-	reqRefs, respRefs     [maxRefs][]byte
 }
 
 var keptPool = sync.Pool{New: func() any { return new(kept) }}
@@ -32,23 +31,21 @@ func (e *Entry) storage() *kept {
 	return e.kept
 }
 
-// release hands k back to the pool; nothing may refer to it any more.
+// release hands k back to the pool; nothing may refer to it any more. Its
+// maps are emptied for the next capture; the rest is overwritten by it, and
+// what it refers to meanwhile is what the few kept waiting in the pool hold.
 func (k *kept) release() {
 	clear(k.reqHeader)
 	clear(k.respHeader)
-	clear(k.reqValues[:cap(k.reqValues)])
-	clear(k.respValues[:cap(k.respValues)])
-	// The ids point into the bodies of a finished exchange: they are let go.
-	k.reqRefs, k.respRefs = [maxRefs][]byte{}, [maxRefs][]byte{}
-	k.req, k.resp = Body{}, Body{}
 	keptPool.Put(k)
 }
 
 // CaptureRequest sets e's RequestHeaders, Request and RequestBody from a
 // request's header and body (size bytes, of which body holds the first), as
 // CaptureHeaders and CaptureBody do, and returns the ids the body names (see
-// CaptureBody).
-func (e *Entry) CaptureRequest(h http.Header, body []byte, size int64) [][]byte {
+// CaptureBody), appended to refs (empty; a capacity of MaxRefs spares an
+// allocation).
+func (e *Entry) CaptureRequest(h http.Header, body []byte, size int64, refs [][]byte) [][]byte {
 	k := e.storage()
 	e.RequestHeaders, k.reqValues = captureHeaders(k.reqHeader, k.reqValues, h)
 	if e.RequestHeaders != nil {
@@ -58,16 +55,15 @@ func (e *Entry) CaptureRequest(h http.Header, body []byte, size int64) [][]byte 
 	if size <= 0 {
 		return nil
 	}
-	var refs [][]byte
-	k.reqJSON, refs = k.req.capture(h.Get("Content-Type"), body, size, k.reqJSON, k.reqRefs[:0])
+	k.reqJSON, refs = k.req.capture(h.Get("Content-Type"), body, size, k.reqJSON, refs)
 	e.Request, e.RequestBody = &k.req, k.req.JSON
 	return refs
 }
 
 // CaptureResponse sets e's ResponseHeaders and Response from a response's
 // header and body, as CaptureHeaders and CaptureBody do, and returns the
-// ids the body names.
-func (e *Entry) CaptureResponse(h http.Header, body []byte) [][]byte {
+// ids the body names, as CaptureRequest does.
+func (e *Entry) CaptureResponse(h http.Header, body []byte, refs [][]byte) [][]byte {
 	k := e.storage()
 	e.ResponseHeaders, k.respValues = captureHeaders(k.respHeader, k.respValues, h)
 	if e.ResponseHeaders != nil {
@@ -77,8 +73,7 @@ func (e *Entry) CaptureResponse(h http.Header, body []byte) [][]byte {
 	if len(body) == 0 {
 		return nil
 	}
-	var refs [][]byte
-	k.respJSON, refs = memo.capture(&k.resp, h.Get("Content-Type"), body, k.respJSON, k.respRefs[:0])
+	k.respJSON, refs = memo.capture(&k.resp, h.Get("Content-Type"), body, k.respJSON, refs)
 	e.Response = &k.resp
 	return refs
 }
