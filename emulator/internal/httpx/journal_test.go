@@ -116,3 +116,30 @@ func TestMaskMemo(t *testing.T) {
 		t.Error("a body seen four times is not remembered")
 	}
 }
+
+// BenchmarkJournalCapture measures journaling one exchange as the pipeline
+// does, into storage the ring recycles: a GET's (the same answer each
+// time) and a create's (a new answer each time).
+func BenchmarkJournalCapture(b *testing.B) {
+	reqH := http.Header{"X-Api-Key": {"bench"}, "Accept-Encoding": {"gzip"}, "User-Agent": {"Go-http-client/1.1"}}
+	respH := http.Header{"Content-Type": {"application/json"}, "Content-Length": {"1024"}, "X-Request-Id": {"6f1c9a52-3f0e-4b8e-9d6a-0c1d2e3f4a5b"}}
+	for _, name := range []string{"same-answer", "new-answers"} {
+		b.Run(name, func(b *testing.B) {
+			j := NewJournal(1000)
+			body := bytes.Clone(captureBench)
+			var refs [2 * MaxRefs][]byte
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if name == "new-answers" { // a different session id each time
+					for k := range 8 {
+						body[20+k] = "0123456789abcdef"[i>>(4*k)&15]
+					}
+				}
+				var e Entry
+				e.CaptureRequest(reqH, nil, 0, refs[:0:MaxRefs])
+				e.CaptureResponse(respH, body, refs[MaxRefs:MaxRefs])
+				j.Add(e)
+			}
+		})
+	}
+}

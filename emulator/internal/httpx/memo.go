@@ -7,8 +7,8 @@ import (
 )
 
 // Clients poll: the same session is read again and again, and each answer
-// is the same bytes as the last until something changes. Masking a JSON
-// body is a function of its bytes and content type alone, so what the
+// is the same bytes as the last until something changes. What capture makes
+// of a body is a function of its bytes and content type alone, so what the
 // masker made of a body seen more than once is remembered and copied for
 // the next one, rather than worked out again. A body is remembered on its
 // second sighting only, so bodies seen once (every created session's) cost
@@ -40,8 +40,9 @@ type maskMemo struct {
 
 var memo = maskMemo{seed: maphash.MakeSeed()}
 
-// capture is (*Body).capture of a whole response body, through the memo: out and buf are filled as that would fill them, and the ids
-// returned are the memo's own (to be read, not changed).
+// capture is (*Body).capture of a whole response body, through the memo:
+// out and buf are filled as that would fill them. On a hit the ids
+// returned are the memo's own, to be read and not changed.
 func (mm *maskMemo) capture(out *Body, contentType string, b, buf []byte, refs [][]byte) ([]byte, [][]byte) {
 	if len(b) > memoMax {
 		return out.capture(contentType, b, int64(len(b)), buf, refs)
