@@ -372,6 +372,9 @@ func (m *mount) fail(w http.ResponseWriter, r *http.Request, op string, e *provi
 
 func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, start time.Time, perr *provider.Error,
 	body []byte, size int64, ann annotation) {
+	// One reading of the time ends the request, for its duration and its
+	// access log line alike.
+	end := time.Now()
 	e := httpx.Entry{
 		RequestID:  rec.Header().Get("X-Request-Id"),
 		Time:       m.e.clock.Now(),
@@ -382,7 +385,7 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 		Path:       r.URL.Path,
 		Query:      httpx.MaskQuery(r.URL.RawQuery),
 		Status:     rec.Status,
-		DurationMS: float64(time.Since(start).Microseconds()) / 1000,
+		DurationMS: float64(end.Sub(start).Microseconds()) / 1000,
 		Scenario:   ann.scenario,
 		Fault:      ann.fault,
 	}
@@ -399,7 +402,7 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 	// look up its caller's source position, always this function, on every
 	// request, so the line carries none.
 	if h := m.e.cfg.log.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
-		line := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+		line := slog.NewRecord(end, slog.LevelInfo, "request", 0)
 		line.AddAttrs(slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),
 			slog.String("request_id", e.RequestID))
