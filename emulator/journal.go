@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"sync"
 
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
@@ -13,21 +14,26 @@ import (
 // upload bucket) reads is seen by the journal; the rest is counted.
 const extraCapture = 64 << 10
 
+// refBufs holds the arrays capture collects the ids of two bodies in.
+var refBufs = sync.Pool{New: func() any { return new([2 * httpx.MaxRefs][]byte) }}
+
 // capture completes a journal entry with the request's and response's
 // headers and bodies, bounded and masked (httpx.CaptureBody), and links it
 // to the session the request touched: the one a handler names in
 // provider.SessionHeader, else the first path parameter or id in the
 // response or request body that is one of the provider's sessions.
 func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder, body []byte, size int64) {
-	en.RequestHeaders = httpx.CaptureHeaders(r.Header)
-	var reqRefs, respRefs [][]byte
-	en.Request, reqRefs = httpx.CaptureBody(r.Header.Get("Content-Type"), body, size)
-	if en.Request != nil && en.Request.JSON != nil {
-		en.RequestBody = en.Request.JSON
-	}
+	// The ids the bodies name are needed only until the entry is linked,
+	// and point into the bodies: they are collected in a pooled array,
+	// emptied before it goes back, so that no body outlives its request.
+	refs := refBufs.Get().(*[2 * httpx.MaxRefs][]byte)
+	defer func() {
+		clear(refs[:])
+		refBufs.Put(refs)
+	}()
+	reqRefs := en.CaptureRequest(r.Header, body, size, refs[:0:httpx.MaxRefs])
 	h := rec.Header()
-	en.ResponseHeaders = httpx.CaptureHeaders(h)
-	en.Response, respRefs = httpx.CaptureBody(h.Get("Content-Type"), rec.Body.Bytes(), int64(rec.Body.Len()))
+	respRefs := en.CaptureResponse(h, rec.Body.Bytes(), refs[httpx.MaxRefs:httpx.MaxRefs])
 	link := func(id string) bool {
 		if id == "" {
 			return false

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
@@ -32,6 +33,16 @@ type mount struct {
 	// notFound and notAllowed answer paths no route matches, and paths
 	// routed under other methods only.
 	notFound, notAllowed http.Handler
+	// lastURLs is what urlsFor made last: requests mostly come with one
+	// Host, so their URLs are reused rather than concatenated anew.
+	lastURLs atomic.Pointer[publicURLs]
+}
+
+// publicURLs are a request's public root URL and the URL of the route base
+// under it, for the scheme, host and base they were made of.
+type publicURLs struct {
+	scheme, host, base string
+	root, full         string
 }
 
 // target is what a route leads to: a spec operation, run through the
@@ -90,18 +101,33 @@ func newMount(e *Emulator, p provider.Provider) (*mount, error) {
 // rootURL is the public URL of the emulator's root for r: --public-url, or
 // the request's scheme and Host.
 func (m *mount) rootURL(r *http.Request) string {
-	base := m.e.cfg.publicURL
-	if base == "" {
-		scheme := "http"
+	root, _ := m.urlsFor(r, "")
+	return root
+}
+
+// urlsFor returns rootURL(r) and that URL followed by base.
+func (m *mount) urlsFor(r *http.Request, base string) (root, full string) {
+	scheme, host := "", ""
+	if m.e.cfg.publicURL == "" {
+		scheme, host = "http", r.Host
 		if r.TLS != nil {
 			scheme = "https"
 		}
 		if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
 			scheme = p
 		}
-		base = scheme + "://" + r.Host
 	}
-	return strings.TrimSuffix(base, "/")
+	if u := m.lastURLs.Load(); u != nil && u.scheme == scheme && u.host == host && u.base == base {
+		return u.root, u.full
+	}
+	root = m.e.cfg.publicURL
+	if root == "" {
+		root = scheme + "://" + host
+	}
+	root = strings.TrimSuffix(root, "/")
+	u := &publicURLs{scheme: scheme, host: host, base: base, root: root, full: root + base}
+	m.lastURLs.Store(u)
+	return u.root, u.full
 }
 
 // handleCORS applies the provider's CORS policy; it reports whether the
@@ -145,9 +171,9 @@ func (m *mount) dispatch(w http.ResponseWriter, r *http.Request, rt *httpx.Route
 	}
 	var buf [maxParams]httpx.Param
 	t, params, outcome := rt.Match(r.Method, p, buf[:0])
-	root := m.rootURL(r)
+	root, full := m.urlsFor(r, base)
 	vars := params.Map()
-	r2 := r.WithContext(provider.WithRoute(r.Context(), root+base, root, vars))
+	r2 := r.WithContext(provider.WithRoute(r.Context(), full, root, vars))
 	if prefix != "" {
 		u := *r.URL
 		u.Path = p
@@ -346,6 +372,9 @@ func (m *mount) fail(w http.ResponseWriter, r *http.Request, op string, e *provi
 
 func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, start time.Time, perr *provider.Error,
 	body []byte, size int64, ann annotation) {
+	// One reading of the time ends the request, for its duration and its
+	// access log line alike.
+	end := time.Now()
 	e := httpx.Entry{
 		RequestID:  rec.Header().Get("X-Request-Id"),
 		Time:       m.e.clock.Now(),
@@ -356,7 +385,7 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 		Path:       r.URL.Path,
 		Query:      httpx.MaskQuery(r.URL.RawQuery),
 		Status:     rec.Status,
-		DurationMS: float64(time.Since(start).Microseconds()) / 1000,
+		DurationMS: float64(end.Sub(start).Microseconds()) / 1000,
 		Scenario:   ann.scenario,
 		Fault:      ann.fault,
 	}
@@ -373,7 +402,7 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 	// look up its caller's source position, always this function, on every
 	// request, so the line carries none.
 	if h := m.e.cfg.log.Handler(); h.Enabled(r.Context(), slog.LevelInfo) {
-		line := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+		line := slog.NewRecord(end, slog.LevelInfo, "request", 0)
 		line.AddAttrs(slog.String("provider", e.Provider), slog.String("op", op), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Int("status", rec.Status), slog.Float64("ms", e.DurationMS),
 			slog.String("request_id", e.RequestID))

@@ -90,3 +90,38 @@ func TestControlRoutingEnvelope(t *testing.T) {
 		}
 	}
 }
+
+// urlsFor answers for each request's own scheme and Host, whatever it
+// answered the request before.
+func TestMountURLsFollowEachRequest(t *testing.T) {
+	m := &mount{e: &Emulator{cfg: defaults()}}
+	req := func(host, proto string) *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Host = host
+		if proto != "" {
+			r.Header.Set("X-Forwarded-Proto", proto)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		r          *http.Request
+		base       string
+		root, full string
+	}{
+		{req("a.test", ""), "/notus", "http://a.test", "http://a.test/notus"},
+		{req("a.test", ""), "/notus", "http://a.test", "http://a.test/notus"},
+		{req("a.test", ""), "", "http://a.test", "http://a.test"},
+		{req("b.test:8080", ""), "/notus", "http://b.test:8080", "http://b.test:8080/notus"},
+		{req("b.test:8080", "https"), "/notus", "https://b.test:8080", "https://b.test:8080/notus"},
+		{req("b.test:8080", "gopher"), "/notus", "http://b.test:8080", "http://b.test:8080/notus"},
+	} {
+		if root, full := m.urlsFor(tc.r, tc.base); root != tc.root || full != tc.full {
+			t.Errorf("%s %s: %q %q, want %q %q", tc.r.Host, tc.base, root, full, tc.root, tc.full)
+		}
+	}
+	m.e.cfg.publicURL = "https://public.test/"
+	m.lastURLs.Store(nil)
+	if root, full := m.urlsFor(req("a.test", "http"), "/notus"); root != "https://public.test" || full != "https://public.test/notus" {
+		t.Errorf("public URL: %q %q", root, full)
+	}
+}

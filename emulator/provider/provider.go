@@ -310,6 +310,21 @@ type routeInfo struct {
 	vars       map[string]string
 }
 
+// routeContext is a context carrying a routeInfo: context.WithValue and
+// the value in one allocation, as every request routed to a provider
+// makes one.
+type routeContext struct {
+	context.Context
+	info routeInfo
+}
+
+func (c *routeContext) Value(key any) any {
+	if key == (routeKey{}) {
+		return &c.info
+	}
+	return c.Context.Value(key)
+}
+
 func routeOf(ctx context.Context) routeInfo {
 	ri, _ := ctx.Value(routeKey{}).(*routeInfo)
 	if ri == nil {
@@ -322,15 +337,14 @@ func routeOf(ctx context.Context) routeInfo {
 // URL of the provider mount it arrived through, that of the emulator's root,
 // and the path variables of the route it matched.
 func WithRoute(ctx context.Context, base, root string, vars map[string]string) context.Context {
-	return context.WithValue(ctx, routeKey{}, &routeInfo{base: base, root: root, vars: vars})
+	return &routeContext{Context: ctx, info: routeInfo{base: base, root: root, vars: vars}}
 }
 
 // WithBaseURL records the public URL of the provider mount a request arrived
 // through; the core sets it before routing.
 func WithBaseURL(ctx context.Context, base string) context.Context {
 	ri := routeOf(ctx)
-	ri.base = base
-	return context.WithValue(ctx, routeKey{}, &ri)
+	return WithRoute(ctx, base, ri.root, ri.vars)
 }
 
 // BaseURL returns the public URL of the provider mount r arrived through,
@@ -341,8 +355,7 @@ func BaseURL(r *http.Request) string { return routeOf(r.Context()).base }
 // without the mount prefix); the core sets it before routing.
 func WithRootURL(ctx context.Context, root string) context.Context {
 	ri := routeOf(ctx)
-	ri.root = root
-	return context.WithValue(ctx, routeKey{}, &ri)
+	return WithRoute(ctx, ri.base, root, ri.vars)
 }
 
 // RootURL returns the public URL of the emulator's root r arrived through,

@@ -28,8 +28,8 @@ const (
 	MaxHeaders = 48
 	// maxParts is how many multipart parts are described.
 	maxParts = 32
-	// maxRefs is how many ids a body may offer as the session it touched.
-	maxRefs = 8
+	// MaxRefs is how many ids a body may offer as the session it touched.
+	MaxRefs = 8
 )
 
 // Body is what the journal keeps of a request or response body.
@@ -126,8 +126,16 @@ func maskSecret(name, v string) string {
 
 // CaptureHeaders returns a bounded copy of h with secrets masked.
 func CaptureHeaders(h http.Header) http.Header {
+	out, _ := captureHeaders(nil, nil, h)
+	return out
+}
+
+// captureHeaders is CaptureHeaders into storage of an earlier capture: out,
+// an empty map (nil for a new one), and all, the array its values lived in.
+// It returns the map and the array, kept for the next capture.
+func captureHeaders(out http.Header, all []string, h http.Header) (http.Header, []string) {
 	if len(h) == 0 {
-		return nil
+		return nil, all
 	}
 	var nameBuf [MaxHeaders]string
 	names := nameBuf[:0]
@@ -136,14 +144,19 @@ func CaptureHeaders(h http.Header) http.Header {
 		names = append(names, k)
 		values += len(vs)
 	}
-	slices.Sort(names)
 	if len(names) > MaxHeaders {
+		// The first MaxHeaders names in order are kept, whatever order the
+		// map gave; below the bound, order does not matter to a map.
+		slices.Sort(names)
 		names = names[:MaxHeaders]
 	}
-	out := make(http.Header, len(names))
+	if out == nil {
+		out = make(http.Header, len(names))
+	}
 	// One array holds every kept value; each field's slice is a window of
-	// it, capped so an append to one cannot run into the next.
-	all := make([]string, 0, values)
+	// it, capped so an append to one cannot run into the next. It is sized
+	// for them all first, so no window is left in an array given up.
+	all = slices.Grow(all[:0], values)
 	for _, k := range names {
 		start := len(all)
 		secret := secretHeader(k)
@@ -158,7 +171,7 @@ func CaptureHeaders(h http.Header) http.Header {
 		}
 		out[k] = all[start:len(all):len(all)]
 	}
-	return out
+	return out, all
 }
 
 // cut shortens s to at most n bytes on a rune boundary, marking the cut.
@@ -209,14 +222,44 @@ func secretKey[T text](k T) bool {
 	return false
 }
 
+// emailRE is what isEmail matches; it is kept for the tests, which hold
+// the hand-written matcher to it.
 var emailRE = regexp.MustCompile(`^[^@\s"<>]+@[^@\s"<>]+\.[A-Za-z]{2,}$`)
 
-func isEmail(s string) bool {
-	return len(s) <= 320 && strings.IndexByte(s, '@') > 0 && emailRE.MatchString(s)
-}
+func isEmail(s string) bool { return emailShape(s) }
 
-func isEmailBytes(b []byte) bool {
-	return len(b) <= 320 && bytes.IndexByte(b, '@') > 0 && emailRE.Match(b)
+func isEmailBytes(b []byte) bool { return emailShape(b) }
+
+// emailShape reports whether s is at most 320 bytes matching emailRE,
+// without running a regular expression over every value journaled: one
+// "@" with something before it, no space or `"<>` anywhere, and a domain
+// that ends in a dot, two letters or more, with something before the dot.
+func emailShape[T text](s T) bool {
+	if len(s) > 320 {
+		return false
+	}
+	at := -1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '@':
+			if at >= 0 {
+				return false
+			}
+			at = i
+		case ' ', '\t', '\n', '\f', '\r', '"', '<', '>':
+			return false
+		}
+	}
+	if at <= 0 {
+		return false
+	}
+	// The letters at the end, then the dot before them.
+	end := len(s)
+	i := end
+	for i > at+1 && ('a' <= s[i-1] && s[i-1] <= 'z' || 'A' <= s[i-1] && s[i-1] <= 'Z') {
+		i--
+	}
+	return end-i >= 2 && i-1 > at+1 && s[i-1] == '.'
 }
 
 // maskEmail keeps the first character and the domain: j***@example.com.
@@ -283,19 +326,29 @@ func CaptureBody(contentType string, b []byte, size int64) (*Body, [][]byte) {
 	if size <= 0 {
 		return nil, nil
 	}
+	out := new(Body)
+	_, refs := out.capture(contentType, b, size, nil, nil)
+	return out, refs
+}
+
+// capture is CaptureBody into out, with buf as the storage a masked JSON
+// body is written to (grown when short) and refs (empty, of capacity
+// MaxRefs or nil) for the ids found. It returns the storage, out.JSON's
+// when that is set, for a later capture to reuse once out is dropped.
+func (out *Body) capture(contentType string, b []byte, size int64, buf []byte, refs [][]byte) ([]byte, [][]byte) {
 	partial := size > int64(len(b))
-	out := &Body{ContentType: cut(contentType, MaxHeaderValue), Size: int(size), Partial: partial}
+	*out = Body{ContentType: cut(contentType, MaxHeaderValue), Size: int(size), Partial: partial}
 	mt, params := mediaType(contentType)
-	var refs [][]byte
 	switch {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json") || (mt == "" && json.Valid(b)):
-		m := &jsonMasker{in: b, limit: MaxBodyText}
+		m := jsonMasker{in: b, limit: MaxBodyText, refs: refs}
+		m.out = *bytes.NewBuffer(buf[:0])
 		m.out.Grow(min(len(b), MaxBodyText))
 		err := m.document()
-		refs = m.refs
+		refs, buf = m.refs, m.out.Bytes()
 		switch {
 		case err == nil:
-			out.JSON = m.out.Bytes()
+			out.JSON = buf
 		case m.full:
 			out.Text, out.Truncated = m.out.String(), true
 		default:
@@ -312,7 +365,7 @@ func CaptureBody(contentType string, b []byte, size int64) (*Body, [][]byte) {
 	default:
 		out.Omitted = "binary"
 	}
-	return out, refs
+	return buf, refs
 }
 
 // mediaType is mime.ParseMediaType's media type and parameters ("" on an

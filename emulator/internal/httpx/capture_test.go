@@ -268,3 +268,32 @@ func TestMediaTypeIsParseMediaTypes(t *testing.T) {
 		}
 	}
 }
+
+// The hand-written e-mail matcher answers as emailRE does, for every
+// string made of a small alphabet of the characters that matter, and for
+// some whole addresses.
+func TestEmailShapeIsTheExpression(t *testing.T) {
+	check := func(s string) {
+		want := len(s) <= 320 && emailRE.MatchString(s)
+		if isEmail(s) != want || isEmailBytes([]byte(s)) != want {
+			t.Errorf("%q: got %v, want %v", s, isEmail(s), want)
+		}
+	}
+	alphabet := []string{"a", "Z", "1", "@", ".", " ", "\t", "\"", "<", "-", "é", "\xff"}
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		check(prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(prefix+c, n-1)
+		}
+	}
+	gen("", 5)
+	for _, s := range []string{"ana@example.com", "a.b+c@sub.example.co.uk", "ana@example.c", "ana@example.c0m", "@example.com",
+		"ana@@example.com", "ana@.com", "ana@x..com", "ana@example.com ", "<ana@example.com>", "ana@exämple.com", "ana@example.cöm",
+		strings.Repeat("a", 310) + "@example.com", "x\v@example.com", "x\u00a0@example.com"} {
+		check(s)
+	}
+}

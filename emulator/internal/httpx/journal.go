@@ -33,6 +33,10 @@ type Entry struct {
 	Request         *Body       `json:"request,omitempty"`
 	ResponseHeaders http.Header `json:"responseHeaders,omitempty"`
 	Response        *Body       `json:"response,omitempty"`
+
+	// kept holds the copies above when they were made by CaptureRequest
+	// and CaptureResponse: storage the journal recycles (see kept).
+	kept *kept
 }
 
 // Filter selects journal entries; zero fields match everything.
@@ -74,14 +78,18 @@ func NewJournal(size int) *Journal {
 // when the ring is full.
 func (j *Journal) Add(e Entry) {
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	j.seq++
 	e.Seq = j.seq
+	evicted := j.ring[j.next].kept
 	j.ring[j.next] = e
 	j.next++
 	if j.next == len(j.ring) {
 		j.next = 0
 		j.full = true
+	}
+	j.mu.Unlock()
+	if evicted != nil {
+		evicted.release()
 	}
 }
 
@@ -98,7 +106,7 @@ func (j *Journal) List(f Filter) []Entry {
 	for i := range n { // newest first
 		e := &j.ring[(j.next-1-i+len(j.ring))%len(j.ring)]
 		if f.match(e) {
-			out = append(out, *e)
+			out = append(out, e.detached())
 			if f.Limit > 0 && len(out) == f.Limit {
 				break
 			}
@@ -129,7 +137,7 @@ func (j *Journal) Get(seq uint64) (Entry, bool) {
 	}
 	for i := range j.ring {
 		if j.ring[i].Seq == seq {
-			return j.ring[i], true
+			return j.ring[i].detached(), true
 		}
 	}
 	return Entry{}, false
@@ -144,10 +152,10 @@ func (j *Journal) Clear(tenant string) {
 		j.next, j.full = 0, false
 		return
 	}
-	kept := make([]Entry, 0, len(j.ring))
+	keep := make([]Entry, 0, len(j.ring))
 	order := func(e Entry) {
 		if e.Seq != 0 && e.Tenant != tenant {
-			kept = append(kept, e)
+			keep = append(keep, e)
 		}
 	}
 	if j.full {
@@ -159,6 +167,6 @@ func (j *Journal) Clear(tenant string) {
 		order(j.ring[i])
 	}
 	clear(j.ring)
-	copy(j.ring, kept)
-	j.next, j.full = len(kept)%len(j.ring), len(kept) == len(j.ring)
+	copy(j.ring, keep)
+	j.next, j.full = len(keep)%len(j.ring), len(keep) == len(j.ring)
 }

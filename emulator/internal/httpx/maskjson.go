@@ -167,9 +167,9 @@ func (m *jsonMasker) value(key []byte, secret bool) error {
 		if err != nil {
 			return err
 		}
-		if !secret && refKey(key) && len(m.refs) < maxRefs && len(val) > 0 && len(val) <= 128 {
+		if !secret && refKey(key) && len(m.refs) < MaxRefs && len(val) > 0 && len(val) <= 128 {
 			if m.refs == nil {
-				m.refs = make([][]byte, 0, maxRefs)
+				m.refs = make([][]byte, 0, MaxRefs)
 			}
 			m.refs = append(m.refs, val)
 		}

@@ -67,6 +67,14 @@ func (d *Doc) attach(t *openapi3.T) {
 		MultiError:              false,
 		SchemaValidationOptions: schemaOpts,
 		SkipSettingDefaults:     true,
+		// Bodies are checked by validateBody, with bodyOpts.
+		ExcludeRequestBody: true,
+	}
+	// As openapi3filter.ValidateRequestBody puts them together for the
+	// options above (no defaults set, one error, no customizations).
+	d.bodyOpts = append([]openapi3.SchemaValidationOption{openapi3.VisitAsRequest()}, schemaOpts...)
+	if t.IsOpenAPI31OrLater() {
+		d.bodyOpts = append(d.bodyOpts, openapi3.EnableJSONSchema2020())
 	}
 	d.respOpts = &openapi3filter.Options{
 		IncludeResponseStatus:   true,

@@ -5,12 +5,10 @@
 package oas
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -20,6 +18,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/kycemu/kycemu/emulator/internal/httpx"
 )
 
 // Doc is a loaded, validated OpenAPI document. What routing needs (its
@@ -38,6 +38,9 @@ type Doc struct {
 	t         *openapi3.T
 	reqOpts   *openapi3filter.Options
 	respOpts  *openapi3filter.Options
+	// bodyOpts are the options kin-openapi would check a request body's
+	// value with (validateBody).
+	bodyOpts []openapi3.SchemaValidationOption
 }
 
 // Operation is one method on one path of the document.
@@ -188,12 +191,13 @@ func (d *Doc) Request(op *Operation, r *http.Request, params map[string]string) 
 // ValidateRequest checks the request against its operation. body is the
 // buffered request body; r.Body is reset to it afterwards.
 func (d *Doc) ValidateRequest(ctx context.Context, c *Checked, body []byte) *Problem {
-	r := c.input.Request
-	setBody(r, body)
+	// kin-openapi checks the parameters only (Options.ExcludeRequestBody):
+	// the body is checked next, by validateBody.
 	err := openapi3filter.ValidateRequest(ctx, &c.input)
-	if len(body) > 0 {
-		setBody(r, body)
+	if err == nil {
+		err = d.validateBody(ctx, &c.input, body)
 	}
+	setBody(c.input.Request, body)
 	if err != nil {
 		p := describe(err)
 		return &p
@@ -201,14 +205,72 @@ func (d *Doc) ValidateRequest(ctx context.Context, c *Checked, body []byte) *Pro
 	return nil
 }
 
+// validateBody checks a request's body as openapi3filter.ValidateRequestBody
+// does, and returns what it would. That function reads the body afresh with
+// io.ReadAll and decodes it through a json.Decoder, for every request; the
+// usual body, a JSON document sent as application/json, is decoded here
+// with json.Unmarshal from the bytes already read instead, and checked
+// against the schema with the options kin-openapi would pass. Any other
+// body, and one json.Unmarshal refuses (kin-openapi's decoder accepts
+// trailing data, say), is left to kin-openapi, so each answer is its own.
+//
+// The values differ in one way: numbers are float64 here where kin-openapi
+// has json.Number. Its validator turns a json.Number into a float64 before
+// anything else, and compares enums either way, so the outcome is the same;
+// a number beyond float64, which the two would refuse differently, makes
+// json.Unmarshal fail and so goes to kin-openapi.
+func (d *Doc) validateBody(ctx context.Context, in *openapi3filter.RequestValidationInput, body []byte) error {
+	rb := in.Route.Operation.RequestBody
+	if rb == nil {
+		return nil
+	}
+	if len(body) > 0 {
+		if value, media, ok := jsonBody(rb.Value, in.Request.Header.Get("Content-Type"), body); ok {
+			// As kin-openapi leaves the request it has read.
+			in.Request.ContentLength = int64(len(body))
+			if err := media.Schema.Value.VisitJSON(value, d.bodyOpts...); err != nil {
+				return &openapi3filter.RequestError{Input: in, RequestBody: rb.Value, Reason: "doesn't match schema", Err: err}
+			}
+			return nil
+		}
+	}
+	setBody(in.Request, body)
+	return openapi3filter.ValidateRequestBody(ctx, in, rb.Value)
+}
+
+// jsonBody decodes body when kin-openapi would decode it as JSON for rb (a
+// JSON media type it declares with a schema, no encoding and not binary)
+// and json.Unmarshal takes it. It returns the value and the media type.
+func jsonBody(rb *openapi3.RequestBody, contentType string, body []byte) (any, *openapi3.MediaType, bool) {
+	mt, _, _ := strings.Cut(contentType, ";")
+	if !strings.EqualFold(strings.TrimSpace(mt), "application/json") || len(rb.Content) == 0 {
+		return nil, nil, false
+	}
+	media := rb.Content.Get(contentType)
+	if media == nil || media.Schema == nil || media.Schema.Value == nil || media.Encoding[""] != nil ||
+		media.Schema.Value.Type.Is("string") && media.Schema.Value.Format == "binary" {
+		return nil, nil, false
+	}
+	var value any
+	if json.Unmarshal(body, &value) != nil {
+		return nil, nil, false
+	}
+	return value, media, true
+}
+
 // setBody gives r a fresh reader over body; an empty body is
-// http.NoBody, which the validator has no need to read.
+// http.NoBody, which the validator has no need to read. The reader the
+// pipeline gave r (httpx.ReadBody) is rewound rather than replaced.
 func setBody(r *http.Request, body []byte) {
 	if len(body) == 0 {
 		r.Body = http.NoBody
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	if br, ok := r.Body.(*httpx.BodyReader); ok {
+		br.Reset(body)
+		return
+	}
+	r.Body = httpx.NewBodyReader(body)
 }
 
 // ValidateError checks an error body written outside any operation (an

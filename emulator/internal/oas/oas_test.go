@@ -3,12 +3,15 @@ package oas
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
 const spec = `
@@ -237,5 +240,43 @@ func TestUUIDFormatIsTheRegexp(t *testing.T) {
 	}
 	if err := (uuidFormat{}).Validate("x"); err == nil || err.Error() != `string doesn't match pattern "`+uuidRE+`"` {
 		t.Errorf("refusal: %v", err)
+	}
+}
+
+// The body check of ValidateRequest (validateBody) answers as kin-openapi's
+// own, openapi3filter.ValidateRequestBody, does: same problem, or none.
+func TestBodyCheckAnswersAsKinOpenAPI(t *testing.T) {
+	d, op := load(t)
+	bodies := []string{
+		`{"name":"ab","kind":"a"}`, `{"name":"ab"}`, `{"name":"ab","kind":"SECRET"}`, `{"name":"ab","kind":"a","code":"12x"}`,
+		`{"name":"S","kind":"a"}`, `{"name":"ab","kind":"a","email":"x"}`, `{"name":"ab","kind":"a","email":"a@b.co"}`,
+		`{"name":"ab","kind":"a","when":"2026-02-30"}`, `{"name":"ab","kind":"a","n":10}`, `{"name":"ab","kind":"a","n":1.5}`,
+		`{"name":"ab","kind":"a","n":3}`, `{"name":"ab","kind":"a","n":3.0}`, `{"name":"ab","kind":"a","n":-0}`, `{"name":"ab","kind":"a","n":1e400}`,
+		`{"name":"ab","kind":"a","n":"3"}`, `{"name":"ab","kind":"a","tags":["x","y"]}`, `{"name":"ab","kind":"a","nested":{}}`,
+		`{"name":"ab","kind":"a","nested":{"deep":true}}`, `{"name":"ab","kind":"a","x":1}`, `{"name":"ab","kind":"a"} trailing`,
+		`{"name":"ab","kind":"a"}{}`, `{"SECRET`, `[]`, `"ab"`, `null`, `{"name":null,"kind":"a"}`, `{"name":"ab","name":"abcdef","kind":"a"}`,
+		"{\"name\":\"a\xffb\",\"kind\":\"a\"}", `{"name":"\u00e9\u00e9","kind":"a"}`, ` {"name":"ab","kind":"b"} `,
+	}
+	for _, ct := range []string{"application/json", "Application/JSON; charset=utf-8", "text/plain"} {
+		for _, body := range bodies {
+			r := httptest.NewRequest("POST", "/items/"+ok, strings.NewReader(body))
+			r.Header.Set("Content-Type", ct)
+			got := d.ValidateRequest(context.Background(), d.Request(op, r, map[string]string{"id": ok}), []byte(body))
+			if b, _ := io.ReadAll(r.Body); string(b) != body {
+				t.Errorf("%s %s: body left %q", ct, body, b)
+			}
+
+			kr := httptest.NewRequest("POST", "/items/"+ok, strings.NewReader(body))
+			kr.Header.Set("Content-Type", ct)
+			c := d.Request(op, kr, map[string]string{"id": ok})
+			var want *Problem
+			if err := openapi3filter.ValidateRequestBody(context.Background(), &c.input, op.kin().Operation.RequestBody.Value); err != nil {
+				p := describe(err)
+				want = &p
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s %s: got %v, kin-openapi %v", ct, body, got, want)
+			}
+		}
 	}
 }
