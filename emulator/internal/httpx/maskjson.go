@@ -149,9 +149,33 @@ func (m *jsonMasker) str() (raw, val []byte, err error) {
 	return nil, nil, errBadJSON
 }
 
+// quoted outputs s as a JSON string, as json.Marshal writes it.
 func (m *jsonMasker) quoted(s string) error {
-	b, _ := json.Marshal(s)
-	return m.emit(b)
+	if s == masked {
+		return m.emit(maskedJSON)
+	}
+	var buf [128]byte
+	return m.emit(appendQuoted(buf[:0], s))
+}
+
+// maskedJSON is masked as quoted writes it, for the value written most.
+var maskedJSON = []byte(`"` + masked + `"`)
+
+// appendQuoted appends s to b as json.Marshal quotes it. A string of
+// printable ASCII with nothing Marshal escapes (quote, backslash, and the
+// <, >, & it escapes for HTML) is quoted as it is; anything else is left
+// to Marshal, whose escaping of control characters, invalid UTF-8 and
+// U+2028/U+2029 is not worth repeating here.
+func appendQuoted(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // value copies one value, found under key; secret says whether key, or
