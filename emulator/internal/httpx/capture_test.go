@@ -301,12 +301,18 @@ func TestEmailShapeIsTheExpression(t *testing.T) {
 // appendQuoted quotes as json.Marshal does, for every string of a small
 // alphabet of what it escapes and what it does not.
 func TestAppendQuotedIsMarshal(t *testing.T) {
-	alphabet := []string{"a", "Z", "@", " ", "~", "\"", "\\", "<", ">", "&", "\n", "\x7f", "é", "\u2028", "\xff"}
+	alphabet := []string{"a", "Z", "@", ".", "~", "\"", "\\", "<", ">", "&", "\n", "\x7f", "é", "\u2028", "\xff"}
 	var gen func(prefix string, n int)
 	gen = func(prefix string, n int) {
 		want, _ := json.Marshal(prefix)
 		if got := appendQuoted([]byte("x"), prefix); string(got) != "x"+string(want) {
 			t.Errorf("%q: got %s, want x%s", prefix, got, want)
+		}
+		if got := appendQuoted(nil, []byte(prefix)); string(got) != string(want) {
+			t.Errorf("[]byte %q: got %s, want %s", prefix, got, want)
+		}
+		if got, want := appendMaskedEmail([]byte("x"), []byte(prefix)), "x"+maskEmail(prefix); string(got) != want {
+			t.Errorf("appendMaskedEmail(%q) = %q, want %q", prefix, got, want)
 		}
 		if n == 0 {
 			return
@@ -317,6 +323,7 @@ func TestAppendQuotedIsMarshal(t *testing.T) {
 	}
 	gen("", 4)
 	gen(strings.Repeat("m", 200), 1) // past quoted's stack buffer
+	gen("ana", 2)
 }
 
 // secretKeyBefore is secretKey as it was written before its lower-casing
