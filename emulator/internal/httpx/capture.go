@@ -193,16 +193,14 @@ type text interface{ ~string | ~[]byte }
 // secretKey reports whether a JSON key or form field holds a secret.
 func secretKey[T text](k T) bool {
 	var buf [64]byte
-	b := buf[:0]
+	n := 0
 	for i := 0; i < len(k) && i < len(buf); i++ {
-		switch c := k[i]; {
-		case c == '_' || c == '-' || c == '.':
-		case 'A' <= c && c <= 'Z':
-			b = append(b, c+'a'-'A')
-		default:
-			b = append(b, c)
-		}
+		// Written always, counted only when kept: no branch on the byte.
+		c := keyFold[k[i]]
+		buf[n] = c
+		n += int(keyKeep[k[i]])
 	}
+	b := buf[:n]
 	switch string(b) {
 	case "apikey", "xapikey", "authorization", "privatekey", "pin", "otp", "cvv", "cvc", "passcode":
 		return true
@@ -222,13 +220,30 @@ func secretKey[T text](k T) bool {
 	return false
 }
 
+// keyFold lower-cases a key's byte for secretKey; keyKeep is 0 for the
+// separators it drops (_, -, .) and 1 for the rest.
+var keyFold, keyKeep = func() (fold, keep [256]byte) {
+	for c := range 256 {
+		fold[c], keep[c] = byte(c), 1
+		if 'A' <= c && c <= 'Z' {
+			fold[c] = byte(c) + 'a' - 'A'
+		}
+	}
+	keep['_'], keep['-'], keep['.'] = 0, 0, 0
+	return fold, keep
+}()
+
 // emailRE is what isEmail matches; it is kept for the tests, which hold
 // the hand-written matcher to it.
 var emailRE = regexp.MustCompile(`^[^@\s"<>]+@[^@\s"<>]+\.[A-Za-z]{2,}$`)
 
-func isEmail(s string) bool { return emailShape(s) }
+// isEmail and isEmailBytes look for the "@" first: most values have none,
+// and IndexByte rules them out many bytes at a time, where emailShape goes
+// byte by byte (a masked create answer is mostly long base64 values and
+// URLs, none of them addresses).
+func isEmail(s string) bool { return strings.IndexByte(s, '@') > 0 && emailShape(s) }
 
-func isEmailBytes(b []byte) bool { return emailShape(b) }
+func isEmailBytes(b []byte) bool { return bytes.IndexByte(b, '@') > 0 && emailShape(b) }
 
 // emailShape reports whether s is at most 320 bytes matching emailRE,
 // without running a regular expression over every value journaled: one

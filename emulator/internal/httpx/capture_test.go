@@ -297,3 +297,68 @@ func TestEmailShapeIsTheExpression(t *testing.T) {
 		check(s)
 	}
 }
+
+// appendQuoted quotes as json.Marshal does, for every string of a small
+// alphabet of what it escapes and what it does not.
+func TestAppendQuotedIsMarshal(t *testing.T) {
+	alphabet := []string{"a", "Z", "@", ".", "~", "\"", "\\", "<", ">", "&", "\n", "\x7f", "é", "\u2028", "\xff"}
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		want, _ := json.Marshal(prefix)
+		if got := appendQuoted([]byte("x"), prefix); string(got) != "x"+string(want) {
+			t.Errorf("%q: got %s, want x%s", prefix, got, want)
+		}
+		if got := appendQuoted(nil, []byte(prefix)); string(got) != string(want) {
+			t.Errorf("[]byte %q: got %s, want %s", prefix, got, want)
+		}
+		if got, want := appendMaskedEmail([]byte("x"), []byte(prefix)), "x"+maskEmail(prefix); string(got) != want {
+			t.Errorf("appendMaskedEmail(%q) = %q, want %q", prefix, got, want)
+		}
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(prefix+c, n-1)
+		}
+	}
+	gen("", 4)
+	gen(strings.Repeat("m", 200), 1) // past quoted's stack buffer
+	gen("ana", 2)
+}
+
+// secretKeyBefore is secretKey as it was written before its lower-casing
+// went by table: the reference the table is held to.
+func secretKeyBefore(k string) bool {
+	var b []byte
+	for i := 0; i < len(k) && i < 64; i++ {
+		switch c := k[i]; {
+		case c == '_' || c == '-' || c == '.':
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	switch string(b) {
+	case "apikey", "xapikey", "authorization", "privatekey", "pin", "otp", "cvv", "cvc", "passcode":
+		return true
+	}
+	s := string(b)
+	return strings.HasSuffix(s, "token") || strings.Contains(s, "password") || strings.Contains(s, "secret") ||
+		strings.Contains(s, "signature")
+}
+
+func TestSecretKeys(t *testing.T) {
+	long := strings.Repeat("Field_", 12)
+	for _, k := range []string{"apiKey", "X-Api-Key", "x_api_key", "Authorization", "private.key", "PIN", "pins", "otp",
+		"CVV", "cvc", "passCode", "accessToken", "refresh_token", "tokens", "userPassword", "client-secret",
+		"X-Amz-Signature", "signatureVersion", "Policy", "id", "sessionId", "email", "", "_-.", "SÉCRET", "sécret",
+		long + "Token", long[:60] + "Pass_word", "Ärzte", "\xff\xfe", long + "Name"} {
+		if got, want := secretKey(k), secretKeyBefore(k); got != want {
+			t.Errorf("secretKey(%q) = %v, want %v", k, got, want)
+		}
+		if got, want := secretKey([]byte(k)), secretKeyBefore(k); got != want {
+			t.Errorf("secretKey([]byte(%q)) = %v, want %v", k, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"unicode/utf8"
 )
 
 // jsonMasker re-writes a JSON document token by token, keeping its key
@@ -149,9 +150,40 @@ func (m *jsonMasker) str() (raw, val []byte, err error) {
 	return nil, nil, errBadJSON
 }
 
-func (m *jsonMasker) quoted(s string) error {
-	b, _ := json.Marshal(s)
-	return m.emit(b)
+// quoted outputs s as a JSON string, as json.Marshal writes it.
+func (m *jsonMasker) quoted(s []byte) error {
+	var buf [160]byte
+	return m.emit(appendQuoted(buf[:0], s))
+}
+
+// maskedJSON is masked as a JSON string, in place of a secret value.
+var maskedJSON = []byte(`"` + masked + `"`)
+
+// appendMaskedEmail appends maskEmail(string(s)) to b, which spares the
+// masker two strings for every address in a body.
+func appendMaskedEmail(b, s []byte) []byte {
+	local, domain, _ := bytes.Cut(s, []byte("@"))
+	r, _ := utf8.DecodeRune(local)
+	b = utf8.AppendRune(b, r)
+	b = append(b, "***@"...)
+	return append(b, domain...)
+}
+
+// appendQuoted appends s to b as json.Marshal quotes it. A string of
+// printable ASCII with nothing Marshal escapes (quote, backslash, and the
+// <, >, & it escapes for HTML) is quoted as it is; anything else is left
+// to Marshal, whose escaping of control characters, invalid UTF-8 and
+// U+2028/U+2029 is not worth repeating here.
+func appendQuoted[T text](b []byte, s T) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(string(s))
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // value copies one value, found under key; secret says whether key, or
@@ -177,10 +209,11 @@ func (m *jsonMasker) value(key []byte, secret bool) error {
 		// secret already says whether key is a secret one (object).
 		if secret {
 			if string(val) != masked {
-				return m.quoted(masked)
+				return m.emit(maskedJSON)
 			}
 		} else if isEmailBytes(val) {
-			if mv := maskEmail(string(val)); mv != string(val) {
+			var buf [128]byte
+			if mv := appendMaskedEmail(buf[:0], val); !bytes.Equal(mv, val) {
 				return m.quoted(mv)
 			}
 		}
@@ -199,7 +232,7 @@ func (m *jsonMasker) value(key []byte, secret bool) error {
 	case !json.Valid(lit):
 		return errBadJSON
 	case secret:
-		return m.quoted(masked)
+		return m.emit(maskedJSON)
 	}
 	return m.keep(start)
 }
