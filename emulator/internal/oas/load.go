@@ -56,10 +56,11 @@ func newDoc(t *openapi3.T, spec []byte) *Doc {
 // attach makes t the parsed form of d: it sets the validation options and
 // gives each operation of the outline its route.
 func (d *Doc) attach(t *openapi3.T) {
-	formats := openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+	d.formats = map[string]openapi3.StringFormatValidator{
 		"uuid":  uuidFormat{},
 		"email": openapi3.NewRegexpFormatValidator(emailRE),
-	})
+	}
+	formats := openapi3.WithStringFormatValidators(d.formats)
 	schemaOpts := []openapi3.SchemaValidationOption{formats, openapi3.EnableFormatValidation()}
 	d.t = t
 	d.reqOpts = &openapi3filter.Options{
@@ -75,6 +76,9 @@ func (d *Doc) attach(t *openapi3.T) {
 	d.bodyOpts = append([]openapi3.SchemaValidationOption{openapi3.VisitAsRequest()}, schemaOpts...)
 	if t.IsOpenAPI31OrLater() {
 		d.bodyOpts = append(d.bodyOpts, openapi3.EnableJSONSchema2020())
+	} else {
+		// The fast path models OpenAPI 3.0's validator only.
+		d.fastBodies = true
 	}
 	d.respOpts = &openapi3filter.Options{
 		IncludeResponseStatus:   true,

@@ -41,6 +41,13 @@ type Doc struct {
 	// bodyOpts are the options kin-openapi would check a request body's
 	// value with (validateBody).
 	bodyOpts []openapi3.SchemaValidationOption
+	// formats are the string format validators in bodyOpts.
+	formats map[string]openapi3.StringFormatValidator
+	// fastBodies reports whether request bodies may take the fast path
+	// (fastbody.go); fast holds each body schema's fast form, or a nil
+	// *fastSchema for one that has none, keyed by *openapi3.Schema.
+	fastBodies bool
+	fast       sync.Map
 }
 
 // Operation is one method on one path of the document.
@@ -225,6 +232,13 @@ func (d *Doc) validateBody(ctx context.Context, in *openapi3filter.RequestValida
 		return nil
 	}
 	if len(body) > 0 {
+		if media := jsonMedia(rb.Value, in.Request.Header.Get("Content-Type")); media != nil {
+			if d.fastBodies && fastValid(d.fastSchema(media.Schema.Value), body) {
+				// As kin-openapi leaves the request it has read.
+				in.Request.ContentLength = int64(len(body))
+				return nil
+			}
+		}
 		if value, media, ok := jsonBody(rb.Value, in.Request.Header.Get("Content-Type"), body); ok {
 			// As kin-openapi leaves the request it has read.
 			in.Request.ContentLength = int64(len(body))
@@ -242,13 +256,8 @@ func (d *Doc) validateBody(ctx context.Context, in *openapi3filter.RequestValida
 // JSON media type it declares with a schema, no encoding and not binary)
 // and json.Unmarshal takes it. It returns the value and the media type.
 func jsonBody(rb *openapi3.RequestBody, contentType string, body []byte) (any, *openapi3.MediaType, bool) {
-	mt, _, _ := strings.Cut(contentType, ";")
-	if !strings.EqualFold(strings.TrimSpace(mt), "application/json") || len(rb.Content) == 0 {
-		return nil, nil, false
-	}
-	media := rb.Content.Get(contentType)
-	if media == nil || media.Schema == nil || media.Schema.Value == nil || media.Encoding[""] != nil ||
-		media.Schema.Value.Type.Is("string") && media.Schema.Value.Format == "binary" {
+	media := jsonMedia(rb, contentType)
+	if media == nil {
 		return nil, nil, false
 	}
 	var value any
@@ -256,6 +265,31 @@ func jsonBody(rb *openapi3.RequestBody, contentType string, body []byte) (any, *
 		return nil, nil, false
 	}
 	return value, media, true
+}
+
+// jsonMedia is the media type of rb kin-openapi would decode a body of
+// contentType with as JSON (see jsonBody), or nil.
+func jsonMedia(rb *openapi3.RequestBody, contentType string) *openapi3.MediaType {
+	mt, _, _ := strings.Cut(contentType, ";")
+	if !strings.EqualFold(strings.TrimSpace(mt), "application/json") || len(rb.Content) == 0 {
+		return nil
+	}
+	media := rb.Content.Get(contentType)
+	if media == nil || media.Schema == nil || media.Schema.Value == nil || media.Encoding[""] != nil ||
+		media.Schema.Value.Type.Is("string") && media.Schema.Value.Format == "binary" {
+		return nil
+	}
+	return media
+}
+
+// fastSchema returns the fast form of a request body schema, compiled at
+// its first use; nil when it has none.
+func (d *Doc) fastSchema(s *openapi3.Schema) *fastSchema {
+	if f, ok := d.fast.Load(s); ok {
+		return f.(*fastSchema)
+	}
+	f, _ := d.fast.LoadOrStore(s, compileFast(s, d.formats))
+	return f.(*fastSchema)
 }
 
 // setBody gives r a fresh reader over body; an empty body is
