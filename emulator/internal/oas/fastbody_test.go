@@ -452,3 +452,55 @@ paths:
 		}
 	}
 }
+
+// notusCreate is the body the notus provider's create benchmarks post.
+const notusCreate = `{"birthDate":"15/03/1990","documentCategory":"DRIVERS_LICENSE","documentCountry":"BRAZIL","documentId":"12345678909","firstName":"Ana","lastName":"Souza"}`
+
+func notusCreateSchema(tb testing.TB) (*Doc, *openapi3.Schema) {
+	d, err := Load(specs.MustRead("notus"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d.parsed()
+	for _, op := range d.ops {
+		if op.ID == "createStandardIndividualSession" {
+			return d, jsonMedia(op.kin().Operation.RequestBody.Value, "application/json").Schema.Value
+		}
+	}
+	tb.Fatal("no createStandardIndividualSession")
+	return nil, nil
+}
+
+func TestFastBodyNotusCreate(t *testing.T) {
+	d, s := notusCreateSchema(t)
+	if !kinAccepts(d, s, []byte(notusCreate)) {
+		t.Fatal("kin-openapi refuses the body")
+	}
+	if !fastValid(d.fastSchema(s), []byte(notusCreate)) {
+		t.Fatal("the fast path does not answer for the notus create body")
+	}
+}
+
+// BenchmarkNotusCreateBody compares the fast path with today's path
+// (json.Unmarshal into any, then VisitJSON) on the notus create body.
+func BenchmarkNotusCreateBody(b *testing.B) {
+	d, s := notusCreateSchema(b)
+	body := []byte(notusCreate)
+	b.Run("fast", func(b *testing.B) {
+		f := d.fastSchema(s)
+		b.ReportAllocs()
+		for b.Loop() {
+			if !fastValid(f, body) {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("kin", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !kinAccepts(d, s, body) {
+				b.Fatal("refused")
+			}
+		}
+	})
+}
