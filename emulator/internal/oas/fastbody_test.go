@@ -51,8 +51,11 @@ func TestFastBodyNeverMoreLenient(t *testing.T) {
 				baseValid++
 				if fastValid(f, bodies[0]) {
 					baseAnswered++
-				} else if name == "notus" {
-					t.Errorf("notus %s: the fast path does not answer for %s", op.ID, bodies[0])
+				} else {
+					t.Logf("%s %s: no fast answer for the body as built: %s", name, op.ID, bodies[0])
+					if name == "notus" {
+						t.Errorf("notus %s: the fast path does not answer for %s", op.ID, bodies[0])
+					}
 				}
 			}
 			for _, body := range bodies {
@@ -501,6 +504,46 @@ func BenchmarkNotusCreateBody(b *testing.B) {
 			if !kinAccepts(d, s, body) {
 				b.Fatal("refused")
 			}
+		}
+	})
+}
+
+// FuzzFastBody looks for a body the fast path accepts and kin-openapi
+// refuses, against any request body schema of the embedded documents.
+// Run it with go test -fuzz FuzzFastBody; as a test it runs the seeds.
+func FuzzFastBody(f *testing.F) {
+	type target struct {
+		d *Doc
+		s *openapi3.Schema
+	}
+	var targets []target
+	for _, name := range append(specs.Names(), specs.Control) {
+		d, err := Load(specs.MustRead(name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		d.parsed()
+		for _, op := range d.ops {
+			rb := op.kin().Operation.RequestBody
+			if rb == nil || rb.Value == nil {
+				continue
+			}
+			if media := jsonMedia(rb.Value, "application/json"); media != nil {
+				i := len(targets)
+				targets = append(targets, target{d, media.Schema.Value})
+				g := &gen{d: d}
+				for j, b := range g.bodies(media.Schema.Value, g.value(media.Schema.Value, 0)) {
+					if j%7 == 0 {
+						f.Add(uint16(i), b)
+					}
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint16, body []byte) {
+		tg := targets[int(which)%len(targets)]
+		if fastValid(tg.d.fastSchema(tg.s), body) && !kinAccepts(tg.d, tg.s, body) {
+			t.Errorf("fast path accepts a body kin-openapi refuses: %q", body)
 		}
 	})
 }
