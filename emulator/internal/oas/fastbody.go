@@ -74,7 +74,7 @@ type fastProp struct {
 }
 
 // compileFast returns the fast form of s, or nil when s, or any schema
-// under it, uses a keyword the walk does not model. opts are the string
+// under it, uses a keyword the walk does not model. formats are the string
 // format validators kin-openapi is given for request bodies. A schema that
 // refers back to itself gets none: kin-openapi stops visiting a schema it
 // is already visiting for the same value, which the walk does not mimic.
