@@ -1,9 +1,9 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/kycemu/kycemu/emulator/internal/oas"
 	"github.com/kycemu/kycemu/emulator/provider"
@@ -16,9 +16,6 @@ import (
 // it is parsed, from its generated outline (oas.LoadEmbedded); any other
 // goes through all of it.
 func (e *Emulator) loadDoc(spec []byte) (*oas.Doc, error) {
-	if d, ok := e.preloaded[docKeyOf(spec)]; ok {
-		return d.doc, d.err
-	}
 	name, embedded := specs.NameOf(spec)
 	switch c := e.cfg.specs; {
 	case c != nil && embedded:
@@ -43,48 +40,21 @@ func (e *Emulator) WaitSpecs() {
 	}
 }
 
-// docKey names a document by where its bytes are, for preloadDocs: a
-// provider hands out the same slice from every call of Spec.
-type docKey struct {
-	first *byte
-	n     int
-}
-
-func docKeyOf(spec []byte) docKey {
-	if len(spec) == 0 {
-		return docKey{}
+// loadDocs loads each provider's document once, before anything is
+// mounted: the mounts and the built-in scenarios' catalogue
+// (parseBuiltinsAhead) both need them. An embedded document comes back at
+// once, from its outline; its parse is left to the background.
+func (e *Emulator) loadDocs(ps []provider.Provider) (map[string]*oas.Doc, error) {
+	docs := make(map[string]*oas.Doc, len(ps))
+	for _, p := range ps {
+		d, err := e.loadDoc(p.Spec())
+		if err != nil {
+			return nil, fmt.Errorf("mount %s: load %s spec: %w", p.Name(), p.Name(), err)
+		}
+		docs[p.Name()] = d
 	}
-	return docKey{&spec[0], len(spec)}
+	return docs, nil
 }
-
-type loadedDoc struct {
-	doc *oas.Doc
-	err error
-}
-
-// preloadDocs loads the documents of ps in parallel, before they are
-// mounted one after the other: a document that is not embedded is parsed
-// there and then, most of the cost of New, and each parses on its own (an
-// embedded one comes back at once, its parse left to the background).
-// loadDoc answers from what it found until donePreloading.
-func (e *Emulator) preloadDocs(ps []provider.Provider) {
-	found := make([]loadedDoc, len(ps))
-	var wg sync.WaitGroup
-	for i, p := range ps {
-		wg.Go(func() {
-			d, err := e.loadDoc(p.Spec())
-			found[i] = loadedDoc{d, err}
-		})
-	}
-	wg.Wait()
-	e.preloaded = make(map[docKey]loadedDoc, len(ps))
-	for i, p := range ps {
-		e.preloaded[docKeyOf(p.Spec())] = found[i]
-	}
-}
-
-// donePreloading forgets the preloaded documents; the mounts keep theirs.
-func (e *Emulator) donePreloading() { e.preloaded = nil }
 
 // wantsJSON reports whether a request for a document asks for JSON
 // (?format=json or Accept: application/json) rather than YAML.

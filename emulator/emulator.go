@@ -18,6 +18,7 @@ import (
 	"github.com/kycemu/kycemu/emulator/clock"
 	"github.com/kycemu/kycemu/emulator/internal/fake"
 	"github.com/kycemu/kycemu/emulator/internal/httpx"
+	"github.com/kycemu/kycemu/emulator/internal/oas"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/scenario"
 	"github.com/kycemu/kycemu/emulator/state"
@@ -49,9 +50,6 @@ type Emulator struct {
 	// API in the data directory.
 	scenarioStore scenarioStore
 	stopWatch     func()
-	// preloaded holds the providers' documents, parsed in parallel,
-	// while New mounts them (preloadDocs).
-	preloaded map[docKey]loadedDoc
 	// aheadCatalog is the scenario catalogue parseBuiltinsAhead made,
 	// for startScenarios.
 	aheadCatalog scenario.Catalog
@@ -103,10 +101,14 @@ func New(opts ...Option) (*Emulator, error) {
 		Scenarios: e.scenarios,
 	}
 	provs := builtins(env, e.store)
-	e.preloadDocs(provs)
-	e.parseBuiltinsAhead(provs)
+	docs, err := e.loadDocs(provs)
+	if err != nil {
+		_ = e.Close()
+		return nil, err
+	}
+	e.parseBuiltinsAhead(provs, docs)
 	for _, p := range provs {
-		if err := e.add(p); err != nil {
+		if err := e.add(p, docs[p.Name()]); err != nil {
 			_ = e.Close()
 			return nil, err
 		}
@@ -114,7 +116,6 @@ func New(opts ...Option) (*Emulator, error) {
 			e.hooks.RegisterSigner(p.Name(), s.SignWebhook)
 		}
 	}
-	e.donePreloading()
 	if err := e.startScenarios(); err != nil {
 		_ = e.Close()
 		return nil, err
@@ -129,8 +130,8 @@ func New(opts ...Option) (*Emulator, error) {
 }
 
 // add mounts a provider.
-func (e *Emulator) add(p provider.Provider) error {
-	m, err := newMount(e, p)
+func (e *Emulator) add(p provider.Provider, doc *oas.Doc) error {
+	m, err := newMount(e, p, doc)
 	if err != nil {
 		return fmt.Errorf("mount %s: %w", p.Name(), err)
 	}

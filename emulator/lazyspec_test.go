@@ -30,7 +30,7 @@ func TestMissingHandlerFailsTheMount(t *testing.T) {
 	defer e.Close()
 	p := e.byName["gatenox"].p
 	ops := e.byName["gatenox"].doc.OperationIDs()
-	if _, err := newMount(e, lacking{p, ops[0]}); err == nil || !strings.Contains(err.Error(), "has no handler") {
+	if _, err := newMount(e, lacking{p, ops[0]}, e.byName["gatenox"].doc); err == nil || !strings.Contains(err.Error(), "has no handler") {
 		t.Fatalf("mounting without a handler for %s: %v", ops[0], err)
 	}
 }

@@ -57,11 +57,7 @@ type target struct {
 // more than any template has (two, today).
 const maxParams = 6
 
-func newMount(e *Emulator, p provider.Provider) (*mount, error) {
-	doc, err := e.loadDoc(p.Spec())
-	if err != nil {
-		return nil, fmt.Errorf("load %s spec: %w", p.Name(), err)
-	}
+func newMount(e *Emulator, p provider.Provider, doc *oas.Doc) (*mount, error) {
 	m := &mount{e: e, p: p, doc: doc, handlers: p.Handlers()}
 	m.notFound = m.routeError(provider.NotFound("no such route"))
 	m.notAllowed = m.routeError(provider.Errorf(provider.KindMethod, "method not allowed on this route"))

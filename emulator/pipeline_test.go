@@ -105,15 +105,25 @@ func (stub) WriteError(w http.ResponseWriter, _ *http.Request, e *provider.Error
 	provider.WriteJSON(w, e.Status, map[string]string{"code": string(e.Kind), "message": e.Message})
 }
 
+// mountForTest mounts p on e, as New mounts the built-in providers.
+func mountForTest(t *testing.T, e *Emulator, p provider.Provider) {
+	t.Helper()
+	doc, err := e.loadDoc(p.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.add(p, doc); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func newFakeEmulator(t *testing.T, opts ...Option) *httptest.Server {
 	t.Helper()
 	e, err := New(append([]Option{WithStrictResponses(true), WithClock(clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.add(stub{}); err != nil {
-		t.Fatal(err)
-	}
+	mountForTest(t, e, stub{})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return srv
@@ -197,7 +207,7 @@ func TestStrictModeCatchesOffSpecResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = e.add(stub{})
+	mountForTest(t, e, stub{})
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	if status, _ := call(t, srv, "GET", "/fake/v1/off-spec", "", nil); status != 200 {
@@ -329,9 +339,7 @@ func (loose) UntypedJSON() bool { return true }
 func TestUntypedJSONIsPerProvider(t *testing.T) {
 	srv := newFakeEmulator(t)
 	e := srv.Config.Handler.(*Emulator)
-	if err := e.add(loose{}); err != nil {
-		t.Fatal(err)
-	}
+	mountForTest(t, e, loose{})
 	send := func(path, ctype, body string) int {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))

@@ -54,17 +54,8 @@ func catalogOf(ps []provider.Provider, docs map[string]*oas.Doc) scenario.Catalo
 // parseBuiltinsAhead starts parsing the built-in scenarios for ps while
 // New mounts them: the parse needs only the providers and their documents,
 // and startScenarios then finds it done or under way (builtinScenarios
-// shares one parse per catalogue). Nothing is started when a document
-// failed to load, as New is about to fail.
-func (e *Emulator) parseBuiltinsAhead(ps []provider.Provider) {
-	docs := make(map[string]*oas.Doc, len(ps))
-	for _, p := range ps {
-		d, ok := e.preloaded[docKeyOf(p.Spec())]
-		if !ok || d.err != nil {
-			return
-		}
-		docs[p.Name()] = d.doc
-	}
+// shares one parse per catalogue).
+func (e *Emulator) parseBuiltinsAhead(ps []provider.Provider, docs map[string]*oas.Doc) {
 	cat := catalogOf(ps, docs)
 	e.aheadCatalog = cat
 	go func() { _, _ = builtinScenarios(cat) }()
