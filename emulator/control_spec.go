@@ -28,12 +28,12 @@ func (e *Emulator) loadDoc(spec []byte) (*oas.Doc, error) {
 	return oas.Load(spec)
 }
 
-// WaitSpecs returns once the providers' documents are parsed. New leaves
-// an embedded document's parse to the background, routing from its
-// outline meanwhile, and a request that comes before the parse is done
-// waits for its own provider's document; nothing needs to call WaitSpecs.
-// It is for a caller that wants start-up behind it: kycemu serve collects
-// the garbage of starting then.
+// WaitSpecs parses every provider's document not parsed yet and returns
+// once all are. New routes from an embedded document's outline and leaves
+// its parse to the first request to that provider, which parses that
+// document only; nothing needs to call WaitSpecs. It is for a caller that
+// would rather pay every parse up front than at each provider's first
+// request.
 func (e *Emulator) WaitSpecs() {
 	for _, m := range e.mounts {
 		m.doc.Wait()
@@ -43,7 +43,8 @@ func (e *Emulator) WaitSpecs() {
 // loadDocs loads each provider's document once, before anything is
 // mounted: the mounts and the built-in scenarios' catalogue
 // (parseBuiltinsAhead) both need them. An embedded document comes back at
-// once, from its outline; its parse is left to the background.
+// once, from its outline; its parse is left to the first request that
+// needs it.
 func (e *Emulator) loadDocs(ps []provider.Provider) (map[string]*oas.Doc, error) {
 	docs := make(map[string]*oas.Doc, len(ps))
 	for _, p := range ps {

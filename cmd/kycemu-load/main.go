@@ -140,7 +140,7 @@ func run(bin string, d time.Duration, conns int, tails string, starts int) error
 	}
 
 	fmt.Println("\nstart-up")
-	var lat []time.Duration
+	var lat, first []time.Duration
 	var rss, anon []float64
 	for range starts {
 		s, err := startKycemu(bin, 0)
@@ -148,20 +148,30 @@ func run(bin string, d time.Duration, conns int, tails string, starts int) error
 			return err
 		}
 		lat = append(lat, s.startup)
-		// Idle means after the start-up's background work (the specs'
-		// parse, handing the start-up's garbage back), not at the instant
-		// the health check first passes.
+		// Idle means after the start-up's background work (handing the
+		// start-up's garbage back), not at the instant the health check
+		// first passes.
 		time.Sleep(idleSettle)
 		rss = append(rss, s.rss())
 		anon = append(anon, procstat.RSSAnon(s.cmd.Process.Pid))
+		// The first request to a provider parses its document.
+		t0 := time.Now()
+		_, err = createSession(s.base, "load-first")
+		first = append(first, time.Since(t0))
 		s.stop()
+		if err != nil {
+			return err
+		}
 	}
 	slices.Sort(lat)
 	slices.Sort(rss)
 	slices.Sort(anon)
+	slices.Sort(first)
 	fmt.Printf("  exec -> healthy: min %s, median %s, max %s (%d runs)\n", ms(lat[0]), ms(lat[len(lat)/2]), ms(lat[len(lat)-1]), starts)
 	fmt.Printf("  idle RSS %s later: median %.1f MB, of which anonymous %.1f MB (the rest: the executable's pages)\n",
 		idleSettle, rss[len(rss)/2], anon[len(anon)/2])
+	fmt.Printf("  then the first Notus create (parses Notus's document): min %s, median %s, max %s\n",
+		ms(first[0]), ms(first[len(first)/2]), ms(first[len(first)-1]))
 	return nil
 }
 

@@ -234,16 +234,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer emu.Close()
-	// Starting parses the OpenAPI documents (in the background, once New
-	// has returned) and the scenarios: megabytes of garbage that the
-	// collector frees but the runtime hands back to the system only
-	// gradually. Handing it back once the documents are parsed makes the
-	// resident size of an idle emulator what it keeps rather than what
-	// starting needed. In the background: the listener need not wait.
-	go func() {
-		emu.WaitSpecs()
-		debug.FreeOSMemory()
-	}()
+	// Starting parses the scenarios: garbage that the collector frees but
+	// the runtime hands back to the system only gradually. Handing it back
+	// now makes the resident size of an idle emulator what it keeps rather
+	// than what starting needed. In the background: the listener need not
+	// wait.
+	go debug.FreeOSMemory()
 	code := listenAndServe(ctx, cfg.addr, emu, log, "kycemu listening", "version", emulator.Version(),
 		"providers", emu.Providers(), "clock", cfg.clock, "seed", emu.Seed())
 	// Writes still queued reach the data directory before the process ends.
@@ -257,7 +253,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // startupGC lets emulator.New allocate without collecting, up to a bound,
 // and returns the function that puts the collector back as it was. Nearly
 // all New allocates is garbage of parsing the scenarios and any document
-// that is not embedded (the embedded ones parse after New returns), so
+// that is not embedded (the embedded ones parse at their first use), so
 // collecting while it is made is work thrown away; the collection after
 // start-up (FreeOSMemory in serve) frees it all at once. The memory limit
 // keeps the collector working should New need more than that. Only for a

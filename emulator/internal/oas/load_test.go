@@ -95,3 +95,21 @@ func TestOperationIDsFollowOperations(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParseEmbedded is what the first request to a provider pays for
+// its document: the parse LoadEmbedded leaves to first use.
+func BenchmarkParseEmbedded(b *testing.B) {
+	for _, name := range append(specs.Names(), specs.Control) {
+		raw := specs.MustRead(name)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				d, err := LoadEmbedded(name, raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				d.Wait()
+			}
+		})
+	}
+}

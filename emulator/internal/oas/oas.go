@@ -24,8 +24,9 @@ import (
 
 // Doc is a loaded, validated OpenAPI document. What routing needs (its
 // outline: operations, base paths, title) is known from the start; the
-// parsed document behind validation may still be on its way (see
-// LoadEmbedded), and every method that needs it waits for it (parsed).
+// parsed document behind validation may not be there yet (see
+// LoadEmbedded), and every method that needs it parses it first, or waits
+// for the parse under way (parsed).
 type Doc struct {
 	raw     []byte
 	outline *Outline

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"weak"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -20,7 +18,8 @@ import (
 // the base paths they are mounted under, and the title. Parsing a
 // provider's document takes milliseconds; the outline of every embedded
 // document is generated at build time (outlines.go, go generate), so that
-// an emulator routes at once and parses in the background (LoadEmbedded).
+// an emulator routes at once and parses a document only once it is needed
+// (LoadEmbedded).
 type Outline struct {
 	// Size is the length of the document the outline was made from: a
 	// document of another size cannot be the one outlined.
@@ -107,80 +106,30 @@ func (d *Doc) outlineOps() []*Operation {
 // LoadEmbedded loads the embedded document of the given name (a provider's,
 // or the control API's), which its tests have validated (see LoadValid).
 // The document comes back at once, made from its generated outline, and
-// is parsed in the background, normally done before the first request
-// comes: a caller needing it sooner parses it then (or waits for the
-// background parse under way), and only that document. A document
-// with no outline, or not the size outlined, is parsed before LoadEmbedded
+// is parsed when something first needs more than the outline: in an
+// emulator, the first request to its provider. Parsing takes milliseconds
+// to tens of milliseconds a document, and its parsed form stays in memory
+// for good, so a provider no one calls never costs either. A document with
+// no outline, or not the size outlined, is parsed before LoadEmbedded
 // returns, as LoadValid does.
 func LoadEmbedded(name string, spec []byte) (*Doc, error) {
 	o, ok := outlines[name]
 	if !ok || o.Size != len(spec) {
 		return LoadValid(spec)
 	}
-	d := lazyDoc(o, spec)
-	parseLater(d)
-	return d, nil
+	return lazyDoc(o, spec), nil
 }
 
-// background holds the documents LoadEmbedded returned unparsed, for the
-// one goroutine that parses them, one after the other, while it has any.
-// One, not one a document: the process is starting up, and what it has to
-// do before it serves comes first; a second processor is left to it.
-//
-// The queue holds its documents weakly: a test binary that starts many
-// emulators without a shared cache queues documents faster than they
-// parse, and those of the emulators already gone are then skipped rather
-// than kept alive and parsed for no one.
-var background struct {
-	sync.Mutex
-	queue   []weak.Pointer[Doc]
-	running bool
-}
-
-// parseLater queues d for the background parse.
-func parseLater(d *Doc) {
-	background.Lock()
-	defer background.Unlock()
-	background.queue = append(background.queue, weak.Make(d))
-	if !background.running {
-		background.running = true
-		go parseQueued()
-	}
-}
-
-// parseQueued parses the queued documents until there are none left.
-// A document someone needed before its turn is already parsed then (or
-// being parsed), and waited for here.
-func parseQueued() {
-	for {
-		background.Lock()
-		if len(background.queue) == 0 {
-			background.queue = nil
-			background.running = false
-			background.Unlock()
-			return
-		}
-		d := background.queue[0].Value()
-		background.queue = background.queue[1:]
-		background.Unlock()
-		if d != nil {
-			// Not d.parsed: should the parse fail, it is the caller
-			// needing the document that panics, not this goroutine.
-			d.parseOnce.Do(d.parse)
-		}
-	}
-}
-
-// lazyDoc is LoadEmbedded with the outline o of spec, without the parse
-// started.
+// lazyDoc is the document of spec known by its outline o only, until
+// something needs its parse.
 func lazyDoc(o *Outline, spec []byte) *Doc {
 	d := &Doc{raw: spec, outline: o}
 	d.ops = d.outlineOps()
 	return d
 }
 
-// Wait returns once the document is parsed, parsing it now if its turn
-// in the background has not come yet.
+// Wait returns once the document is parsed, parsing it now if no one has
+// yet.
 func (d *Doc) Wait() { d.parsed() }
 
 // parsed returns d once its document is parsed, parsing it if no one has
