@@ -50,11 +50,8 @@ type Emulator struct {
 	// API in the data directory.
 	scenarioStore scenarioStore
 	stopWatch     func()
-	// aheadCatalog is the scenario catalogue parseBuiltinsAhead made,
-	// for startScenarios.
-	aheadCatalog scenario.Catalog
-	closeOnce    sync.Once
-	closeErr     error
+	closeOnce     sync.Once
+	closeErr      error
 }
 
 // New builds an emulator with every built-in provider.
@@ -106,7 +103,6 @@ func New(opts ...Option) (*Emulator, error) {
 		_ = e.Close()
 		return nil, err
 	}
-	e.parseBuiltinsAhead(provs, docs)
 	for _, p := range provs {
 		if err := e.add(p, docs[p.Name()]); err != nil {
 			_ = e.Close()

@@ -51,32 +51,16 @@ func catalogOf(ps []provider.Provider, docs map[string]*oas.Doc) scenario.Catalo
 	return cat
 }
 
-// parseBuiltinsAhead starts parsing the built-in scenarios for ps while
-// New mounts them: the parse needs only the providers and their documents,
-// and startScenarios then finds it done or under way (builtinScenarios
-// shares one parse per catalogue).
-func (e *Emulator) parseBuiltinsAhead(ps []provider.Provider, docs map[string]*oas.Doc) {
-	cat := catalogOf(ps, docs)
-	e.aheadCatalog = cat
-	go func() { _, _ = builtinScenarios(cat) }()
-}
-
-// startScenarios loads the built-in scenarios and the scenario directory,
-// and starts watching the directory.
+// startScenarios hands the scenario engine the built-in scenarios, to
+// parse provider by provider as each is first needed, loads the scenario
+// directory, and starts watching it.
 func (e *Emulator) startScenarios() error {
-	// The catalogue parseBuiltinsAhead made describes the same providers
-	// and documents the mounts now hold.
-	cat := e.aheadCatalog
-	if cat == nil {
-		cat = e.catalog()
-	}
-	e.aheadCatalog = nil
+	cat := e.catalog()
 	e.scenarios.SetCatalog(cat)
-	builtin, err := builtinScenarios(cat)
-	if err != nil {
-		return err
-	}
-	e.scenarios.UseBuiltins(builtin)
+	key := catalogKey(cat)
+	e.scenarios.UseLazyBuiltins(func(prov string) ([]*scenario.Scenario, error) {
+		return builtinScenarios(key, cat, prov)
+	})
 	if dir := e.cfg.scenarioDir; dir != "" {
 		if err := e.scenarios.LoadDir(dir); err != nil {
 			return fmt.Errorf("load scenarios from %s:\n%w", dir, err)
@@ -87,15 +71,17 @@ func (e *Emulator) startScenarios() error {
 }
 
 // parsedBuiltins keeps the built-in scenarios once parsed, by the
-// catalogue they were checked against (catalogKey). The files are
-// embedded and the scenarios are never changed once loaded, so every
-// emulator of a process with the same providers can share one parse: a
-// test binary that starts an emulator per test parses them once, not per
-// test.
+// catalogue they were checked against (catalogKey) and provider. The
+// files are embedded and the scenarios are never changed once loaded, so
+// every emulator of a process with the same providers can share one
+// parse: a test binary that starts an emulator per test parses a
+// provider's built-ins once, not per test.
 var parsedBuiltins struct {
 	sync.Mutex
-	byCatalog map[string]*builtinParse
+	byKey map[builtinKey]*builtinParse
 }
+
+type builtinKey struct{ catalog, provider string }
 
 type builtinParse struct {
 	once sync.Once
@@ -103,21 +89,22 @@ type builtinParse struct {
 	err  error
 }
 
-// builtinScenarios parses the built-in scenarios for cat, or returns the
-// parse another emulator with the same catalogue already made.
-func builtinScenarios(cat scenario.Catalog) ([]*scenario.Scenario, error) {
-	key := catalogKey(cat)
+// builtinScenarios parses the built-in scenarios of prov for cat (whose
+// catalogKey is key), or returns the parse another emulator with the same
+// catalogue already made.
+func builtinScenarios(key string, cat scenario.Catalog, prov string) ([]*scenario.Scenario, error) {
+	k := builtinKey{key, prov}
 	parsedBuiltins.Lock()
-	if parsedBuiltins.byCatalog == nil {
-		parsedBuiltins.byCatalog = map[string]*builtinParse{}
+	if parsedBuiltins.byKey == nil {
+		parsedBuiltins.byKey = map[builtinKey]*builtinParse{}
 	}
-	bp := parsedBuiltins.byCatalog[key]
+	bp := parsedBuiltins.byKey[k]
 	if bp == nil {
 		bp = &builtinParse{}
-		parsedBuiltins.byCatalog[key] = bp
+		parsedBuiltins.byKey[k] = bp
 	}
 	parsedBuiltins.Unlock()
-	bp.once.Do(func() { bp.scs, bp.err = scenario.ParseBuiltins(scenarios.FS(), cat) })
+	bp.once.Do(func() { bp.scs, bp.err = scenario.ParseProviderBuiltins(scenarios.FS(), cat, prov) })
 	return bp.scs, bp.err
 }
 

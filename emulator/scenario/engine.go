@@ -38,6 +38,11 @@ type Engine struct {
 	// lists are shared with readers and never changed in place.
 	shown    map[string][]Entry
 	defaults map[tenantKey]string
+	// builtins supplies a provider's built-in layer the first time
+	// anything needs it (UseLazyBuiltins); pending holds the providers it
+	// has not supplied yet.
+	builtins func(prov string) ([]*Scenario, error)
+	pending  map[string]bool
 	reload   ReloadStatus
 
 	// fmu guards the fault state sessions change: the count of plans
@@ -119,8 +124,25 @@ func (e *Engine) LoadBuiltins(fsys fs.FS) error {
 // ParseBuiltins reads and checks the built-in scenarios as LoadBuiltins
 // does, against cat, and returns them for UseBuiltins.
 func ParseBuiltins(fsys fs.FS, cat Catalog) ([]*Scenario, error) {
+	return parseBuiltins(fsys, cat, ".")
+}
+
+// ParseProviderBuiltins is ParseBuiltins for one provider's directory
+// only: what UseLazyBuiltins asks for. A provider without built-in
+// scenarios has none, and no error.
+func ParseProviderBuiltins(fsys fs.FS, cat Catalog, prov string) ([]*Scenario, error) {
+	if _, ok := cat[prov]; !ok || prov == "." || strings.Contains(prov, "/") {
+		return nil, fmt.Errorf("read built-in scenarios: no provider %q in the catalogue", prov)
+	}
+	if _, err := fs.Stat(fsys, prov); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return parseBuiltins(fsys, cat, prov)
+}
+
+func parseBuiltins(fsys fs.FS, cat Catalog, root string) ([]*Scenario, error) {
 	var files []File
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -155,6 +177,91 @@ func ParseBuiltins(fsys fs.FS, cat Catalog) ([]*Scenario, error) {
 // was checked against.
 func (e *Engine) UseBuiltins(scs []*Scenario) { e.setLayer(OriginBuiltin, scs) }
 
+// UseLazyBuiltins makes the built-in layer of each provider of the
+// catalogue what load returns for it, asked the first time the engine
+// needs that provider's scenarios: creating a session, listing, looking up
+// or putting one. An emulator then parses the built-in scenarios of the
+// providers it is asked about only, when it is first asked, instead of
+// every provider's at start-up. load must be safe for concurrent use (two
+// requests may need the same provider at once); the scenarios it returns
+// are only read. The built-ins are embedded and tested, so an error from
+// load means a broken build: the request that needed them panics.
+func (e *Engine) UseLazyBuiltins(load func(prov string) ([]*Scenario, error)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.builtins = load
+	e.pending = map[string]bool{}
+	for name := range e.cat {
+		e.pending[name] = true
+	}
+	e.layers[OriginBuiltin] = map[string][]*Scenario{}
+	e.refresh()
+}
+
+// needs reports whether the built-ins of prov (of every provider, for
+// "") are still to be loaded; the caller holds the lock.
+func (e *Engine) needs(prov string) bool {
+	return len(e.pending) > 0 && (prov == "" || e.pending[prov])
+}
+
+// ensure loads the built-ins of prov (of every provider, for "") that
+// are not loaded yet. The caller holds no lock.
+func (e *Engine) ensure(prov string) {
+	e.mu.RLock()
+	need := e.needs(prov)
+	e.mu.RUnlock()
+	if need {
+		e.loadPending(prov)
+	}
+}
+
+// rlock takes the read lock with the built-ins of prov (of every
+// provider, for "") loaded.
+func (e *Engine) rlock(prov string) {
+	e.mu.RLock()
+	if !e.needs(prov) {
+		return
+	}
+	e.mu.RUnlock()
+	e.loadPending(prov)
+	e.mu.RLock()
+}
+
+// loadPending loads the pending built-ins of prov (of every provider, for
+// ""), parsing outside the lock.
+func (e *Engine) loadPending(prov string) {
+	e.mu.RLock()
+	var provs []string
+	for p := range e.pending {
+		if prov == "" || p == prov {
+			provs = append(provs, p)
+		}
+	}
+	load := e.builtins
+	e.mu.RUnlock()
+	got := map[string][]*Scenario{}
+	for _, p := range provs {
+		scs, err := load(p)
+		if err != nil {
+			panic(fmt.Sprintf("the built-in scenarios of %s do not load: %v", p, err))
+		}
+		got[p] = scs
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	changed := false
+	for p, scs := range got {
+		if e.pending[p] { // not loaded meanwhile by another caller
+			delete(e.pending, p)
+			e.layers[OriginBuiltin][p] = scs
+			changed = true
+		}
+	}
+	if changed {
+		e.refresh()
+	}
+}
+
 func isYAML(p string) bool { return strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") }
 
 // replace swaps a whole layer (built-in or file).
@@ -173,6 +280,9 @@ func (e *Engine) setLayer(o Origin, scs []*Scenario) {
 	}
 	e.mu.Lock()
 	e.layers[o] = layer
+	if o == OriginBuiltin {
+		e.builtins, e.pending = nil, nil
+	}
 	e.refresh()
 	e.mu.Unlock()
 }
@@ -195,7 +305,7 @@ func (e *Engine) lookup(prov, name string) *Scenario {
 
 // Get returns the scenario a name means for a provider.
 func (e *Engine) Get(prov, name string) (*Scenario, bool) {
-	e.mu.RLock()
+	e.rlock(prov)
 	defer e.mu.RUnlock()
 	sc := e.lookup(prov, name)
 	return sc, sc != nil
@@ -212,7 +322,7 @@ type Entry struct {
 // providers in name order, each in selection order: API-put, then files,
 // then built-ins.
 func (e *Engine) List(prov string) []Entry {
-	e.mu.RLock()
+	e.rlock(prov)
 	defer e.mu.RUnlock()
 	var out []Entry
 	for _, p := range e.cat.Names() {
@@ -290,6 +400,9 @@ func (e *Engine) Put(label string, data []byte, prov, name string) ([]*Scenario,
 			return nil, errs
 		}
 	}
+	for _, sc := range scs {
+		e.ensure(sc.Provider) // what the put scenarios hide
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, sc := range scs {
@@ -322,6 +435,7 @@ func (e *Engine) Adopt(label string, data []byte, prov, name string) error {
 	for _, sc := range scs {
 		if sc.Provider == prov && sc.Name == name {
 			sc.Origin = OriginAPI
+			e.ensure(prov)
 			e.mu.Lock()
 			e.layers[OriginAPI][prov] = append(e.layers[OriginAPI][prov], sc)
 			e.refresh()
@@ -336,6 +450,7 @@ func (e *Engine) Adopt(label string, data []byte, prov, name string) error {
 // defaults naming it, unless a file or built-in scenario of that name
 // remains).
 func (e *Engine) Delete(prov, name string) error {
+	e.ensure(prov)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	list := e.layers[OriginAPI][prov]
@@ -369,6 +484,7 @@ type Default struct {
 // SetDefault makes name the scenario of the tenant's new sessions of the
 // provider that neither name a scenario nor match one.
 func (e *Engine) SetDefault(prov, tenant, name string) error {
+	e.ensure(prov)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if _, ok := e.cat[prov]; !ok {
@@ -437,7 +553,7 @@ func (e *Engine) Reset(tenant string) {
 // request's body, else the tenant's default, else nil (the provider's
 // own default).
 func (e *Engine) Plan(prov, kind, tenant, name string, body []byte) (*provider.Plan, *provider.Error) {
-	e.mu.RLock()
+	e.rlock(prov)
 	defer e.mu.RUnlock()
 	var sc *Scenario
 	switch {
@@ -529,7 +645,7 @@ func (e *Engine) RestorePlan(prov, tenant string, pl *provider.Plan) {
 	if pl.Scenario == "" {
 		return
 	}
-	e.mu.RLock()
+	e.rlock(prov)
 	defer e.mu.RUnlock()
 	if sc := e.lookup(prov, pl.Scenario); sc != nil {
 		e.attachUploads(sc, tenant, pl)

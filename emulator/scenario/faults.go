@@ -95,7 +95,7 @@ func (f *Fire) Note() string { return strings.Join(f.Notes, "; ") }
 // tenant's default. It returns the scenario's name ("" when none applies)
 // and nil when no fault fires.
 func (e *Engine) CallFault(prov, op, tenant, session, header string) (string, *Fire) {
-	e.mu.RLock()
+	e.rlock(prov)
 	name := session
 	if name == "" {
 		name = header
