@@ -140,7 +140,7 @@ func run(bin string, d time.Duration, conns int, tails string, starts int) error
 	}
 
 	fmt.Println("\nstart-up")
-	var lat, first []time.Duration
+	var lat, first, oncpu []time.Duration
 	var rss, anon []float64
 	for range starts {
 		s, err := startKycemu(bin, 0)
@@ -148,6 +148,7 @@ func run(bin string, d time.Duration, conns int, tails string, starts int) error
 			return err
 		}
 		lat = append(lat, s.startup)
+		oncpu = append(oncpu, s.startCPU)
 		// Idle means after the start-up's background work (handing the
 		// start-up's garbage back), not at the instant the health check
 		// first passes.
@@ -167,7 +168,10 @@ func run(bin string, d time.Duration, conns int, tails string, starts int) error
 	slices.Sort(rss)
 	slices.Sort(anon)
 	slices.Sort(first)
+	slices.Sort(oncpu)
 	fmt.Printf("  exec -> healthy: min %s, median %s, max %s (%d runs)\n", ms(lat[0]), ms(lat[len(lat)/2]), ms(lat[len(lat)-1]), starts)
+	fmt.Printf("  CPU the server used up to healthy: min %s, median %s, max %s (steadier than the wall time on a busy machine)\n",
+		ms(oncpu[0]), ms(oncpu[len(oncpu)/2]), ms(oncpu[len(oncpu)-1]))
 	fmt.Printf("  idle RSS %s later: median %.1f MB, of which anonymous %.1f MB (the rest: the executable's pages)\n",
 		idleSettle, rss[len(rss)/2], anon[len(anon)/2])
 	fmt.Printf("  then the first Notus create (parses Notus's document): min %s, median %s, max %s\n",
@@ -180,9 +184,10 @@ const idleSettle = 500 * time.Millisecond
 
 // proc is a server under load.
 type proc struct {
-	cmd     *exec.Cmd
-	base    string
-	startup time.Duration
+	cmd      *exec.Cmd
+	base     string
+	startup  time.Duration
+	startCPU time.Duration // on a CPU up to healthy
 }
 
 func freeAddr() (string, error) {
@@ -234,6 +239,7 @@ func launch(cmd *exec.Cmd, base, health string) (*proc, error) {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				p.startup = time.Since(start)
+				p.startCPU = procstat.OnCPU(cmd.Process.Pid)
 				return p, nil
 			}
 		}

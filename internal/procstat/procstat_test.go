@@ -28,7 +28,11 @@ func TestReadsThisProcess(t *testing.T) {
 			t.Fatalf("30 s of spinning counted %s of CPU", procstat.CPU(0)-start)
 		}
 	}
-	if procstat.RSS(1<<30) != 0 || procstat.CPU(1<<30) != 0 {
+	// OnCPU saw the spinning too, at its own finer grain.
+	if on := procstat.OnCPU(0); on < 20*time.Millisecond || on != procstat.OnCPU(os.Getpid()) && on <= 0 {
+		t.Fatalf("OnCPU = %s after spinning for 20 ms of CPU", on)
+	}
+	if procstat.RSS(1<<30) != 0 || procstat.CPU(1<<30) != 0 || procstat.OnCPU(1<<30) != 0 {
 		t.Fatal("a process that does not exist reads as non-zero")
 	}
 }
