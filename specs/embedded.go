@@ -1,10 +1,5 @@
 package specs
 
-import (
-	"bytes"
-	"io/fs"
-)
-
 // Embedded reports whether doc is, byte for byte, one of the embedded
 // documents. Those are validated by the tests of the package that loads
 // them, so a loader may skip validating them again at every start. For
@@ -18,10 +13,9 @@ func Embedded(doc []byte) bool {
 // NameOf returns the name Read knows doc by (a provider's, or Control)
 // when doc is, byte for byte, one of the embedded documents.
 func NameOf(doc []byte) (string, bool) {
-	entries, _ := fs.ReadDir(files, ".")
-	for _, e := range entries {
-		if b, err := Read(e.Name()); err == nil && len(b) == len(doc) && bytes.Equal(b, doc) {
-			return e.Name(), true
+	for name, s := range docs {
+		if len(s) == len(doc) && string(doc) == s {
+			return name, true
 		}
 	}
 	return "", false

@@ -1,18 +1,14 @@
 package specs
 
-import (
-	"io/fs"
-	"sort"
-)
+import "sort"
 
 // Names lists the providers whose document is embedded, sorted (not the
 // control API's own document, Control).
 func Names() []string {
-	entries, _ := fs.ReadDir(files, ".")
 	var out []string
-	for _, e := range entries {
-		if e.IsDir() && e.Name() != Control {
-			out = append(out, e.Name())
+	for name := range docs {
+		if name != Control {
+			out = append(out, name)
 		}
 	}
 	sort.Strings(out)

@@ -1,9 +1,38 @@
 package specs
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
+
+// Every directory here with a document is one Read knows, and Read gives
+// that file's bytes.
+func TestEveryDocumentIsEmbedded(t *testing.T) {
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		file := filepath.Join(e.Name(), "openapi.yaml")
+		if !e.IsDir() {
+			continue
+		}
+		want, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		dirs = append(dirs, e.Name())
+		if got, err := Read(e.Name()); err != nil || string(got) != string(want) {
+			t.Errorf("Read(%s) is not %s (err %v)", e.Name(), file, err)
+		}
+	}
+	if all := append(Names(), Control); !slices.Equal(slices.Sorted(slices.Values(all)), dirs) {
+		t.Fatalf("embedded %v, directories with a document %v", all, dirs)
+	}
+}
 
 func TestControlIsNotAProvider(t *testing.T) {
 	if names := Names(); slices.Contains(names, Control) || !slices.Contains(names, "notus") {
