@@ -142,29 +142,33 @@ func appendFloat(b []byte, v float64, om bool) []byte {
 // when quote is set (label values, OpenMetrics HELP); bytes that are not
 // UTF-8 become U+FFFD, as a scrape must be valid UTF-8.
 func appendEscaped(b []byte, s string, quote bool) []byte {
+	plain := 0 // s[plain:i] is still to be copied as it is
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '\\':
-				b = append(b, `\\`...)
-			case c == '\n':
-				b = append(b, `\n`...)
-			case c == '"' && quote:
-				b = append(b, `\"`...)
-			default:
-				b = append(b, c)
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				b = append(append(b, s[plain:i]...), "\uFFFD"...)
+				plain = i + 1
 			}
+			i += n
+			continue
+		}
+		var esc string
+		switch {
+		case c == '\\':
+			esc = `\\`
+		case c == '\n':
+			esc = `\n`
+		case c == '"' && quote:
+			esc = `\"`
+		default:
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			b = utf8.AppendRune(b, utf8.RuneError)
-		} else {
-			b = append(b, s[i:i+n]...)
-		}
-		i += n
+		b = append(append(b, s[plain:i]...), esc...)
+		i++
+		plain = i
 	}
-	return b
+	return append(b, s[plain:]...)
 }
