@@ -90,9 +90,6 @@ func (d *Desc) WithUnit(unit string) *Desc {
 	return &c
 }
 
-// Name is the family's name as the text format writes it.
-func (d *Desc) Name() string { return d.name }
-
 // familyName is the name HELP, TYPE and UNIT lines carry: in OpenMetrics,
 // a counter's without _total.
 func (d *Desc) familyName(openMetrics bool) string {

@@ -57,7 +57,7 @@ func (r *Registry) GaugeFunc(d *Desc, f func() float64) {
 // gather reads every vector and collector.
 func (r *Registry) gather() *Scrape {
 	r.mu.Lock()
-	vecs, collectors := slices.Clip(r.vecs), slices.Clip(r.collectors)
+	vecs, collectors := r.vecs, r.collectors // later registrations append past these lengths
 	r.mu.Unlock()
 	s := &Scrape{fams: make(map[string]*family, len(vecs)+len(collectors))}
 	for _, v := range vecs {
