@@ -1,9 +1,12 @@
 package emulator_test
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,7 +29,7 @@ func (h *harness) scrape() map[string]*dto.MetricFamily {
 		h.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/plain; version=0.0.4; charset=utf-8" {
 		h.t.Fatalf("metrics answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
@@ -170,5 +173,106 @@ func TestMetricsPerEmulator(t *testing.T) {
 	}
 	if got := value(b.scrape(), "kycemu_requests_total", "provider", "gu1", "operation", "unmatched"); got != -1 {
 		t.Errorf("second emulator saw the first one's request: %v", got)
+	}
+}
+
+// scrapeAccept reads /_emulator/metrics with an Accept header.
+func (h *harness) scrapeAccept(accept string) (contentType, body string) {
+	h.t.Helper()
+	req, _ := http.NewRequest("GET", h.srv.URL+"/_emulator/metrics", nil)
+	req.Header.Set("Accept", accept)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		h.t.Fatalf("metrics answered %d, %v", resp.StatusCode, err)
+	}
+	return resp.Header.Get("Content-Type"), string(b)
+}
+
+// TestMetricsFormats: a scraper asking for OpenMetrics gets it (counters'
+// families named without _total, # EOF at the end); any other Accept
+// header, however odd, gets the text format.
+func TestMetricsFormats(t *testing.T) {
+	h := newHarness(t)
+	h.gu1("GET", "/no/such/route", nil, "")
+
+	ct, om := h.scrapeAccept("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+	if ct != "application/openmetrics-text; version=1.0.0; charset=utf-8" || !strings.HasSuffix(om, "\n# EOF\n") {
+		t.Fatalf("OpenMetrics answered %q, ending %q", ct, om[max(0, len(om)-40):])
+	}
+	for _, line := range []string{
+		"# HELP kycemu_requests Provider API requests answered, by provider, operationId (unmatched for unknown routes) and HTTP status.",
+		"# TYPE kycemu_requests counter",
+		`kycemu_requests_total{operation="unmatched",provider="gu1",status="404"} 1.0`,
+		"# TYPE kycemu_evictions counter",
+		`kycemu_evictions_total{reason="records"} 0.0`,
+		`kycemu_build_info{version="` + emulator.Version() + `"} 1.0`,
+		"# TYPE kycemu_webhook_pending gauge",
+		"kycemu_webhook_pending 0.0",
+		"# UNIT go_gc_gomemlimit_bytes bytes",
+	} {
+		if !strings.Contains(om, "\n"+line+"\n") {
+			t.Errorf("OpenMetrics has no line %s", line)
+		}
+	}
+	if strings.Contains(om, "# TYPE kycemu_requests_total") {
+		t.Error("a counter family keeps _total in OpenMetrics")
+	}
+
+	for _, accept := range []string{"", "*/*", "application/json", "text/html;q=0.9", ";;;=,", "application/openmetrics-text;version=9", "application/openmetrics-text;q=0"} {
+		ct, body := h.scrapeAccept(accept)
+		if ct != "text/plain; version=0.0.4; charset=utf-8" || strings.Contains(body, "# EOF") {
+			t.Errorf("Accept %q: %q", accept, ct)
+		}
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		if _, err := p.TextToMetricFamilies(strings.NewReader(body)); err != nil {
+			t.Errorf("Accept %q: %v", accept, err)
+		}
+	}
+}
+
+// TestMetricsWhileServing: scrapes during concurrent requests parse, and
+// every request is counted once.
+func TestMetricsWhileServing(t *testing.T) {
+	h := newHarness(t)
+	const clients, each = 4, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, clients*each)
+	for c := range clients {
+		wg.Go(func() {
+			for i := range each {
+				r, err := h.try("GET", fmt.Sprintf("/gu1/no/such/route/%d", i%3), nil, "Authorization", "Bearer "+gu1Key, "X-Organization-ID", gu1Org)
+				if err == nil && r.status != 404 {
+					err = fmt.Errorf("client %d: %d %s", c, r.status, r.body)
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	scrapes := 0
+	for running := true; running; scrapes++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		if got := value(h.scrape(), "kycemu_requests_total", "provider", "gu1", "operation", "unmatched", "status", "404"); got > clients*each {
+			t.Fatalf("%v requests counted of at most %d", got, clients*each)
+		}
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got := value(h.scrape(), "kycemu_requests_total", "provider", "gu1", "operation", "unmatched", "status", "404"); got != clients*each {
+		t.Fatalf("%v requests counted of %d (%d scrapes)", got, clients*each, scrapes)
 	}
 }
