@@ -57,9 +57,9 @@ func catalogOf(ps []provider.Provider, docs map[string]*oas.Doc) scenario.Catalo
 func (e *Emulator) startScenarios() error {
 	cat := e.catalog()
 	e.scenarios.SetCatalog(cat)
-	key := catalogKey(cat)
+	key := sync.OnceValue(func() string { return catalogKey(cat) }) // once some provider's are needed
 	e.scenarios.UseLazyBuiltins(func(prov string) ([]*scenario.Scenario, error) {
-		return builtinScenarios(key, cat, prov)
+		return builtinScenarios(key(), cat, prov)
 	})
 	if dir := e.cfg.scenarioDir; dir != "" {
 		if err := e.scenarios.LoadDir(dir); err != nil {

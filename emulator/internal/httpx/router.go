@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 )
 
 // Router matches a method and a path against route templates without
@@ -92,31 +93,54 @@ const (
 // .+ anywhere but last): templates are the program's own, so a bad one is
 // a programming error found at start-up.
 func (rt *Router[T]) Handle(method, template string, v T) {
+	t := parseTemplate(template)
+	rt.routes = append(rt.routes, route[T]{method: method, template: template, segs: t.segs, slashes: len(t.segs), rest: t.rest, value: v})
+}
+
+// parsedTemplate is a template cut into its segments.
+type parsedTemplate struct {
+	segs []segment
+	rest bool
+}
+
+// parsedTemplates keeps every template parsed, by its text: the same routes are
+// added to the router of every emulator a process starts (a test binary
+// starts one per test), and a parse, read-only once made, can serve them
+// all.
+var parsedTemplates sync.Map // string -> parsedTemplate
+
+func parseTemplate(template string) parsedTemplate {
+	if t, ok := parsedTemplates.Load(template); ok {
+		return t.(parsedTemplate)
+	}
 	if !strings.HasPrefix(template, "/") {
 		panic(fmt.Sprintf("httpx: route template %q does not start with a slash", template))
 	}
-	r := route[T]{method: method, template: template, value: v}
-	parts := strings.Split(template[1:], "/")
-	for i, s := range parts {
+	var t parsedTemplate
+	n := strings.Count(template, "/")
+	t.segs = make([]segment, 0, n)
+	i := 0
+	for s := range strings.SplitSeq(template[1:], "/") {
+		i++
 		if !strings.HasPrefix(s, "{") || !strings.HasSuffix(s, "}") {
 			if strings.ContainsAny(s, "{}") {
 				panic(fmt.Sprintf("httpx: route template %q: a parameter must be a whole segment", template))
 			}
-			r.segs = append(r.segs, segment{lit: s})
+			t.segs = append(t.segs, segment{lit: s})
 			continue
 		}
 		name, pattern, hasPattern := strings.Cut(s[1:len(s)-1], ":")
 		switch {
 		case name == "":
 			panic(fmt.Sprintf("httpx: route template %q: a parameter without a name", template))
-		case hasPattern && (pattern != ".+" || i != len(parts)-1):
+		case hasPattern && (pattern != ".+" || i != n):
 			panic(fmt.Sprintf("httpx: route template %q: only a last {name:.+} segment may carry a pattern", template))
 		}
-		r.rest = hasPattern
-		r.segs = append(r.segs, segment{name: name})
+		t.rest = hasPattern
+		t.segs = append(t.segs, segment{name: name})
 	}
-	r.slashes = len(r.segs)
-	rt.routes = append(rt.routes, r)
+	parsedTemplates.Store(template, t)
+	return t
 }
 
 // Route is a route as it was added: its method and template.

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -197,5 +198,33 @@ func BenchmarkRouterMatch(b *testing.B) {
 	for b.Loop() {
 		var buf [4]Param
 		rt.Match("GET", "/_s3/b/k/with/slashes", buf[:0])
+	}
+}
+
+// A template the router cannot match is a programming error: Handle panics
+// on it, every time (a bad template is never kept as parsed).
+func TestBadTemplatesPanic(t *testing.T) {
+	for _, tmpl := range []string{"no-slash", "/a/b{c}", "/a/{}", "/a/{rest:.+}/b", "/a/{id:[0-9]+}"} {
+		for range 2 {
+			func() {
+				defer func() {
+					if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), tmpl) {
+						t.Errorf("%q: recovered %v", tmpl, r)
+					}
+				}()
+				var rt Router[int]
+				rt.Handle("GET", tmpl, 1)
+			}()
+		}
+	}
+	// The same template in two routers matches alike in both.
+	var a, b Router[int]
+	a.Handle("GET", "/v1/{id}/files/{key:.+}", 1)
+	b.Handle("GET", "/v1/{id}/files/{key:.+}", 2)
+	for _, rt := range []*Router[int]{&a, &b} {
+		_, ps, out := rt.Match("GET", "/v1/s1/files/x/y.png", nil)
+		if out != Matched || ps.Get("id") != "s1" || ps.Get("key") != "x/y.png" {
+			t.Fatalf("match %v %v", out, ps)
+		}
 	}
 }
