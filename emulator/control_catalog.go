@@ -47,21 +47,12 @@ func (m *mount) kinds() []kindView {
 	return out
 }
 
-// webhookSchemas are the component schemas a provider's spec describes its
-// webhook bodies with; eventFields are the body fields that name the event
-// (the ones a receiver reads).
-var (
-	webhookSchemas = []string{"WebhookEvent", "Webhook"}
-	eventFields    = []string{"event", "eventName", "type"}
-)
-
 // events lists the webhook event names the provider's spec declares ([]
-// for a provider that sends none).
+// for a provider that sends none), from its outline: listing providers
+// parses no document.
 func (m *mount) events() []string {
-	for _, s := range webhookSchemas {
-		if ev := m.doc.PropertyEnum(s, eventFields...); len(ev) > 0 {
-			return ev
-		}
+	if ev := m.doc.WebhookEvents(); len(ev) > 0 {
+		return ev
 	}
 	return []string{}
 }

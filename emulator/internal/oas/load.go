@@ -88,6 +88,7 @@ func (d *Doc) attach(t *openapi3.T) {
 		item := t.Paths.Value(op.Path)
 		op.route = &routers.Route{Spec: t, Path: op.Path, PathItem: item, Method: op.Method, Operation: item.GetOperation(op.Method)}
 	}
+	d.ready.Store(true)
 }
 
 // Cache shares loaded documents between emulators in one process, keyed by

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -35,6 +36,7 @@ type Doc struct {
 	// parseOnce sets t, reqOpts and respOpts and each operation's route,
 	// or parseErr; nothing reads them before it is done.
 	parseOnce sync.Once
+	ready     atomic.Bool // set once attach is done (Parsed)
 	parseErr  error
 	t         *openapi3.T
 	reqOpts   *openapi3filter.Options
@@ -344,7 +346,14 @@ func (d *Doc) ValidateValue(schema string, value any) error {
 // document order. It is nil when the schema is absent or declares none;
 // webhook bodies use it to list their event names.
 func (d *Doc) PropertyEnum(schema string, props ...string) []string {
-	ref, ok := d.parsed().t.Components.Schemas[schema]
+	return propertyEnum(d.parsed().t, schema, props...)
+}
+
+func propertyEnum(t *openapi3.T, schema string, props ...string) []string {
+	if t.Components == nil {
+		return nil
+	}
+	ref, ok := t.Components.Schemas[schema]
 	if !ok || ref.Value == nil {
 		return nil
 	}

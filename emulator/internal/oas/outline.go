@@ -28,6 +28,9 @@ type Outline struct {
 	Version    string
 	BasePaths  []string
 	Operations []OutlineOp
+	// Events are the webhook event names the document declares
+	// (WebhookEvents).
+	Events []string
 }
 
 // OutlineOp is an operation as the outline knows it: an Operation before
@@ -69,8 +72,38 @@ func outlineOf(t *openapi3.T, size int) *Outline {
 		}
 		return a.Method < b.Method
 	})
+	o.Events = webhookEvents(t)
 	return o
 }
+
+// webhookSchemas are the component schemas a provider's document
+// describes its webhook bodies with; eventFields are the body fields that
+// name the event (the ones a receiver reads).
+var (
+	webhookSchemas = []string{"WebhookEvent", "Webhook"}
+	eventFields    = []string{"event", "eventName", "type"}
+)
+
+// webhookEvents lists the event names of the first webhook schema that
+// declares any, or nil.
+func webhookEvents(t *openapi3.T) []string {
+	for _, s := range webhookSchemas {
+		if ev := propertyEnum(t, s, eventFields...); len(ev) > 0 {
+			return ev
+		}
+	}
+	return nil
+}
+
+// WebhookEvents lists the webhook event names the document declares (the
+// enum of the event field of its WebhookEvent or Webhook schema), nil for
+// a document without webhooks. It is part of the outline: listing a
+// provider's events parses nothing.
+func (d *Doc) WebhookEvents() []string { return d.outline.Events }
+
+// Parsed reports whether the document behind the outline has been parsed
+// yet (for tests of what parses it, and when).
+func (d *Doc) Parsed() bool { return d.ready.Load() }
 
 // basePaths returns the path part of every server URL ("" for a server
 // at the root), deduplicated, in document order.
@@ -159,7 +192,8 @@ func (d *Doc) parse() {
 
 func (o *Outline) equal(p *Outline) bool {
 	return o.Size == p.Size && o.Title == p.Title && o.Version == p.Version &&
-		slices.Equal(o.BasePaths, p.BasePaths) && slices.Equal(o.Operations, p.Operations)
+		slices.Equal(o.BasePaths, p.BasePaths) && slices.Equal(o.Operations, p.Operations) &&
+		slices.Equal(o.Events, p.Events)
 }
 
 // kin returns the operation's route in its parsed document, waiting for

@@ -97,6 +97,7 @@ var outlines = map[string]*Outline{
 			{ID: "listVerifiedCryptoAddresses", Method: "GET", Path: "/api/v1/verified_crypto_address", Secured: true, JSONBody: false},
 			{ID: "uploadExternalRiskScore", Method: "POST", Path: "/api/v1/webhooks/external_risk_score", Secured: true, JSONBody: false},
 		},
+		Events: []string{"state_change", "external_risk_score_requested"},
 	},
 	"gu1": {
 		Size:      24565,
@@ -118,6 +119,7 @@ var outlines = map[string]*Outline{
 			{ID: "createEntity", Method: "POST", Path: "/entities", Secured: true, JSONBody: true},
 			{ID: "getEntity", Method: "GET", Path: "/entities/{entityId}", Secured: true, JSONBody: false},
 		},
+		Events: []string{"kyc.validation_created", "kyc.validation_in_progress", "kyc.validation_in_review", "kyc.validation_approved", "kyc.validation_rejected", "kyc.validation_abandoned", "kyc.validation_expired", "kyc.validation_cancelled"},
 	},
 	"kulipa": {
 		Size:      40868,
@@ -139,6 +141,7 @@ var outlines = map[string]*Outline{
 			{ID: "setUserShippingAddress", Method: "PUT", Path: "/users/{userId}/shipping-address", Secured: true, JSONBody: true},
 			{ID: "getWebhookKey", Method: "GET", Path: "/webhooks/keys/{keyId}", Secured: true, JSONBody: false},
 		},
+		Events: []string{"kyc.created", "kyc.submitted", "kyc.verified", "kyc.rejected", "kyc.expired", "user.activated"},
 	},
 	"notus": {
 		Size:      31770,
@@ -158,6 +161,7 @@ var outlines = map[string]*Outline{
 			{ID: "getStandardIndividualSession", Method: "GET", Path: "/kyc/individual-verification-sessions/standard/{sessionId}", Secured: true, JSONBody: false},
 			{ID: "processStandardIndividualSession", Method: "POST", Path: "/kyc/individual-verification-sessions/standard/{sessionId}/process", Secured: false, JSONBody: false},
 		},
+		Events: []string{"kyc.session.verifying", "kyc.session.completed", "kyc.session.failed", "kyc.session.expired"},
 	},
 	"control": {
 		Size:      51723,

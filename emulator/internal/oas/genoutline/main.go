@@ -35,7 +35,11 @@ func main() {
 			fmt.Fprintf(&b, "{ID: %q, Method: %q, Path: %q, Secured: %t, JSONBody: %t},\n",
 				op.ID, op.Method, op.Path, op.Secured, op.JSONBody)
 		}
-		b.WriteString("},\n},\n")
+		b.WriteString("},\n")
+		if len(o.Events) > 0 {
+			fmt.Fprintf(&b, "Events: %#v,\n", o.Events)
+		}
+		b.WriteString("},\n")
 	}
 	b.WriteString("}\n")
 	src, err := format.Source(b.Bytes())
