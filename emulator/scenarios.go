@@ -3,7 +3,6 @@ package emulator
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/kycemu/kycemu/emulator/internal/oas"
@@ -114,7 +113,14 @@ func builtinScenarios(key string, cat scenario.Catalog, prov string) ([]*scenari
 // option checks — comes from the provider's code, the same for every
 // emulator of one binary at the moment New loads the scenarios.
 func catalogKey(cat scenario.Catalog) string {
-	var b strings.Builder
+	var b []byte
+	list := func(tag byte, xs []string) {
+		b = append(b, tag)
+		for _, x := range xs {
+			b = append(b, x...)
+			b = append(b, 0) // in no name
+		}
+	}
 	for _, name := range cat.Names() {
 		info := cat[name]
 		kinds := make([]string, 0, len(info.Machines))
@@ -122,8 +128,18 @@ func catalogKey(cat scenario.Catalog) string {
 			kinds = append(kinds, k)
 		}
 		slices.Sort(kinds)
-		fmt.Fprintf(&b, "%s ops=%q kinds=%q uploads=%q options=%t default=%t\n", name, info.Operations, kinds,
-			info.UploadKinds, info.CheckOptions != nil, info.Default != nil)
+		list('p', []string{name})
+		list('o', info.Operations)
+		list('k', kinds)
+		list('u', info.UploadKinds)
+		b = append(b, 'c', bit(info.CheckOptions != nil), bit(info.Default != nil), '\n')
 	}
-	return b.String()
+	return string(b)
+}
+
+func bit(ok bool) byte {
+	if ok {
+		return '1'
+	}
+	return '0'
 }
