@@ -72,7 +72,7 @@ func AppendString(b []byte, s string, html bool) []byte {
 // carry-free byte tests of "Bit Twiddling Hacks" (hasZero, hasLess), whether
 // any of them is one to stop at; only the word that has one, and the last
 // few bytes, are looked at byte by byte.
-func plainPrefix(s string, html bool) int {
+func plainPrefix[T string | []byte](s T, html bool) int {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		t := s[i : i+8]
