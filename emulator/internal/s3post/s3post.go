@@ -27,7 +27,7 @@ const (
 	Algorithm  = "AWS4-HMAC-SHA256"
 	amzDate    = "20060102T150405Z"
 	amzDay     = "20060102"
-	policyTime = "2006-01-02T15:04:05.000Z"
+	policyTime = jsonx.MillisLayout // written by jsonx.AppendMillis
 )
 
 // Signer holds the fake credentials of one emulated bucket owner. Its
@@ -245,7 +245,7 @@ func appendPolicy(b []byte, p Policy, cred, date string) []byte {
 	b[len(b)-1] = ']' // the last condition's comma
 	b = append(b, `,"expiration":`...)
 	b = append(b, '"')
-	b = p.Expires.UTC().AppendFormat(b, policyTime)
+	b = jsonx.AppendMillis(b, p.Expires)
 	return append(b, `"}`...)
 }
 
