@@ -108,9 +108,11 @@ func (p *Provider) CORS() provider.CORS {
 		ExposeHeaders: []string{"ETag", "Location", "x-amz-request-id", "X-Request-Id", "Retry-After"}}
 }
 
-// Authenticate takes the x-api-key header as the tenant.
+// Authenticate takes the x-api-key header as the tenant. The name is
+// looked up in its canonical form: Header.Get makes a new string of any
+// other on every call.
 func (p *Provider) Authenticate(r *http.Request) (string, *provider.Error) {
-	key := strings.TrimSpace(r.Header.Get("x-api-key"))
+	key := strings.TrimSpace(r.Header.Get("X-Api-Key"))
 	if key == "" {
 		return "", provider.Errorf(provider.KindUnauthorized, "missing API key: send it in the x-api-key header").WithCode("UNAUTHORIZED")
 	}
