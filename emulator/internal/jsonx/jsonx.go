@@ -3,7 +3,10 @@
 // encoding/json would write them.
 package jsonx
 
-import "unicode/utf8"
+import (
+	"math/bits"
+	"unicode/utf8"
+)
 
 // AppendString appends s as a JSON string the way encoding/json
 // writes one: U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD,
@@ -92,6 +95,29 @@ func plainPrefix[T string | []byte](s T, html bool) int {
 		}
 	}
 	return i
+}
+
+// QuoteOrBackslash returns the index of the first " or \\ in b, or -1:
+// where a JSON string whose text b is ends, or has its first escape. It
+// reads eight bytes at a time, as plainPrefix does.
+func QuoteOrBackslash(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		t := b[i : i+8]
+		w := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		if stop := hasByte(w, '"') | hasByte(w, '\\'); stop != 0 {
+			// The lowest byte flagged is the first match: a flag set in
+			// error (by a borrow) is only ever above a true one.
+			return i + bits.TrailingZeros64(stop)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == '"' || b[i] == '\\' {
+			return i
+		}
+	}
+	return -1
 }
 
 const (

@@ -100,3 +100,36 @@ func BenchmarkAppendString(b *testing.B) {
 		})
 	}
 }
+
+// TestQuoteOrBackslash puts a quote, a backslash or both at every place of
+// a few words, among bytes close to them and bytes with the high bit set.
+func TestQuoteOrBackslash(t *testing.T) {
+	for _, filler := range []byte{'a', '"' - 1, '"' + 1, '\\' - 1, '\\' + 1, 0, 0xa2, 0xdc, 0xff} {
+		for n := range 20 {
+			for at := range n + 1 {
+				for _, c := range []byte{'"', '\\'} {
+					b := bytes.Repeat([]byte{filler}, n)
+					want := -1
+					if at < n {
+						b[at], want = c, at
+						if at+1 < n {
+							b[at+1] = '"' // a second match after the first
+						}
+					}
+					if got := QuoteOrBackslash(b); got != want {
+						t.Fatalf("%q: %d, want %d", b, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func FuzzQuoteOrBackslash(f *testing.F) {
+	f.Add([]byte(`0123456789abcdef"`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := QuoteOrBackslash(b), bytes.IndexAny(b, `"\`); got != want {
+			t.Fatalf("%q: %d, want %d", b, got, want)
+		}
+	})
+}
