@@ -155,6 +155,11 @@ type Call struct {
 	BaseURL string
 	// Scenario is the value of the X-Kycemu-Scenario header, if any.
 	Scenario string
+	// Session may be set by a handler to the id of the session the call
+	// created or touched: the request journal then links the call to it
+	// straight away, rather than looking for it among the ids the bodies
+	// name (SessionHeader does the same from a response).
+	Session string
 }
 
 // ScenarioHeader names a scenario on the request that creates a session.

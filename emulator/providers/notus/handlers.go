@@ -174,11 +174,12 @@ func (p *Provider) create(k kind) provider.Handler {
 		if plan == nil {
 			plan = sharedDefault
 		}
-		return p.state.Update(c.Tenant, func(tx *state.Tx) error {
+		var id string
+		err := p.state.Update(c.Tenant, func(tx *state.Tx) error {
 			if d := tx.Data().(*tenantData); d.ProjectID == "" {
 				d.ProjectID = tx.Rand().UUID()
 			}
-			id := tx.Rand().UUID()
+			id = tx.Rand().UUID()
 			addSlots(id, k, s)
 			r, err := tx.Create(state.NewRecord{Kind: string(k), ID: id, Data: s, Status: Pending, By: "client", Plan: plan})
 			if err != nil {
@@ -186,6 +187,10 @@ func (p *Provider) create(k kind) provider.Handler {
 			}
 			return c.JSON(http.StatusCreated, p.createdView(provider.RootURL(c.R), r, now))
 		})
+		if err == nil {
+			c.Session = id // for the journal
+		}
+		return err
 	}
 }
 
