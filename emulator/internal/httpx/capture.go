@@ -118,10 +118,28 @@ func isSecretHeader(name string) bool {
 func maskSecret(name, v string) string {
 	if strings.EqualFold(name, "authorization") || strings.EqualFold(name, "proxy-authorization") {
 		if scheme, rest, ok := strings.Cut(v, " "); ok {
-			return scheme + " [masked, " + strconv.Itoa(len(rest)) + " chars]"
+			return scheme + " " + maskedLength(len(rest))
 		}
 	}
-	return "[masked, " + strconv.Itoa(len(v)) + " chars]"
+	return maskedLength(len(v))
+}
+
+// maskedLengths are maskedLength's answers for the lengths API keys and
+// tokens mostly have, made once: every request with a credential journals
+// one.
+var maskedLengths = func() (m [129]string) {
+	for n := range m {
+		m[n] = "[masked, " + strconv.Itoa(n) + " chars]"
+	}
+	return m
+}()
+
+// maskedLength is what a secret of n bytes is journaled as.
+func maskedLength(n int) string {
+	if n < len(maskedLengths) {
+		return maskedLengths[n]
+	}
+	return "[masked, " + strconv.Itoa(n) + " chars]"
 }
 
 // CaptureHeaders returns a bounded copy of h with secrets masked.

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -410,4 +411,22 @@ func FuzzMaskedJSONKeepsItsShape(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMaskSecretKeepsTheShape: a secret is journaled as its length, below
+// and above the lengths whose answers are made once, with an Authorization
+// value's scheme before it.
+func TestMaskSecretKeepsTheShape(t *testing.T) {
+	for n := range 300 {
+		v := strings.Repeat("k", n)
+		if got, want := maskSecret("X-Api-Key", v), "[masked, "+strconv.Itoa(n)+" chars]"; got != want {
+			t.Fatalf("%d bytes: %q, want %q", n, got, want)
+		}
+		if got, want := maskSecret("Authorization", "Bearer "+v), "Bearer [masked, "+strconv.Itoa(n)+" chars]"; got != want {
+			t.Fatalf("Bearer and %d bytes: %q, want %q", n, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { maskSecret("X-Api-Key", "load-create") }); n != 0 {
+		t.Fatalf("an API key's mask allocates %v times", n)
+	}
 }
