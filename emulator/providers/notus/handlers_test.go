@@ -78,3 +78,14 @@ func TestDecodeJSONAllocatesOnce(t *testing.T) {
 		t.Fatalf("%v allocations, want 1 (the strings)", n)
 	}
 }
+
+// TestBucketURLFollowsTheRoot: the bucket URL kept between requests is the
+// one of the root asked about.
+func TestBucketURLFollowsTheRoot(t *testing.T) {
+	p := &Provider{}
+	for _, root := range []string{"http://a:1", "http://a:1", "https://b", "http://a:1"} {
+		if got, want := p.bucketURL(root), root+"/"+Bucket; got != want {
+			t.Fatalf("%s: %s, want %s", root, got, want)
+		}
+	}
+}
