@@ -20,6 +20,8 @@ type annotation struct {
 	scenario string
 	fault    string
 	dropped  bool
+	// session is the session the handler named (provider.Call.Session).
+	session string
 }
 
 // faults applies the scripted faults of a call, after authentication and

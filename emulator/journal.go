@@ -19,10 +19,12 @@ var refBufs = sync.Pool{New: func() any { return new([2 * httpx.MaxRefs][]byte) 
 
 // capture completes a journal entry with the request's and response's
 // headers and bodies, bounded and masked (httpx.CaptureBody), and links it
-// to the session the request touched: the one a handler names in
-// provider.SessionHeader, else the first path parameter or id in the
-// response or request body that is one of the provider's sessions.
-func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder, body []byte, size int64) {
+// to the session the request touched: named, the one the handler named in
+// provider.Call.Session (taken as it is: the handler has just created or
+// read it), else the one it names in provider.SessionHeader, else the first
+// path parameter or id in the response or request body that is one of the
+// provider's sessions.
+func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder, body []byte, size int64, named string) {
 	// The ids the bodies name are needed only until the entry is linked,
 	// and point into the bodies: they are collected in a pooled array,
 	// emptied before it goes back, so that no body outlives its request.
@@ -47,6 +49,10 @@ func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder
 			en.Tenant = tenant
 		}
 		return true
+	}
+	if named != "" {
+		en.Session = named
+		return
 	}
 	if link(h.Get(provider.SessionHeader)) {
 		return

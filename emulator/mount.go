@@ -292,6 +292,7 @@ func (m *mount) operation(w http.ResponseWriter, r *http.Request, op *oas.Operat
 			return
 		}
 		m.run(rec, r, c, h)
+		ann.session = c.Session
 	}
 	if !rec.Written() {
 		rec.WriteHeader(http.StatusOK)
@@ -388,7 +389,7 @@ func (m *mount) record(r *http.Request, rec *httpx.Recorder, op, tenant string, 
 	if perr != nil {
 		e.Error = perr.Error()
 	}
-	m.e.capture(&e, r, rec, body, size)
+	m.e.capture(&e, r, rec, body, size, ann.session)
 	m.e.journal.Add(e)
 	m.e.metrics.request(e.Provider, op, rec.Status)
 	// The access log: one line per request at info. The handler is asked

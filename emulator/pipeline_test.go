@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kycemu/kycemu/emulator/clock"
+	"github.com/kycemu/kycemu/emulator/internal/httpx"
 	"github.com/kycemu/kycemu/emulator/provider"
 )
 
@@ -501,5 +502,40 @@ func TestAccessLogLine(t *testing.T) {
 			!strings.Contains(lines[0], "status="+strconv.Itoa(w.Code)) || !strings.HasSuffix(lines[0], "request_id="+id)):
 			t.Errorf("info: %q (request id %s)", lines, id)
 		}
+	}
+}
+
+// namer is stub with a createThing that names the session it made, for
+// the journal.
+type namer struct{ stub }
+
+func (namer) Handlers() map[string]provider.Handler {
+	h := stub{}.Handlers()
+	h["createThing"] = func(c *provider.Call) error {
+		c.Session = "s-named"
+		return c.JSON(201, map[string]string{"id": "t1"})
+	}
+	return h
+}
+
+// TestJournalTakesTheSessionTheHandlerNames: a call whose handler names its
+// session in Call.Session is journaled under it, though nothing in its
+// bodies names it (and it is no session of the store); one it does not name
+// is linked as before, here to none.
+func TestJournalTakesTheSessionTheHandlerNames(t *testing.T) {
+	e, err := New(WithClock(clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mountForTest(t, e, namer{})
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	if status, body := call(t, srv, "POST", "/fake/v1/things", `{"name":"ab"}`, map[string]string{"x-key": "k"}); status != 201 {
+		t.Fatalf("create: %d %v", status, body)
+	}
+	call(t, srv, "GET", "/fake/v1/panic", "", map[string]string{"x-key": "k"})
+	got := e.journal.List(httpx.Filter{Provider: "fake"})
+	if len(got) != 2 || got[0].Session != "s-named" || got[0].Tenant != "k" || got[1].Session != "" {
+		t.Fatalf("journal: %+v", got)
 	}
 }

@@ -155,6 +155,11 @@ type Call struct {
 	BaseURL string
 	// Scenario is the value of the X-Kycemu-Scenario header, if any.
 	Scenario string
+	// Session may be set by a handler to the id of the session the call
+	// created or touched: the request journal then links the call to it
+	// straight away, rather than looking for it among the ids the bodies
+	// name (SessionHeader does the same from a response).
+	Session string
 }
 
 // ScenarioHeader names a scenario on the request that creates a session.
@@ -165,10 +170,24 @@ const ScenarioHeader = "X-Kycemu-Scenario"
 // token): the request journal links the request to that session.
 const SessionHeader = "X-Kycemu-Session"
 
-// Bind decodes the JSON body into v.
+// BodyDecoder is a request body type that decodes its usual JSON itself,
+// without encoding/json's reflection. DecodeJSON reports true once it has
+// set the value exactly as json.Unmarshal would from body; when it cannot
+// be sure of that (an unusual body, or a bad one) it reports false and
+// leaves the value as it was, and Bind asks json.Unmarshal, whose answers
+// and errors stay the reference.
+type BodyDecoder interface {
+	DecodeJSON(body []byte) bool
+}
+
+// Bind decodes the JSON body into v: through v's own DecodeJSON when it is
+// a BodyDecoder and can, else with encoding/json.
 func (c *Call) Bind(v any) error {
 	if len(c.Body) == 0 {
 		return Invalid("", "request body is required")
+	}
+	if d, ok := v.(BodyDecoder); ok && d.DecodeJSON(c.Body) {
+		return nil
 	}
 	if err := json.Unmarshal(c.Body, v); err != nil {
 		return Invalid("", "request body is not valid JSON for this operation")

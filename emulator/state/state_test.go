@@ -257,6 +257,10 @@ func TestControlSessionsActAndPaging(t *testing.T) {
 	if _, _, ok := rg.store.Owner("nope"); ok {
 		t.Fatal("owner of an unknown id")
 	}
+	// The journal asks for the owner of every request's session.
+	if n := testing.AllocsPerRun(100, func() { rg.store.Owner("c3") }); n != 0 {
+		t.Fatalf("Owner allocates %v times", n)
+	}
 	rg.store.Reset("t1")
 	if _, _, n := rg.store.Sessions(state.Filter{}, 0, 0); n != 4 {
 		t.Fatalf("after reset of t1: %d sessions", n)

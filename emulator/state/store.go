@@ -436,10 +436,16 @@ func (s *Store) Reset(tenant string) {
 	}
 }
 
+// spaceList returns the spaces in the order they were registered. Spaces
+// are only ever appended, never changed or removed, so the list as it
+// stands is handed out without a copy (as tenantVictim reads it): a later
+// registration writes past its end or into a new array. Its capacity is
+// cut at its length, so an append by a caller cannot write into it either.
+// Journaling a request looks its session's owner up here.
 func (s *Store) spaceList() []*Space {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]*Space(nil), s.spaceOrder...)
+	return s.spaceOrder[:len(s.spaceOrder):len(s.spaceOrder)]
 }
 
 var errNoSession = errors.New("state: no such session")

@@ -5,6 +5,7 @@
 package fake
 
 import (
+	"encoding/hex"
 	"fmt"
 	"hash/fnv"
 	"math/rand"
@@ -82,11 +83,27 @@ func (s *Source) Derive(scope ...string) *Source {
 	return New(int64(h.Sum64() &^ (1 << 63)))
 }
 
-// UUID returns a version 4 UUID.
+// UUID returns a version 4 UUID: the one gofakeit's UUID would draw, as
+// it draws it (sixteen Rand.Intn(256), one step of the generator each, of
+// which Intn keeps bits 32 to 39), without its sixteen calls through
+// math/rand and its buffers. Every request draws one, for its id.
 func (s *Source) UUID() string {
+	var raw [16]byte
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.f.UUID()
+	for i := range raw {
+		raw[i] = byte(s.src.Int63() >> 32)
+	}
+	s.mu.Unlock()
+	raw[6] = raw[6]&0x0f | 0x40 // version 4
+	raw[8] = raw[8]&0xbf | 0x80 // variant, as gofakeit sets it
+	var b [36]byte
+	hex.Encode(b[0:8], raw[0:4])
+	hex.Encode(b[9:13], raw[4:6])
+	hex.Encode(b[14:18], raw[6:8])
+	hex.Encode(b[19:23], raw[8:10])
+	hex.Encode(b[24:], raw[10:])
+	b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
+	return string(b[:])
 }
 
 const (

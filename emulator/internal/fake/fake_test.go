@@ -63,3 +63,32 @@ func TestResumeContinuesTheStream(t *testing.T) {
 		t.Fatal("a new source has drawn")
 	}
 }
+
+// TestUUIDIsGofakeits holds UUID to gofakeit's, drawn from a second Source
+// with the same seed, between other draws: the same ids, at the same
+// places in the stream, so seeded runs keep their ids.
+func TestUUIDIsGofakeits(t *testing.T) {
+	for _, seed := range []int64{1, 7, 1 << 40} {
+		s, ref := New(seed).Derive("notus", "t"), New(seed).Derive("notus", "t")
+		for i := range 2000 {
+			if got, want := s.UUID(), ref.f.UUID(); got != want {
+				t.Fatalf("seed %d, draw %d: %s, want %s", seed, i, got, want)
+			}
+			if i%3 == 0 {
+				s.String(Base58, 5)
+				ref.String(Base58, 5)
+			}
+		}
+		if s.Draws() != ref.Draws() {
+			t.Fatalf("seed %d: %d draws, want %d", seed, s.Draws(), ref.Draws())
+		}
+	}
+}
+
+func BenchmarkUUID(b *testing.B) {
+	s := New(1)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.UUID()
+	}
+}

@@ -118,10 +118,28 @@ func isSecretHeader(name string) bool {
 func maskSecret(name, v string) string {
 	if strings.EqualFold(name, "authorization") || strings.EqualFold(name, "proxy-authorization") {
 		if scheme, rest, ok := strings.Cut(v, " "); ok {
-			return scheme + " [masked, " + strconv.Itoa(len(rest)) + " chars]"
+			return scheme + " " + maskedLength(len(rest))
 		}
 	}
-	return "[masked, " + strconv.Itoa(len(v)) + " chars]"
+	return maskedLength(len(v))
+}
+
+// maskedLengths are maskedLength's answers for the lengths API keys and
+// tokens mostly have, made once: every request with a credential journals
+// one.
+var maskedLengths = func() (m [129]string) {
+	for n := range m {
+		m[n] = "[masked, " + strconv.Itoa(n) + " chars]"
+	}
+	return m
+}()
+
+// maskedLength is what a secret of n bytes is journaled as.
+func maskedLength(n int) string {
+	if n < len(maskedLengths) {
+		return maskedLengths[n]
+	}
+	return "[masked, " + strconv.Itoa(n) + " chars]"
 }
 
 // CaptureHeaders returns a bounded copy of h with secrets masked.
@@ -194,11 +212,12 @@ type text interface{ ~string | ~[]byte }
 func secretKey[T text](k T) bool {
 	var buf [64]byte
 	n := 0
-	for i := 0; i < len(k) && i < len(buf); i++ {
-		// Written always, counted only when kept: no branch on the byte.
-		c := keyFold[k[i]]
-		buf[n] = c
-		n += int(keyKeep[k[i]])
+	for i := range min(len(k), len(buf)) {
+		// Written always, counted only when kept: no branch on the byte
+		// (and n&63, always n, spares a bounds check).
+		c := k[i]
+		buf[n&63] = keyFold[c]
+		n += int(keyKeep[c])
 	}
 	b := buf[:n]
 	switch string(b) {
@@ -209,12 +228,20 @@ func secretKey[T text](k T) bool {
 		return true
 	}
 	// Contains password, secret or signature: one pass, as this runs for
-	// every key of every journaled body.
-	for i, c := range b {
-		switch {
-		case c == 'p' && bytes.HasPrefix(b[i:], []byte("password")),
-			c == 's' && (bytes.HasPrefix(b[i:], []byte("secret")) || bytes.HasPrefix(b[i:], []byte("signature"))):
-			return true
+	// every key of every journaled body. Each is compared only where its
+	// first two letters are, as a constant (which the compiler does a
+	// word at a time), and none starts in the last five bytes.
+	for i := 0; i+len("secret") <= len(b); i++ {
+		switch rest := b[i:]; rest[0] {
+		case 'p':
+			if rest[1] == 'a' && len(rest) >= len("password") && string(rest[:len("password")]) == "password" {
+				return true
+			}
+		case 's':
+			if rest[1] == 'e' && string(rest[:len("secret")]) == "secret" ||
+				rest[1] == 'i' && len(rest) >= len("signature") && string(rest[:len("signature")]) == "signature" {
+				return true
+			}
 		}
 	}
 	return false

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -360,5 +361,72 @@ func TestSecretKeys(t *testing.T) {
 		if got, want := secretKey([]byte(k)), secretKeyBefore(k); got != want {
 			t.Errorf("secretKey([]byte(%q)) = %v, want %v", k, got, want)
 		}
+	}
+}
+
+// FuzzMaskedJSONKeepsItsShape holds the masker to what it may change: a
+// valid JSON body short enough to keep whole comes out valid, with the same
+// tokens in the same order (keys included), but for values turned into
+// "[masked]" or into a masked e-mail address.
+func FuzzMaskedJSONKeepsItsShape(f *testing.F) {
+	for _, s := range []string{string(captureBench), captureBenchPlain, ` {"a" : [1, "x@y.io", {"pin": 12}], "b":"\u00e9"} `,
+		`{"token":{"a":[1,"x",null]},"id":"s1","e":"a&b@x<y>.com"}`, `[]`, `"s"`, `{"a":"b\"c","\u0070in":"1"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		body, _ := CaptureBody("application/json", in, int64(len(in)))
+		if !json.Valid(in) || len(in) > MaxBodyText/2 {
+			return
+		}
+		if body.JSON == nil {
+			if body.Omitted == "" { // too deep for the masker, as it may be
+				t.Fatalf("%s: neither kept nor omitted: %+v", in, body)
+			}
+			return
+		}
+		if !json.Valid(body.JSON) {
+			t.Fatalf("%s: masked to invalid %s", in, body.JSON)
+		}
+		a, b := json.NewDecoder(bytes.NewReader(in)), json.NewDecoder(bytes.NewReader(body.JSON))
+		a.UseNumber()
+		b.UseNumber()
+		for {
+			x, errA := a.Token()
+			y, errB := b.Token()
+			if errA != nil || errB != nil {
+				if errA != errB {
+					t.Fatalf("%s -> %s: %v, %v", in, body.JSON, errA, errB)
+				}
+				return
+			}
+			if x == y {
+				continue
+			}
+			s, isStr := x.(string)
+			switch {
+			case y == masked:
+			case isStr && y == maskEmail(s) && isEmail(s):
+			default:
+				t.Fatalf("%s -> %s: %#v became %#v", in, body.JSON, x, y)
+			}
+		}
+	})
+}
+
+// TestMaskSecretKeepsTheShape: a secret is journaled as its length, below
+// and above the lengths whose answers are made once, with an Authorization
+// value's scheme before it.
+func TestMaskSecretKeepsTheShape(t *testing.T) {
+	for n := range 300 {
+		v := strings.Repeat("k", n)
+		if got, want := maskSecret("X-Api-Key", v), "[masked, "+strconv.Itoa(n)+" chars]"; got != want {
+			t.Fatalf("%d bytes: %q, want %q", n, got, want)
+		}
+		if got, want := maskSecret("Authorization", "Bearer "+v), "Bearer [masked, "+strconv.Itoa(n)+" chars]"; got != want {
+			t.Fatalf("Bearer and %d bytes: %q, want %q", n, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { maskSecret("X-Api-Key", "load-create") }); n != 0 {
+		t.Fatalf("an API key's mask allocates %v times", n)
 	}
 }

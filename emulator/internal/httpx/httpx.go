@@ -80,7 +80,8 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > 0 {
 		size = int(r.ContentLength) + 1
 	}
-	b, err := readAll(io.LimitReader(r.Body, limit+1), size)
+	lr := io.LimitedReader{R: r.Body, N: limit + 1}
+	b, err := readAll(&lr, size)
 	_ = r.Body.Close()
 	if err != nil {
 		return nil, err
@@ -106,8 +107,10 @@ func NewBodyReader(b []byte) *BodyReader {
 // Close does nothing: there is nothing to release.
 func (*BodyReader) Close() error { return nil }
 
-// readAll is io.ReadAll starting from a buffer of size bytes.
-func readAll(r io.Reader, size int) ([]byte, error) {
+// readAll is io.ReadAll starting from a buffer of size bytes. It takes the
+// LimitedReader itself, not an io.Reader, so that the one ReadBody makes
+// stays on its stack.
+func readAll(r *io.LimitedReader, size int) ([]byte, error) {
 	b := make([]byte, 0, size)
 	for {
 		n, err := r.Read(b[len(b):cap(b)])

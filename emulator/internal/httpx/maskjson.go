@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kycemu/kycemu/emulator/internal/jsonx"
 )
 
 // jsonMasker re-writes a JSON document token by token, keeping its key
@@ -23,9 +25,14 @@ type jsonMasker struct {
 	out      bytes.Buffer
 	from, to int
 	limit    int
-	full     bool
-	refs     [][]byte
-	depth    int
+	// spanEnd is how far in the input the span may run before the output
+	// passes limit (limit - out.Len() + from), set by settle wherever out
+	// or from changes; before the first settle it is 0, which only sends
+	// the first token the slow way.
+	spanEnd int
+	full    bool
+	refs    [][]byte
+	depth   int
 }
 
 var (
@@ -55,10 +62,23 @@ func (m *jsonMasker) written() int { return m.out.Len() + m.to - m.from }
 func (m *jsonMasker) flush() {
 	m.out.Write(m.in[m.from:m.to])
 	m.from, m.to = m.pos, m.pos
+	m.settle()
 }
 
-// keep outputs the token just read, in[start:m.pos], as it is.
+func (m *jsonMasker) settle() { m.spanEnd = m.limit - m.out.Len() + m.from }
+
+// keep outputs the token just read, in[start:m.pos], as it is. Most
+// tokens follow the pending span and fit: that case is small enough to be
+// inlined where keep is called, the rest is keepSlow.
 func (m *jsonMasker) keep(start int) error {
+	if start == m.to && m.pos <= m.spanEnd {
+		m.to = m.pos
+		return nil
+	}
+	return m.keepSlow(start)
+}
+
+func (m *jsonMasker) keepSlow(start int) error {
 	if m.written()+m.pos-start > m.limit {
 		m.flush()
 		m.full = true
@@ -71,6 +91,7 @@ func (m *jsonMasker) keep(start int) error {
 		m.from = start
 	}
 	m.to = m.pos
+	m.settle()
 	return nil
 }
 
@@ -83,13 +104,18 @@ func (m *jsonMasker) emit(b []byte) error {
 		return errFull
 	}
 	m.out.Write(b)
+	m.settle()
 	return nil
 }
 
 func (m *jsonMasker) space() {
 	for m.pos < len(m.in) {
-		switch m.in[m.pos] {
-		case ' ', '\t', '\n', '\r':
+		// Above the space nothing is spacing: one comparison rules out
+		// almost every byte asked about.
+		switch c := m.in[m.pos]; {
+		case c > ' ':
+			return
+		case c == ' ', c == '\t', c == '\n', c == '\r':
 			m.pos++
 		default:
 			return
@@ -121,9 +147,9 @@ func (m *jsonMasker) str() (raw, val []byte, err error) {
 		return nil, nil, errBadJSON
 	}
 	start := m.pos
-	// Most strings have no escapes: the closing quote is then the first.
-	if end := bytes.IndexByte(m.in[start+1:], '"'); end >= 0 &&
-		bytes.IndexByte(m.in[start+1:start+1+end], '\\') < 0 {
+	// Most strings have no escapes: the closing quote then comes before
+	// any backslash.
+	if end := jsonx.QuoteOrBackslash(m.in[start+1:]); end >= 0 && m.in[start+1+end] == '"' {
 		m.pos = start + 1 + end + 1
 		raw = m.in[start:m.pos]
 		return raw, raw[1 : len(raw)-1], nil

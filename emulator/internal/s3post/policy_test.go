@@ -87,8 +87,13 @@ func TestFormAppendJSONIsWhatJSONWrites(t *testing.T) {
 	odd := "a\"b\\c<d>e&f\n\x01\b\f é \u2028 \xff 😀"
 	signed := signer.Presign("http://localhost:8080/notus-kyc-documents", Policy{Bucket: "b", Key: "kyc/1/front",
 		Now: t0, Expires: t0.Add(time.Minute), ContentType: "image/jpeg"})
+	untyped := signer.Presign("http://localhost:8080/notus-kyc-documents", Policy{Bucket: "b", Key: "kyc/1/back",
+		Now: t0, Expires: t0.Add(time.Minute)})
+	// A signed form changed afterwards is written as it now is.
+	changed := signed
+	changed.Policy, changed.Signature = odd, signed.Signature[:8]+"\""
 	for _, f := range []*Form{
-		&signed,
+		&signed, &untyped, &changed,
 		{URL: odd, Bucket: odd, Key: odd, ContentType: odd, Credential: odd, Date: odd, Policy: odd, Signature: odd},
 		{URL: "u"},
 		nil,

@@ -27,7 +27,7 @@ const (
 	Algorithm  = "AWS4-HMAC-SHA256"
 	amzDate    = "20060102T150405Z"
 	amzDay     = "20060102"
-	policyTime = "2006-01-02T15:04:05.000Z"
+	policyTime = jsonx.MillisLayout // written by jsonx.AppendMillis
 )
 
 // Signer holds the fake credentials of one emulated bucket owner. Its
@@ -75,10 +75,17 @@ type Form struct {
 	// fields' values; the X-Amz-Algorithm field is always Algorithm. An
 	// empty ContentType means no Content-Type field.
 	Bucket, Key, ContentType, Credential, Date, Policy, Signature string
+
+	// policy and signature are what Presign set Policy and Signature to,
+	// base64 and hex: while the fields still hold them (a comparison that
+	// costs nothing when they share their bytes), AppendJSON writes them
+	// without looking for characters to escape, as there are none.
+	policy, signature string
 }
 
 // list returns the form's fields, name and value, in name order (the order
-// encoding/json writes a map in) using buf's room.
+// encoding/json writes a map in, and AppendJSON writes them in) using buf's
+// room.
 func (f *Form) list(buf *[8][2]string) [][2]string {
 	l := buf[:0]
 	if f.ContentType != "" {
@@ -102,6 +109,8 @@ func (f *Form) Fields() map[string]string {
 
 // AppendJSON appends the form as an encoding/json Encoder without HTML
 // escaping writes {"url":…,"fields":Fields()} (httpx.JSONAppender).
+//
+// The fields are written in list's order, their names as constants.
 func (f *Form) AppendJSON(b []byte) []byte {
 	if f == nil {
 		return append(b, "null"...)
@@ -109,16 +118,35 @@ func (f *Form) AppendJSON(b []byte) []byte {
 	b = append(b, `{"url":`...)
 	b = jsonx.AppendString(b, f.URL, false)
 	b = append(b, `,"fields":{`...)
-	var buf [8][2]string
-	for i, kv := range f.list(&buf) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonx.AppendString(b, kv[0], false)
-		b = append(b, ':')
-		b = jsonx.AppendString(b, kv[1], false)
+	if f.ContentType != "" {
+		b = append(b, `"Content-Type":`...)
+		b = jsonx.AppendString(b, f.ContentType, false)
+		b = append(b, ',')
 	}
+	b = append(b, `"Policy":`...)
+	b = appendSigned(b, f.Policy, f.policy)
+	b = append(b, `,"X-Amz-Algorithm":"`+Algorithm+`","X-Amz-Credential":`...)
+	b = jsonx.AppendString(b, f.Credential, false)
+	b = append(b, `,"X-Amz-Date":`...)
+	b = jsonx.AppendString(b, f.Date, false)
+	b = append(b, `,"X-Amz-Signature":`...)
+	b = appendSigned(b, f.Signature, f.signature)
+	b = append(b, `,"bucket":`...)
+	b = jsonx.AppendString(b, f.Bucket, false)
+	b = append(b, `,"key":`...)
+	b = jsonx.AppendString(b, f.Key, false)
 	return append(b, "}}"...)
+}
+
+// appendSigned appends v, a form's policy or signature, as a JSON string:
+// as it is when it is still signed, what Presign wrote (base64 or hex).
+func appendSigned(b []byte, v, signed string) []byte {
+	if v != signed {
+		return jsonx.AppendString(b, v, false)
+	}
+	b = append(b, '"')
+	b = append(b, v...)
+	return append(b, '"')
 }
 
 // MarshalJSON writes the form for encoding/json (which escapes HTML in it
@@ -168,7 +196,7 @@ func (s *Signer) Presign(url string, p Policy) Form {
 	}
 
 	return Form{URL: url, Bucket: p.Bucket, Key: p.Key, ContentType: p.ContentType,
-		Credential: cred, Date: date, Policy: policy, Signature: sig}
+		Credential: cred, Date: date, Policy: policy, Signature: sig, policy: policy, signature: sig}
 }
 
 // stampsAt returns the credential, date and day of forms issued at t,
@@ -245,7 +273,7 @@ func appendPolicy(b []byte, p Policy, cred, date string) []byte {
 	b[len(b)-1] = ']' // the last condition's comma
 	b = append(b, `,"expiration":`...)
 	b = append(b, '"')
-	b = p.Expires.UTC().AppendFormat(b, policyTime)
+	b = jsonx.AppendMillis(b, p.Expires)
 	return append(b, `"}`...)
 }
 

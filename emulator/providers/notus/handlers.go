@@ -3,9 +3,11 @@ package notus
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kycemu/kycemu/emulator/internal/jsonx"
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/state"
@@ -20,6 +22,81 @@ type createIndividual struct {
 	DocumentID       string   `json:"documentId"`
 	LivenessRequired bool     `json:"livenessRequired"`
 	FinancialLimit   *float64 `json:"financialLimit"`
+}
+
+// DecodeJSON reads a create body of plain members (jsonx.Members) as
+// json.Unmarshal would, and leaves anything else to it: a key it does not
+// know (encoding/json would also match it to a field by case-insensitive
+// name), a value of an unexpected type, a number that does not parse
+// (provider.BodyDecoder). The six strings are cut from one allocation.
+func (in *createIndividual) DecodeJSON(body []byte) bool {
+	var out createIndividual
+	// The texts of firstName, lastName, birthDate, documentCategory,
+	// documentCountry and documentId, in that order. A null leaves a string
+	// field as it was, as encoding/json does.
+	var text [6][]byte
+	str := func(i int, v jsonx.Scalar) bool {
+		switch v.Kind {
+		case jsonx.String:
+			text[i] = v.Text
+		case jsonx.Null:
+		default:
+			return false
+		}
+		return true
+	}
+	ok := jsonx.Members(body, func(k []byte, v jsonx.Scalar) bool {
+		switch string(k) {
+		case "firstName":
+			return str(0, v)
+		case "lastName":
+			return str(1, v)
+		case "birthDate":
+			return str(2, v)
+		case "documentCategory":
+			return str(3, v)
+		case "documentCountry":
+			return str(4, v)
+		case "documentId":
+			return str(5, v)
+		case "livenessRequired":
+			switch v.Kind {
+			case jsonx.True, jsonx.False:
+				out.LivenessRequired = v.Kind == jsonx.True
+			case jsonx.Null:
+			default:
+				return false
+			}
+			return true
+		case "financialLimit":
+			switch v.Kind {
+			case jsonx.Number:
+				f, err := strconv.ParseFloat(string(v.Text), 64)
+				if err != nil {
+					return false
+				}
+				out.FinancialLimit = &f
+			case jsonx.Null:
+				out.FinancialLimit = nil
+			default:
+				return false
+			}
+			return true
+		case "nationality", "email", "address", "city", "state", "postalCode":
+			// In the spec, not kept: encoding/json passes over them too.
+			return true
+		}
+		return false
+	})
+	if !ok {
+		return false
+	}
+	var s [6]string
+	jsonx.Strings(s[:], text[:])
+	out.FirstName, out.LastName, out.BirthDate, out.DocumentCategory, out.DocumentCountry, out.DocumentID =
+		s[0], s[1], s[2], s[3], s[4], s[5]
+	*in = out
+	return true
 }
 
 type owner struct {
@@ -97,11 +174,12 @@ func (p *Provider) create(k kind) provider.Handler {
 		if plan == nil {
 			plan = sharedDefault
 		}
-		return p.state.Update(c.Tenant, func(tx *state.Tx) error {
+		var id string
+		err := p.state.Update(c.Tenant, func(tx *state.Tx) error {
 			if d := tx.Data().(*tenantData); d.ProjectID == "" {
 				d.ProjectID = tx.Rand().UUID()
 			}
-			id := tx.Rand().UUID()
+			id = tx.Rand().UUID()
 			addSlots(id, k, s)
 			r, err := tx.Create(state.NewRecord{Kind: string(k), ID: id, Data: s, Status: Pending, By: "client", Plan: plan})
 			if err != nil {
@@ -109,6 +187,10 @@ func (p *Provider) create(k kind) provider.Handler {
 			}
 			return c.JSON(http.StatusCreated, p.createdView(provider.RootURL(c.R), r, now))
 		})
+		if err == nil {
+			c.Session = id // for the journal
+		}
+		return err
 	}
 }
 

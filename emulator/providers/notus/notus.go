@@ -8,6 +8,7 @@ package notus
 import (
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/provider"
@@ -27,6 +28,19 @@ type Provider struct {
 	openapi []byte
 	signer  *s3post.Signer
 	state   *state.Space
+	// lastBucket is the bucket URL bucketURL made last, with the root URL
+	// it was made of: requests mostly come with one Host.
+	lastBucket atomic.Pointer[[2]string]
+}
+
+// bucketURL is the upload bucket's URL under root, the public root URL.
+func (p *Provider) bucketURL(root string) string {
+	if u := p.lastBucket.Load(); u != nil && u[0] == root {
+		return u[1]
+	}
+	u := &[2]string{root, root + "/" + Bucket}
+	p.lastBucket.Store(u)
+	return u[1]
 }
 
 // New builds the provider on its space of the store.
@@ -108,9 +122,11 @@ func (p *Provider) CORS() provider.CORS {
 		ExposeHeaders: []string{"ETag", "Location", "x-amz-request-id", "X-Request-Id", "Retry-After"}}
 }
 
-// Authenticate takes the x-api-key header as the tenant.
+// Authenticate takes the x-api-key header as the tenant. The name is
+// looked up in its canonical form: Header.Get makes a new string of any
+// other on every call.
 func (p *Provider) Authenticate(r *http.Request) (string, *provider.Error) {
-	key := strings.TrimSpace(r.Header.Get("x-api-key"))
+	key := strings.TrimSpace(r.Header.Get("X-Api-Key"))
 	if key == "" {
 		return "", provider.Errorf(provider.KindUnauthorized, "missing API key: send it in the x-api-key header").WithCode("UNAUTHORIZED")
 	}

@@ -175,7 +175,7 @@ func (p *Provider) pageOf(r *http.Request, rec *state.Record) pageData {
 			ps.Accept += ",application/pdf"
 		}
 		var f s3post.Form
-		p.presign(&f, provider.RootURL(r)+"/"+Bucket, rec, &sl, now)
+		p.presign(&f, p.bucketURL(provider.RootURL(r)), rec, &sl, now)
 		b, _ := json.Marshal(&f)
 		ps.Form = string(b)
 		d.Slots = append(d.Slots, ps)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kycemu/kycemu/emulator/internal/jsonx"
 	"github.com/kycemu/kycemu/emulator/internal/s3post"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/state"
@@ -319,7 +320,10 @@ func (p *Provider) SignWebhook(_, secret string, body []byte, at time.Time) http
 }
 
 // stamp formats times as JavaScript's toISOString does.
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func stamp(t time.Time) string {
+	var buf [len(jsonx.MillisLayout)]byte
+	return string(jsonx.AppendMillis(buf[:0], t))
+}
 
 func stampPtr(t *time.Time) *string {
 	if t == nil {

@@ -109,7 +109,7 @@ type ownerUploads struct {
 // URL.
 func (p *Provider) createdView(base string, r *state.Record, now time.Time) any {
 	s := state.Data[session](r)
-	bucket := base + "/" + Bucket
+	bucket := p.bucketURL(base)
 	forms := make([]s3post.Form, len(s.Slots))
 	form := func(name string) *s3post.Form {
 		sl := s.slot(name)
