@@ -32,21 +32,33 @@ type Source struct {
 // counted is the generator under a Source, counting its steps. Every value
 // gofakeit and math/rand draw takes whole steps of it (no bytes are kept
 // back between calls), so replaying the count restores the stream exactly.
+//
+// The generator itself is made at the first draw: seeding math/rand's
+// takes microseconds, and an emulator derives a source for every provider
+// and tenant, many of which never draw. The stream is the same either way.
 type counted struct {
-	src rand.Source64
-	n   uint64
+	seed int64
+	src  rand.Source64 // nil until the first draw
+	n    uint64
 }
 
-func (c *counted) Int63() int64    { c.n++; return c.src.Int63() }
-func (c *counted) Uint64() uint64  { c.n++; return c.src.Uint64() }
-func (c *counted) Seed(seed int64) { c.src.Seed(seed); c.n = 0 }
+func (c *counted) gen() rand.Source64 {
+	if c.src == nil {
+		c.src = rand.NewSource(c.seed).(rand.Source64)
+	}
+	return c.src
+}
+
+func (c *counted) Int63() int64    { c.n++; return c.gen().Int63() }
+func (c *counted) Uint64() uint64  { c.n++; return c.gen().Uint64() }
+func (c *counted) Seed(seed int64) { c.seed, c.src, c.n = seed, nil, 0 }
 
 // New returns a Source for seed.
 func New(seed int64) *Source {
 	if seed == 0 {
 		seed = 1 // gofakeit treats 0 as "random"; keep runs reproducible.
 	}
-	c := &counted{src: rand.NewSource(seed).(rand.Source64)}
+	c := &counted{seed: seed}
 	return &Source{seed: seed, src: c, f: gofakeit.NewCustom(c)}
 }
 
@@ -55,7 +67,7 @@ func New(seed int64) *Source {
 func Resume(seed int64, draws uint64) *Source {
 	s := New(seed)
 	for range draws {
-		s.src.src.Int63()
+		s.src.gen().Int63()
 	}
 	s.src.n = draws
 	return s

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"math/rand"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +91,24 @@ func BenchmarkUUID(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.UUID()
+	}
+}
+
+// A source seeds its generator at its first draw; what it draws is what
+// math/rand's generator seeded at once would give, and so is what it draws
+// after Resume.
+func TestLazySeedIsTheSameStream(t *testing.T) {
+	const seed = 42
+	fresh, ref := New(seed), rand.New(rand.NewSource(seed))
+	for i := range 100 {
+		if a, b := fresh.Intn(1000), ref.Intn(1000); a != b {
+			t.Fatalf("draw %d: %d, math/rand seeded at once %d", i, a, b)
+		}
+	}
+	r := Resume(seed, fresh.Draws())
+	for i := range 10 {
+		if a, b := r.Intn(1000), ref.Intn(1000); a != b {
+			t.Fatalf("after Resume, draw %d: %d, want %d", i, a, b)
+		}
 	}
 }
