@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -245,6 +246,42 @@ func secretKey[T text](k T) bool {
 		}
 	}
 	return false
+}
+
+// knownKeys holds secretKey's answers for the JSON keys bodies have used:
+// an API's bodies use a few dozen keys over and over, and looking one up
+// costs a fraction of working it out. A key's slot is taken by the first key
+// to hash to it and kept for good: a key that finds it taken is worked out
+// each time, so nothing is thrown out and at most len(knownKeys) answers are
+// ever made.
+var knownKeys [4096]atomic.Pointer[keyAnswer]
+
+type keyAnswer struct {
+	key    string
+	secret bool
+}
+
+// secretJSONKey is secretKey of a key the JSON masker reads, through
+// knownKeys.
+func secretJSONKey(k []byte) bool {
+	if len(k) > 64 {
+		return secretKey(k)
+	}
+	// FNV-1a: a hash cheap enough for keys of a few bytes.
+	h := uint32(2166136261)
+	for _, c := range k {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &knownKeys[h%uint32(len(knownKeys))]
+	a := slot.Load()
+	if a != nil && a.key == string(k) {
+		return a.secret
+	}
+	secret := secretKey(k)
+	if a == nil {
+		slot.CompareAndSwap(nil, &keyAnswer{key: string(k), secret: secret})
+	}
+	return secret
 }
 
 // keyFold lower-cases a key's byte for secretKey; keyKeep is 0 for the

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -429,4 +430,38 @@ func TestMaskSecretKeepsTheShape(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { maskSecret("X-Api-Key", "load-create") }); n != 0 {
 		t.Fatalf("an API key's mask allocates %v times", n)
 	}
+}
+
+// TestKnownKeysAnswerAsSecretKey: the remembered answers are secretKey's,
+// for keys seen once and again (more keys than there are slots, so some
+// find theirs taken), from many goroutines at once; a remembered key costs
+// no allocation.
+func TestKnownKeysAnswerAsSecretKey(t *testing.T) {
+	// First, while the slots hold only what earlier tests' bodies left.
+	k := []byte("X-Amz-Signature")
+	if n := testing.AllocsPerRun(100, func() { secretJSONKey(k) }); n != 0 {
+		t.Fatalf("a remembered key costs %v allocations", n)
+	}
+	keys := []string{"apiKey", "X-Api-Key", "x_api_key", "Authorization", "private.key", "PIN", "pins", "otp",
+		"CVV", "passCode", "accessToken", "refresh_token", "tokens", "userPassword", "client-secret",
+		"X-Amz-Signature", "signatureVersion", "Policy", "id", "sessionId", "email", "", "_-.", "SÉCRET",
+		strings.Repeat("Field_", 12) + "Token", "\xff\xfe"}
+	for i := range len(knownKeys) {
+		keys = append(keys, "field"+strconv.Itoa(i), "secret"+strconv.Itoa(i))
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 2 {
+				for i := g; i < len(keys); i += 2 {
+					if got, want := secretJSONKey([]byte(keys[i])), secretKey(keys[i]); got != want {
+						t.Errorf("%q: %v, want %v", keys[i], got, want)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -298,7 +298,7 @@ func (m *jsonMasker) object(secret bool) error {
 		if err := m.keep(m.pos - 1); err != nil {
 			return err
 		}
-		if err := m.value(k, secret || secretKey(k)); err != nil {
+		if err := m.value(k, secret || secretJSONKey(k)); err != nil {
 			return err
 		}
 	}
