@@ -20,10 +20,10 @@ var refBufs = sync.Pool{New: func() any { return new([2 * httpx.MaxRefs][]byte) 
 // capture completes a journal entry with the request's and response's
 // headers and bodies, bounded and masked (httpx.CaptureBody), and links it
 // to the session the request touched: named, the one the handler named in
-// provider.Call.Session (taken as it is: the handler has just created or
-// read it), else the one it names in provider.SessionHeader, else the first
-// path parameter or id in the response or request body that is one of the
-// provider's sessions.
+// provider.Call.Session (taken as it is when the tenant is known: the
+// handler has just created or read it), else the one it names in
+// provider.SessionHeader, else the first path parameter or id in the
+// response or request body that is one of the provider's sessions.
 func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder, body []byte, size int64, named string) {
 	// The ids the bodies name are needed only until the entry is linked,
 	// and point into the bodies: they are collected in a pooled array,
@@ -51,8 +51,14 @@ func (e *Emulator) capture(en *httpx.Entry, r *http.Request, rec *httpx.Recorder
 		return true
 	}
 	if named != "" {
-		en.Session = named
-		return
+		if en.Tenant != "" {
+			en.Session = named
+			return
+		}
+		// An unauthenticated call: the session's owner is the tenant.
+		if link(named) {
+			return
+		}
 	}
 	if link(h.Get(provider.SessionHeader)) {
 		return

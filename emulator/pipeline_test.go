@@ -506,7 +506,7 @@ func TestAccessLogLine(t *testing.T) {
 }
 
 // namer is stub with a createThing that names the session it made, for
-// the journal.
+// the journal, and an unauthenticated plainError that names one too.
 type namer struct{ stub }
 
 func (namer) Handlers() map[string]provider.Handler {
@@ -515,13 +515,18 @@ func (namer) Handlers() map[string]provider.Handler {
 		c.Session = "s-named"
 		return c.JSON(201, map[string]string{"id": "t1"})
 	}
+	h["plainError"] = func(c *provider.Call) error {
+		c.Session = "s-unowned"
+		return c.JSON(200, map[string]string{"id": "t1"})
+	}
 	return h
 }
 
-// TestJournalTakesTheSessionTheHandlerNames: a call whose handler names its
-// session in Call.Session is journaled under it, though nothing in its
-// bodies names it (and it is no session of the store); one it does not name
-// is linked as before, here to none.
+// TestJournalTakesTheSessionTheHandlerNames: an authenticated call whose
+// handler names its session in Call.Session is journaled under it, though
+// nothing in its bodies names it (and it is no session of the store); an
+// unauthenticated one only when the store knows whose it is (here it does
+// not); a call naming none is linked as before, here to none.
 func TestJournalTakesTheSessionTheHandlerNames(t *testing.T) {
 	e, err := New(WithClock(clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))))
 	if err != nil {
@@ -534,8 +539,9 @@ func TestJournalTakesTheSessionTheHandlerNames(t *testing.T) {
 		t.Fatalf("create: %d %v", status, body)
 	}
 	call(t, srv, "GET", "/fake/v1/panic", "", map[string]string{"x-key": "k"})
+	call(t, srv, "GET", "/fake/v1/plain-error", "", nil)
 	got := e.journal.List(httpx.Filter{Provider: "fake"})
-	if len(got) != 2 || got[0].Session != "s-named" || got[0].Tenant != "k" || got[1].Session != "" {
+	if len(got) != 3 || got[0].Session != "s-named" || got[0].Tenant != "k" || got[1].Session != "" || got[2].Session != "" {
 		t.Fatalf("journal: %+v", got)
 	}
 }

@@ -1,6 +1,7 @@
 // Package jsonx appends JSON by hand for the few hot answers whose bytes
 // are written without encoding/json's reflection, byte for byte as
-// encoding/json would write them.
+// encoding/json would write them, and reads the flat objects of the hottest
+// requests (Members) where encoding/json's answer is plain to see.
 package jsonx
 
 import (
