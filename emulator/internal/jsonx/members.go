@@ -81,15 +81,20 @@ type parser struct {
 	i int
 }
 
-func (p *parser) space() {
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
+func (p *parser) space() { p.i = SkipSpace(p.s, p.i) }
+
+// SkipSpace returns the index of the first byte of b at or after i that
+// is not JSON whitespace (len(b) when there is none).
+func SkipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
 		case ' ', '\t', '\n', '\r':
-			p.i++
+			i++
 		default:
-			return
+			return i
 		}
 	}
+	return i
 }
 
 // byte moves past c when it comes next.

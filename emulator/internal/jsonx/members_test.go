@@ -128,3 +128,17 @@ func TestStrings(t *testing.T) {
 		t.Fatalf("%v allocations, want 1", n)
 	}
 }
+
+func TestSkipSpace(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		from int
+		want int
+	}{
+		{"", 0, 0}, {"x", 0, 0}, {" \t\r\nx", 0, 4}, {"  ", 0, 2}, {"a  b", 1, 3}, {"\v x", 0, 0}, {"x ", 2, 2},
+	} {
+		if got := SkipSpace([]byte(tc.in), tc.from); got != tc.want {
+			t.Errorf("SkipSpace(%q, %d) = %d, want %d", tc.in, tc.from, got, tc.want)
+		}
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/kycemu/kycemu/emulator/internal/jsonx"
 )
 
 // The fast path of request body validation.
@@ -235,16 +237,7 @@ type walker struct {
 	i int
 }
 
-func (w *walker) ws() {
-	for w.i < len(w.b) {
-		switch w.b[w.i] {
-		case ' ', '\t', '\n', '\r':
-			w.i++
-		default:
-			return
-		}
-	}
-}
+func (w *walker) ws() { w.i = jsonx.SkipSpace(w.b, w.i) }
 
 // value checks the value at w.i against f and moves past it.
 func (w *walker) value(f *fastSchema) bool {
