@@ -1,12 +1,10 @@
 package emulator
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/kycemu/kycemu/emulator/internal/oas"
-	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/specs"
 )
 
@@ -38,23 +36,6 @@ func (e *Emulator) WaitSpecs() {
 	for _, m := range e.mounts {
 		m.doc.Wait()
 	}
-}
-
-// loadDocs loads each provider's document once, before anything is
-// mounted: the mounts and the built-in scenarios' catalogue
-// (parseBuiltinsAhead) both need them. An embedded document comes back at
-// once, from its outline; its parse is left to the first request that
-// needs it.
-func (e *Emulator) loadDocs(ps []provider.Provider) (map[string]*oas.Doc, error) {
-	docs := make(map[string]*oas.Doc, len(ps))
-	for _, p := range ps {
-		d, err := e.loadDoc(p.Spec())
-		if err != nil {
-			return nil, fmt.Errorf("mount %s: load %s spec: %w", p.Name(), p.Name(), err)
-		}
-		docs[p.Name()] = d
-	}
-	return docs, nil
 }
 
 // wantsJSON reports whether a request for a document asks for JSON

@@ -97,14 +97,15 @@ func New(opts ...Option) (*Emulator, error) {
 		Webhooks:  e.hooks,
 		Scenarios: e.scenarios,
 	}
-	provs := builtins(env, e.store)
-	docs, err := e.loadDocs(provs)
-	if err != nil {
-		_ = e.Close()
-		return nil, err
-	}
-	for _, p := range provs {
-		if err := e.add(p, docs[p.Name()]); err != nil {
+	for _, p := range builtins(env, e.store) {
+		// An embedded document comes back at once, from its outline; its
+		// parse is left to the first request that needs it.
+		doc, err := e.loadDoc(p.Spec())
+		if err != nil {
+			_ = e.Close()
+			return nil, fmt.Errorf("mount %s: load %s spec: %w", p.Name(), p.Name(), err)
+		}
+		if err := e.add(p, doc); err != nil {
 			_ = e.Close()
 			return nil, err
 		}

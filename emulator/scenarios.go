@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/kycemu/kycemu/emulator/internal/oas"
 	"github.com/kycemu/kycemu/emulator/provider"
 	"github.com/kycemu/kycemu/emulator/scenario"
 	"github.com/kycemu/kycemu/scenarios"
@@ -17,22 +16,10 @@ func (e *Emulator) Scenarios() *scenario.Engine { return e.scenarios }
 
 // catalog describes the mounted providers for the scenario loader.
 func (e *Emulator) catalog() scenario.Catalog {
-	ps := make([]provider.Provider, len(e.mounts))
-	docs := make(map[string]*oas.Doc, len(e.mounts))
-	for i, m := range e.mounts {
-		ps[i] = m.p
-		docs[m.p.Name()] = m.doc
-	}
-	return catalogOf(ps, docs)
-}
-
-// catalogOf describes providers for the scenario loader, given each one's
-// document by name.
-func catalogOf(ps []provider.Provider, docs map[string]*oas.Doc) scenario.Catalog {
 	cat := scenario.Catalog{}
-	for _, p := range ps {
-		info := &scenario.ProviderInfo{Name: p.Name()}
-		info.Operations = docs[p.Name()].OperationIDs()
+	for _, m := range e.mounts {
+		p := m.p
+		info := &scenario.ProviderInfo{Name: p.Name(), Operations: m.doc.OperationIDs()}
 		if x, ok := p.(provider.Machines); ok {
 			info.Machines = x.Machines()
 		}

@@ -340,15 +340,11 @@ func (d *Doc) ValidateValue(schema string, value any) error {
 	return ref.Value.VisitJSON(value, d.respOpts.SchemaValidationOptions...)
 }
 
-// PropertyEnum returns the values a named component schema allows for a
+// propertyEnum returns the values a named component schema of t allows for a
 // string property: the enum of the first of props the schema (or any
 // schema it combines with oneOf, anyOf or allOf) declares, deduplicated in
 // document order. It is nil when the schema is absent or declares none;
-// webhook bodies use it to list their event names.
-func (d *Doc) PropertyEnum(schema string, props ...string) []string {
-	return propertyEnum(d.parsed().t, schema, props...)
-}
-
+// webhook bodies use it to list their event names (webhookEvents).
 func propertyEnum(t *openapi3.T, schema string, props ...string) []string {
 	if t.Components == nil {
 		return nil

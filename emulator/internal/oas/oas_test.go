@@ -178,10 +178,10 @@ components:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := doc.PropertyEnum("Event", "event", "type"); !slices.Equal(got, []string{"a.one", "a.two", "c.one"}) {
-		t.Fatalf("PropertyEnum = %v", got)
+	if got := propertyEnum(doc.t, "Event", "event", "type"); !slices.Equal(got, []string{"a.one", "a.two", "c.one"}) {
+		t.Fatalf("propertyEnum = %v", got)
 	}
-	if got := doc.PropertyEnum("Missing", "event"); got != nil {
+	if got := propertyEnum(doc.t, "Missing", "event"); got != nil {
 		t.Fatalf("missing schema: %v", got)
 	}
 }
